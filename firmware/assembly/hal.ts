@@ -1,0 +1,59 @@
+// The hardware boundary: every import of the image, and nothing else.
+// docs/hal.md is the normative description of each function.
+// Return codes: 0 = ok, negative = HAL error (see HAL_ERR_* below).
+
+export const HAL_OK: i32 = 0;
+export const HAL_ERR_RANGE: i32 = -1; // address/length outside the device
+export const HAL_ERR_FLASH: i32 = -2; // program/erase failed (rule violation, worn out)
+export const HAL_ERR_UNSUPPORTED: i32 = -3; // this model has no such hardware
+
+// ---- flash (the data region only; image slots belong to the boot ROM) ----
+@external("hal", "flash_page_size")
+export declare function flash_page_size(): u32;
+@external("hal", "flash_page_count")
+export declare function flash_page_count(): u32;
+@external("hal", "flash_read")
+export declare function flash_read(addr: u32, dst: usize, len: u32): i32;
+/** Programs bytes: can only clear bits (1→0); addr and len must be multiples of 4. */
+@external("hal", "flash_write")
+export declare function flash_write(addr: u32, src: usize, len: u32): i32;
+/** Sets every byte of the page to 0xFF. */
+@external("hal", "flash_erase")
+export declare function flash_erase(page: u32): i32;
+
+// ---- time ----
+/** Free-running RTC in milliseconds (battery backed; not Unix time, may drift). */
+@external("hal", "rtc_ms")
+export declare function rtc_ms(): i64;
+/** Milliseconds since this boot; monotonic. */
+@external("hal", "uptime_ms")
+export declare function uptime_ms(): i64;
+/** Asks the host to call the `tick` export once uptime reaches `at` (ms); 0 cancels. */
+@external("hal", "wake_at")
+export declare function wake_at(at: i64): void;
+
+// ---- randomness ----
+/** Fills dst with len bytes from the hardware TRNG. */
+@external("hal", "rng_fill")
+export declare function rng_fill(dst: usize, len: u32): i32;
+
+// ---- user interface ----
+/** Shows ASCII text on the LCD (len 0 blanks it). */
+@external("hal", "display_text")
+export declare function display_text(src: usize, len: u32): i32;
+/** LED on (1) / off (0). */
+@external("hal", "led_set")
+export declare function led_set(on: u32): i32;
+
+// ---- communication ----
+/** Sends bytes out of the UART service port. */
+@external("hal", "uart_tx")
+export declare function uart_tx(src: usize, len: u32): i32;
+/** Sends one 64-byte HID input report. */
+@external("hal", "hid_tx")
+export declare function hid_tx(src: usize, len: u32): i32;
+
+// ---- faults ----
+/** Records a fatal fault (code, source line) just before the image traps. */
+@external("hal", "fault")
+export declare function fault(code: u32, line: u32): void;

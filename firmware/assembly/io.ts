@@ -1,0 +1,5 @@
+// The exchange buffer: the host copies event payloads (UART bytes, HID reports, test inputs)
+// here before calling an export. Fixed address, fixed size: nothing crosses the boundary by
+// allocation.
+export const IO_SIZE: u32 = 8192;
+export const IO_BUF: usize = memory.data(<i32>IO_SIZE, 16);

@@ -1,0 +1,343 @@
+// One simulated device: an instance of the shared firmware module, its own flash, RTC, RNG,
+// display and ports. The HAL below is the TypeScript side of docs/hal.md.
+import { EventEmitter } from "node:events";
+import { NorFlash, PowerCut, FlashViolation, type FlashGeometry } from "./flash.js";
+import { loadImage, type FirmwareImage } from "./image.js";
+import { SimClock, type ClockListener } from "./clock.js";
+import { SimRng } from "./rng.js";
+
+export type PowerState = "off" | "on" | "crashed";
+
+export interface DeviceFault {
+  /** "trap": the image trapped; "violation": it broke a flash rule; "power": a power cut. */
+  kind: "trap" | "violation" | "power";
+  code: number;
+  line: number;
+  message: string;
+}
+
+export interface DeviceOptions {
+  image?: FirmwareImage;
+  clock?: SimClock;
+  flash?: NorFlash;
+  flashGeometry?: Partial<FlashGeometry>;
+  /** Persist flash in this file across runs. */
+  flashFile?: string;
+  /** Seed for reproducible randomness; omitted = OS CSPRNG. */
+  rngSeed?: string | Uint8Array;
+  /** RTC drift in parts per million (positive = runs fast). */
+  driftPpm?: number;
+  /** Initial RTC value in ms (the RTC free-runs from manufacture). */
+  rtcMs?: number;
+  /** Boot immediately (default true). */
+  powerOn?: boolean;
+  name?: string;
+}
+
+interface FirmwareExports {
+  memory: WebAssembly.Memory;
+  io_ptr(): number;
+  io_size(): number;
+  boot(): number;
+  button(id: number, down: number): void;
+  uart_rx(len: number): void;
+  tick(): void;
+  hid_rx?(len: number): void;
+  [name: string]: unknown;
+}
+
+export interface DeviceEvents {
+  display: [text: string];
+  uart: [bytes: Uint8Array];
+  hid: [report: Uint8Array];
+  led: [on: boolean];
+  power: [state: PowerState];
+  fault: [fault: DeviceFault];
+}
+
+let nextId = 1;
+
+export class Device extends EventEmitter<DeviceEvents> implements ClockListener {
+  readonly name: string;
+  readonly image: FirmwareImage;
+  readonly clock: SimClock;
+  readonly flash: NorFlash;
+  readonly rng: SimRng;
+  private exports: FirmwareExports | undefined;
+  private powerState: PowerState = "off";
+  private displayText = "";
+  private ledOn = false;
+  private driftPpm: number;
+  // RTC = rtcAtSync + (world - worldAtSync) * (1 + ppm/1e6)
+  private rtcAtSync: number;
+  private worldAtSync: number;
+  private rtcAtBoot = 0;
+  private wakeUptime: number | undefined;
+  private pendingFault: { code: number; line: number } | undefined;
+  private readonly faultLog: DeviceFault[] = [];
+  private bootCount = 0;
+
+  constructor(opts: DeviceOptions = {}) {
+    super();
+    this.name = opts.name ?? `device-${nextId++}`;
+    this.image = opts.image ?? loadImage();
+    this.clock = opts.clock ?? new SimClock();
+    this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
+    this.rng = new SimRng(opts.rngSeed);
+    this.driftPpm = opts.driftPpm ?? 0;
+    this.rtcAtSync = opts.rtcMs ?? 0;
+    this.worldAtSync = this.clock.now();
+    this.clock.add(this);
+    if (opts.powerOn ?? true) this.powerOn();
+  }
+
+  // ---------------- control plane ----------------
+
+  get state(): PowerState {
+    return this.powerState;
+  }
+  get display(): string {
+    return this.displayText;
+  }
+  get led(): boolean {
+    return this.ledOn;
+  }
+  get faults(): readonly DeviceFault[] {
+    return this.faultLog;
+  }
+  get boots(): number {
+    return this.bootCount;
+  }
+
+  /** The device's RTC reading now (ms). */
+  rtcMs(): number {
+    return Math.floor(this.rtcAtSync + (this.clock.now() - this.worldAtSync) * (1 + this.driftPpm / 1e6));
+  }
+
+  uptimeMs(): number {
+    return this.rtcMs() - this.rtcAtBoot;
+  }
+
+  /** Changes RTC drift from now on. */
+  setDriftPpm(ppm: number): void {
+    this.resyncRtc();
+    this.driftPpm = ppm;
+  }
+
+  /** Sets the raw RTC counter (as a factory fixture or a dead battery would). */
+  setRtcMs(ms: number): void {
+    this.rtcAtSync = ms;
+    this.worldAtSync = this.clock.now();
+  }
+
+  powerOn(): void {
+    if (this.powerState === "on") return;
+    const instance = new WebAssembly.Instance(this.image.module, { hal: this.hal() });
+    this.exports = instance.exports as unknown as FirmwareExports;
+    this.rtcAtBoot = this.rtcMs();
+    this.wakeUptime = undefined;
+    this.displayText = "";
+    this.ledOn = false;
+    this.bootCount++;
+    this.setPower("on");
+    this.call((e) => e.boot());
+  }
+
+  /** Cuts power now: RAM is lost, flash keeps what was written. */
+  cutPower(): void {
+    this.exports = undefined;
+    this.wakeUptime = undefined;
+    if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
+    this.setPower("off");
+  }
+
+  /** Cuts power in the middle of the nth flash program/erase operation from now. */
+  cutPowerAtFlashOperation(n: number): void {
+    this.flash.cutPowerAtOperation(n);
+  }
+
+  reboot(): void {
+    this.cutPower();
+    this.powerOn();
+  }
+
+  /** Removes the device from its clock (and closes a backing flash file). */
+  dispose(): void {
+    this.cutPower();
+    this.clock.remove(this);
+    this.flash.close();
+  }
+
+  press(id = 0): void {
+    this.call((e) => e.button(id, 1));
+  }
+  release(id = 0): void {
+    this.call((e) => e.button(id, 0));
+  }
+  /** Press and release. */
+  click(id = 0): void {
+    this.press(id);
+    this.release(id);
+  }
+
+  // ---------------- data plane ----------------
+
+  /** Bytes from the host into the device's UART. */
+  uartWrite(bytes: Uint8Array): void {
+    this.feed(bytes, (e, n) => e.uart_rx(n));
+  }
+
+  /** One HID output report from the host (64 bytes). */
+  hidWrite(report: Uint8Array): void {
+    this.feed(report, (e, n) => e.hid_rx?.(n));
+  }
+
+  /** Direct access to an export, for known-answer tests and benchmarks. */
+  get raw(): FirmwareExports {
+    if (!this.exports) throw new Error(`${this.name} is ${this.powerState}`);
+    return this.exports;
+  }
+
+  /** Copies bytes into the exchange buffer at offset; returns the address. */
+  ioWrite(offset: number, bytes: Uint8Array): number {
+    const e = this.raw;
+    const base = e.io_ptr();
+    if (offset < 0 || offset + bytes.length > e.io_size()) throw new RangeError("outside the exchange buffer");
+    new Uint8Array(e.memory.buffer, base + offset, bytes.length).set(bytes);
+    return base + offset;
+  }
+
+  ioRead(offset: number, len: number): Uint8Array {
+    const e = this.raw;
+    return new Uint8Array(e.memory.buffer, e.io_ptr() + offset, len).slice();
+  }
+
+  // ---------------- clock listener ----------------
+
+  nextWakeWorldMs(): number | undefined {
+    if (this.powerState !== "on" || this.wakeUptime === undefined) return undefined;
+    const rtcTarget = this.rtcAtBoot + this.wakeUptime;
+    return Math.ceil(this.worldAtSync + (rtcTarget - this.rtcAtSync) / (1 + this.driftPpm / 1e6));
+  }
+
+  onTime(): void {
+    if (this.powerState !== "on" || this.wakeUptime === undefined) return;
+    if (this.uptimeMs() >= this.wakeUptime) {
+      this.wakeUptime = undefined;
+      this.call((e) => e.tick());
+    }
+  }
+
+  // ---------------- internals ----------------
+
+  private feed(bytes: Uint8Array, fn: (e: FirmwareExports, n: number) => void): void {
+    if (this.powerState !== "on" || !this.exports) return; // a powered-off device hears nothing
+    const size = this.exports.io_size();
+    for (let off = 0; off < bytes.length && this.exports; off += size) {
+      const chunk = bytes.subarray(off, off + size);
+      this.ioWrite(0, chunk);
+      this.call((e) => fn(e, chunk.length));
+    }
+  }
+
+  private setPower(s: PowerState): void {
+    if (this.powerState === s) return;
+    this.powerState = s;
+    this.emit("power", s);
+  }
+
+  private resyncRtc(): void {
+    this.rtcAtSync = this.rtcMs();
+    this.worldAtSync = this.clock.now();
+  }
+
+  /** Runs an export; a power cut turns the device off, a trap marks it crashed. */
+  private call(fn: (e: FirmwareExports) => void): void {
+    if (this.powerState !== "on" || !this.exports) return;
+    try {
+      fn(this.exports);
+    } catch (err) {
+      if (err instanceof PowerCut) {
+        this.record({ kind: "power", code: 0, line: 0, message: err.message });
+        this.cutPower();
+        return;
+      }
+      const kind = err instanceof FlashViolation ? "violation" : "trap";
+      const f = this.pendingFault ?? { code: 0, line: 0 };
+      this.pendingFault = undefined;
+      this.record({ kind, code: f.code, line: f.line, message: err instanceof Error ? err.message : String(err) });
+      this.exports = undefined;
+      this.setPower("crashed");
+    }
+  }
+
+  private record(f: DeviceFault): void {
+    this.faultLog.push(f);
+    this.emit("fault", f);
+  }
+
+  private mem(): Uint8Array {
+    return new Uint8Array(this.raw.memory.buffer);
+  }
+
+  private hal(): Record<string, (...args: never[]) => unknown> {
+    const g = this.flash.geometry;
+    const ok = 0, errRange = -1;
+    const str = (ptr: number, len: number) => new TextDecoder().decode(this.mem().subarray(ptr, ptr + len));
+    const hal = {
+      flash_page_size: () => g.pageSize,
+      flash_page_count: () => g.pageCount,
+      flash_read: (addr: number, dst: number, len: number) => {
+        addr >>>= 0; len >>>= 0;
+        if (addr + len > this.flash.size) return errRange;
+        this.mem().set(this.flash.bytes.subarray(addr, addr + len), dst >>> 0);
+        return ok;
+      },
+      flash_write: (addr: number, src: number, len: number) => {
+        addr >>>= 0; len >>>= 0;
+        if (addr + len > this.flash.size) return errRange;
+        this.flash.program(addr, this.mem().slice(src >>> 0, (src >>> 0) + len));
+        return ok;
+      },
+      flash_erase: (page: number) => {
+        if (page >>> 0 >= g.pageCount) return errRange;
+        this.flash.erase(page >>> 0);
+        return ok;
+      },
+      rtc_ms: () => BigInt(this.rtcMs()),
+      uptime_ms: () => BigInt(this.uptimeMs()),
+      wake_at: (at: bigint) => {
+        this.wakeUptime = at === 0n ? undefined : Number(at);
+      },
+      rng_fill: (dst: number, len: number) => {
+        this.rng.fill(this.mem().subarray(dst >>> 0, (dst >>> 0) + (len >>> 0)));
+        return ok;
+      },
+      display_text: (src: number, len: number) => {
+        const text = str(src >>> 0, len >>> 0);
+        if (text !== this.displayText) {
+          this.displayText = text;
+          this.emit("display", text);
+        }
+        return ok;
+      },
+      led_set: (on: number) => {
+        const v = on !== 0;
+        if (v !== this.ledOn) { this.ledOn = v; this.emit("led", v); }
+        return ok;
+      },
+      uart_tx: (src: number, len: number) => {
+        this.emit("uart", this.mem().slice(src >>> 0, (src >>> 0) + (len >>> 0)));
+        return ok;
+      },
+      hid_tx: (src: number, len: number) => {
+        this.emit("hid", this.mem().slice(src >>> 0, (src >>> 0) + (len >>> 0)));
+        return ok;
+      },
+      fault: (code: number, line: number) => {
+        this.pendingFault = { code: code >>> 0, line: line >>> 0 };
+      },
+    };
+    return hal as unknown as Record<string, (...args: never[]) => unknown>;
+  }
+}

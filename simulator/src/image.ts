@@ -1,0 +1,33 @@
+// Loads and compiles the firmware image once; every device instantiates the same module.
+import { readFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { fileURLToPath } from "node:url";
+
+export interface FirmwareImage {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+  readonly sha256: string;
+  readonly module: WebAssembly.Module;
+}
+
+/** Where `npm run build:firmware` puts the image. */
+export const DEFAULT_IMAGE_PATH = fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
+
+const cache = new Map<string, FirmwareImage>();
+
+export function loadImage(path: string = DEFAULT_IMAGE_PATH): FirmwareImage {
+  const hit = cache.get(path);
+  if (hit) return hit;
+  const bytes = new Uint8Array(readFileSync(path));
+  const image = imageFromBytes(bytes, path);
+  cache.set(path, image);
+  return image;
+}
+
+export function imageFromBytes(bytes: Uint8Array, path = "<memory>"): FirmwareImage {
+  const module = new WebAssembly.Module(bytes);
+  for (const imp of WebAssembly.Module.imports(module)) {
+    if (imp.module !== "hal") throw new Error(`image imports ${imp.module}.${imp.name}: only hal.* is allowed`);
+  }
+  return { path, bytes, sha256: createHash("sha256").update(bytes).digest("hex"), module };
+}
