@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 
 export interface FirmwareImage {
   readonly path: string;
-  readonly bytes: Uint8Array;
+  readonly bytes: Uint8Array<ArrayBuffer>;
   readonly sha256: string;
   readonly module: WebAssembly.Module;
 }
@@ -24,7 +24,7 @@ export function loadImage(path: string = DEFAULT_IMAGE_PATH): FirmwareImage {
   return image;
 }
 
-export function imageFromBytes(bytes: Uint8Array, path = "<memory>"): FirmwareImage {
+export function imageFromBytes(bytes: Uint8Array<ArrayBuffer>, path = "<memory>"): FirmwareImage {
   const module = new WebAssembly.Module(bytes);
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.module !== "hal") throw new Error(`image imports ${imp.module}.${imp.name}: only hal.* is allowed`);
