@@ -8,13 +8,13 @@ import { totpValue } from "./otp/totp";
 import { ocra } from "./otp/ocra";
 import { deviceBoot, deviceButton, deviceTick, deviceUartRx } from "./device";
 
-const FIRMWARE_VERSION: u32 = 0x000100; // 0.1.0
+import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "./version";
 
 /** Address of the exchange buffer. */
 export function io_ptr(): usize { return IO_BUF; }
 /** Size of the exchange buffer in bytes. */
 export function io_size(): u32 { return IO_SIZE; }
-export function fw_version(): u32 { return FIRMWARE_VERSION; }
+export function fw_version(): u32 { return (<u32>FIRMWARE_MAJOR << 16) | (<u32>FIRMWARE_MINOR << 8) | <u32>FIRMWARE_PATCH; }
 
 // ---- device events ----
 /** Power-on: mounts storage and starts the model. Returns 0, or a negative fault code. */

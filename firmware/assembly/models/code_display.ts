@@ -1,0 +1,68 @@
+// The code display: a press shows the current TOTP for 30 s or until the code rolls over,
+// whichever comes first; the LCD is blank otherwise. Devices that cannot make a code say why.
+import { display_text, uptime_ms } from "../hal";
+import { timerSet, timerCancel, TIMER_DISPLAY } from "../timers";
+import { provisioned, timeSet, algorithm, digits, period, nowUnixMs, readSeed, wipeSeed, SEED_MAX } from "../state";
+import { totpValue } from "../otp/totp";
+import { formatDigits } from "../otp/digits";
+
+export const SHOW_MS: i64 = 30_000;
+export const NOTICE_MS: i64 = 5_000;
+
+const text: usize = memory.data(16);
+const seed: usize = memory.data(<i32>SEED_MAX, 8);
+let shown = false;
+let storageFailed = false;
+
+export function displayOn(): bool {
+  return shown;
+}
+
+/** Set at boot when the store cannot be mounted: presses then show E-STOR. */
+export function setStorageFailed(failed: bool): void {
+  storageFailed = failed;
+}
+
+export function codeDisplayPress(): void {
+  if (storageFailed) { notice("E-STOR"); return; }
+  if (!provisioned) { notice("------"); return; }
+  if (!timeSet) { notice("E-TIME"); return; }
+  const nowMs = nowUnixMs();
+  if (nowMs < 0) { notice("E-TIME"); return; }
+  const n = readSeed(seed);
+  if (n < 0) { notice("E-STOR"); return; }
+  const unixSec = <u64>nowMs / 1000;
+  const code = totpValue(<i32>algorithm, seed, <u32>n, unixSec, period, <i32>digits);
+  wipeSeed(seed);
+  if (code < 0) { notice("E-OTP "); return; }
+  formatDigits(<u32>code, <i32>digits, text);
+  show(text, <u32>digits);
+  // Blank when the step ends or 30 s have passed, whichever is first.
+  const stepMs = <i64>period * 1000;
+  const untilRollover = stepMs - (nowMs % stepMs);
+  const hold = untilRollover < SHOW_MS ? untilRollover : SHOW_MS;
+  timerSet(TIMER_DISPLAY, uptime_ms() + hold);
+}
+
+export function codeDisplayTimer(): void {
+  blank();
+}
+
+export function blank(): void {
+  shown = false;
+  timerCancel(TIMER_DISPLAY);
+  display_text(text, 0);
+}
+
+function notice(msg: string): void {
+  // msg is ASCII, at most 6 characters; written without allocating
+  const n = <u32>min<i32>(msg.length, 6);
+  for (let i: u32 = 0; i < n; i++) store<u8>(text + i, <u8>msg.charCodeAt(<i32>i));
+  show(text, n);
+  timerSet(TIMER_DISPLAY, uptime_ms() + NOTICE_MS);
+}
+
+function show(p: usize, n: u32): void {
+  shown = true;
+  display_text(p, n);
+}

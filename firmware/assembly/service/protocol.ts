@@ -1,0 +1,138 @@
+// The management protocol's commands (docs/serial-protocol.md). Every request with a valid
+// frame gets exactly one response. No command returns a seed.
+import {
+  frameType, frameSeq, framePayload, framePayloadLen, sendResponse, responseData, RESPONSE_DATA_MAX,
+} from "./frame";
+import { readU16BE, readU64BE, writeU16BE, writeU32BE, writeU64BE } from "../util/bytes";
+import { uptime_ms } from "../hal";
+import {
+  provisioned, locked, timeSet, model, algorithm, digits, period, serial, serialLen, deviceState,
+  saveProvisioning, saveTime, saveLock, nowUnixMs, SERIAL_MAX, SEED_MIN, SEED_MAX,
+  MODEL_CODE_DISPLAY, MODEL_CHIP,
+} from "../state";
+import { STORE_OK, storeFreeBytes, storeMaxEraseCount, storeWasRecovered } from "../storage/store";
+import { displayOn } from "../models/code_display";
+import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
+
+export const CMD_INFO: u8 = 0x01;
+export const CMD_PROVISION: u8 = 0x02;
+export const CMD_SET_TIME: u8 = 0x03;
+export const CMD_STATUS: u8 = 0x04;
+export const CMD_LOCK: u8 = 0x05;
+export const CMD_PING: u8 = 0x06;
+
+export const ST_OK: u8 = 0x00;
+export const ST_UNKNOWN_COMMAND: u8 = 0x01;
+export const ST_BAD_LENGTH: u8 = 0x02;
+export const ST_BAD_PARAMETER: u8 = 0x03;
+export const ST_BAD_STATE: u8 = 0x04;
+export const ST_LOCKED: u8 = 0x05;
+export const ST_STORAGE_FAILURE: u8 = 0x06;
+
+const PROTOCOL_VERSION: u8 = 1;
+const MIN_TIME_MS: i64 = 1577836800000; // 2020-01-01
+const MAX_TIME_MS: i64 = 7258118400000; // 2200-01-01
+
+/** Flash write failures seen since boot (reported by STATUS). */
+export let flashErrors: u32 = 0;
+
+export function handleFrame(): void {
+  const type = frameType;
+  if (type >= 0x80) return; // a response echoed back, or noise
+  let status: u8 = ST_OK;
+  let out: u32 = 0;
+  if (type == CMD_INFO) out = info();
+  else if (type == CMD_PROVISION) status = provision();
+  else if (type == CMD_SET_TIME) status = setTime();
+  else if (type == CMD_STATUS) out = statusCmd();
+  else if (type == CMD_LOCK) status = lock();
+  else if (type == CMD_PING) {
+    out = min<u32>(framePayloadLen, RESPONSE_DATA_MAX);
+    memory.copy(responseData, framePayload, out);
+  } else status = ST_UNKNOWN_COMMAND;
+  if (status != ST_OK) out = 0;
+  sendResponse(type, frameSeq, status, out);
+}
+
+function info(): u32 {
+  const p = responseData;
+  store<u8>(p, PROTOCOL_VERSION);
+  store<u8>(p + 1, FIRMWARE_MAJOR);
+  store<u8>(p + 2, FIRMWARE_MINOR);
+  store<u8>(p + 3, FIRMWARE_PATCH);
+  store<u8>(p + 4, provisioned ? model : 0);
+  store<u8>(p + 5, deviceState());
+  store<u8>(p + 6, (timeSet ? 1 : 0) | (storeWasRecovered() ? 2 : 0));
+  store<u8>(p + 7, provisioned ? algorithm : 0);
+  store<u8>(p + 8, provisioned ? digits : 0);
+  writeU16BE(p + 9, provisioned ? period : 0);
+  const n = provisioned ? serialLen : 0;
+  store<u8>(p + 11, <u8>n);
+  memory.copy(p + 12, serial, n);
+  return 12 + n;
+}
+
+function provision(): u8 {
+  if (locked) return ST_LOCKED;
+  const p = framePayload;
+  const len = framePayloadLen;
+  if (len < 7) return ST_BAD_LENGTH;
+  const m = load<u8>(p);
+  const alg = load<u8>(p + 1);
+  const dig = load<u8>(p + 2);
+  const per = readU16BE(p + 3);
+  const sLen = <u32>load<u8>(p + 5);
+  if (<u32>7 + sLen > len) return ST_BAD_LENGTH;
+  const seedLen = <u32>load<u8>(p + 6 + sLen);
+  if (<u32>7 + sLen + seedLen != len) return ST_BAD_LENGTH;
+  if (m < MODEL_CODE_DISPLAY || m > MODEL_CHIP) return ST_BAD_PARAMETER;
+  if (alg < 1 || alg > 3) return ST_BAD_PARAMETER;
+  if (dig < 6 || dig > 8) return ST_BAD_PARAMETER;
+  if (m == MODEL_CODE_DISPLAY && dig != 6) return ST_BAD_PARAMETER; // a 6-digit LCD
+  if (per < 10 || per > 300) return ST_BAD_PARAMETER;
+  if (sLen < 1 || sLen > SERIAL_MAX) return ST_BAD_PARAMETER;
+  for (let i: u32 = 0; i < sLen; i++) {
+    const c = load<u8>(p + 6 + i);
+    if (c < 0x21 || c > 0x7e) return ST_BAD_PARAMETER;
+  }
+  if (seedLen < SEED_MIN || seedLen > SEED_MAX) return ST_BAD_PARAMETER;
+  const r = saveProvisioning(m, alg, dig, per, p + 6, sLen, p + 7 + sLen, seedLen);
+  memory.fill(p + 7 + sLen, 0, seedLen); // the seed leaves RAM once it is in flash
+  return storeStatus(r);
+}
+
+function setTime(): u8 {
+  if (locked) return ST_LOCKED;
+  if (framePayloadLen != 8) return ST_BAD_LENGTH;
+  const t = <i64>readU64BE(framePayload);
+  if (t < MIN_TIME_MS || t > MAX_TIME_MS) return ST_BAD_PARAMETER;
+  return storeStatus(saveTime(t));
+}
+
+function statusCmd(): u32 {
+  const p = responseData;
+  writeU64BE(p, timeSet ? <u64>nowUnixMs() : 0);
+  writeU64BE(p + 8, <u64>uptime_ms());
+  store<u8>(p + 16, displayOn() ? 1 : 0);
+  writeU32BE(p + 17, <u32>max<i32>(storeFreeBytes(), 0));
+  writeU32BE(p + 21, storeMaxEraseCount());
+  writeU32BE(p + 25, flashErrors);
+  return 29;
+}
+
+function lock(): u8 {
+  if (framePayloadLen != 4) return ST_BAD_LENGTH;
+  const p = framePayload;
+  if (load<u8>(p) != 0x4c || load<u8>(p + 1) != 0x4f || load<u8>(p + 2) != 0x43 || load<u8>(p + 3) != 0x4b) {
+    return ST_BAD_PARAMETER;
+  }
+  if (locked) return ST_OK;
+  if (!provisioned || !timeSet) return ST_BAD_STATE;
+  return storeStatus(saveLock());
+}
+
+function storeStatus(r: i32): u8 {
+  if (r == STORE_OK) return ST_OK;
+  flashErrors++;
+  return ST_STORAGE_FAILURE;
+}
