@@ -114,7 +114,7 @@ function statusCmd(): u32 {
   writeU64BE(p, timeSet ? <u64>nowUnixMs() : 0);
   writeU64BE(p + 8, <u64>uptime_ms());
   store<u8>(p + 16, displayOn() ? 1 : 0);
-  writeU32BE(p + 17, <u32>max<i32>(storeFreeBytes(), 0));
+  writeU32BE(p + 17, storeFreeBytes());
   writeU32BE(p + 21, storeMaxEraseCount());
   writeU32BE(p + 25, flashErrors);
   return 29;

@@ -1,0 +1,51 @@
+// The table of `segl` subcommands. Each is loaded only when it runs, so `segl verify …` never
+// pulls in the simulator and `segl --help` loads nothing. To add a command: write
+// `cli/<name>.ts` exporting `run(args, ctx)` (and optionally `help`), then add a row below.
+
+export const EXIT_OK = 0;
+/** The command ran and failed (device error, file missing, verification failed…). */
+export const EXIT_FAILURE = 1;
+/** The command line was wrong. */
+export const EXIT_USAGE = 2;
+/** Interrupted by a signal (128 + SIGINT). */
+export const EXIT_INTERRUPTED = 130;
+
+export interface CliContext {
+  /** Program name for messages ("segl"). */
+  readonly prog: string;
+  readonly stdin: NodeJS.ReadStream;
+  /** Data goes here. */
+  readonly stdout: NodeJS.WriteStream;
+  /** Logs, progress and errors go here. */
+  readonly stderr: NodeJS.WriteStream;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+export interface CommandModule {
+  /** Runs with the arguments after the command name; resolves to the exit code. */
+  run(args: string[], ctx: CliContext): Promise<number>;
+}
+
+export interface CommandEntry {
+  name: string;
+  /** One line for `segl --help`. */
+  summary: string;
+  load(): Promise<CommandModule>;
+}
+
+/** A bad command line: printed with a pointer to --help, exit code 2. */
+export class UsageError extends Error {
+  override readonly name = "UsageError";
+}
+
+export const COMMANDS: CommandEntry[] = [
+  { name: "sim", summary: "run a simulated device in this terminal (PTY, HTTP control API)", load: () => import("./sim.js") },
+  // { name: "demo", summary: "…", load: () => import("./demo.js") },
+  // { name: "provision", summary: "…", load: () => import("./provision.js") },
+  // { name: "info", summary: "…", load: () => import("./info.js") },
+  // { name: "totp", summary: "…", load: () => import("./totp.js") },
+];
+
+export function findCommand(name: string): CommandEntry | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

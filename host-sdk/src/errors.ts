@@ -1,0 +1,63 @@
+// Typed errors of the SDK. Codes are public API (docs/sdk-errors.md): match on `err.code`,
+// never on the message text.
+
+/** Every error code the SDK throws. Stable strings; new codes may be added, none renamed. */
+export type ErrorCode =
+  /** No answer within the timeout (after any retries). */
+  | "TIMEOUT"
+  /** The caller's AbortSignal fired. `name` is "AbortError". */
+  | "ABORTED"
+  /** The device went away (port closed, unplugged, transport closed during I/O). */
+  | "DISCONNECTED"
+  /** The transport was already closed when the call was made. */
+  | "CLOSED"
+  /** Another process holds the port (EBUSY, "Cannot lock port"). */
+  | "DEVICE_BUSY"
+  /** No such device or port (ENOENT). */
+  | "DEVICE_NOT_FOUND"
+  /** The OS refused access to the port (EACCES). */
+  | "PERMISSION_DENIED"
+  /** An optional native module (serialport, node-hid, usb) is not installed or failed to load. */
+  | "NATIVE_MODULE_MISSING"
+  /** Any other I/O failure in a transport. */
+  | "TRANSPORT_ERROR"
+  /** The device answered, but the answer does not follow the protocol. */
+  | "BAD_RESPONSE"
+  /** Bytes that cannot be a frame of the protocol (encoding side: payload too long...). */
+  | "FRAME_ERROR"
+  /** The device answered with a non-OK status; details: `{ status, statusName, command }`. */
+  | "DEVICE_STATUS"
+  /** The device answered OK but does not hold what was sent (provisioning check). */
+  | "VERIFY_MISMATCH"
+  /** A caller-supplied value is out of range or malformed. */
+  | "INVALID_ARGUMENT"
+  /** The operation is not supported by this device, transport or platform. */
+  | "UNSUPPORTED";
+
+export interface SeglErrorOptions {
+  details?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+export class SeglError extends Error {
+  readonly code: ErrorCode;
+  readonly details?: Record<string, unknown>;
+
+  constructor(code: ErrorCode, message: string, opts: SeglErrorOptions = {}) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.code = code;
+    if (opts.details !== undefined) this.details = opts.details;
+    // Code that already handles DOM-style aborts and timeouts keeps working.
+    this.name = code === "ABORTED" ? "AbortError" : code === "TIMEOUT" ? "TimeoutError" : "SeglError";
+  }
+}
+
+/** True when `err` is a SeglError (optionally with one of the given codes). */
+export function isSeglError(err: unknown, ...codes: ErrorCode[]): err is SeglError {
+  return err instanceof SeglError && (codes.length === 0 || codes.includes(err.code));
+}
+
+/** Raises INVALID_ARGUMENT unless `ok`. */
+export function argCheck(ok: boolean, message: string, details?: Record<string, unknown>): asserts ok {
+  if (!ok) throw new SeglError("INVALID_ARGUMENT", message, details === undefined ? {} : { details });
+}

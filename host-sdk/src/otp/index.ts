@@ -1,0 +1,5 @@
+export { type OtpAlgorithm, OTP_ALGORITHMS, parseAlgorithm } from "./types.js";
+export { hotp, totp, totpStep, truncate, counterBytes, type HotpOptions, type TotpOptions } from "./hotp.js";
+export { ocra, parseOcraSuite, type OcraSuite, type OcraInputs } from "./ocra.js";
+export { base32Encode, base32Decode } from "./base32.js";
+export { otpauthUri, parseOtpauthUri, type OtpauthParams, type ParsedOtpauth } from "./uri.js";

@@ -1,0 +1,359 @@
+// Client of the UART service protocol (docs/serial-protocol.md) over any Transport:
+// one transaction at a time, SEQ matching, stale answers ignored, retries for idempotent
+// commands, typed results and typed errors.
+import { SeglError, argCheck } from "../../errors.js";
+import type { OtpAlgorithm } from "../../otp/types.js";
+import { transportMutex, timeoutScope, abortError, type Transport } from "../../transport/transport.js";
+import { FrameParser, encodeRequest, MAX_PAYLOAD, RESPONSE_BIT, type Frame, type FrameParserStats } from "./frame.js";
+
+export const Command = {
+  INFO: 0x01,
+  PROVISION: 0x02,
+  SET_TIME: 0x03,
+  STATUS: 0x04,
+  LOCK: 0x05,
+  PING: 0x06,
+} as const;
+export type CommandName = keyof typeof Command;
+
+export const DeviceStatusCode = {
+  OK: 0x00,
+  UNKNOWN_COMMAND: 0x01,
+  BAD_LENGTH: 0x02,
+  BAD_PARAMETER: 0x03,
+  BAD_STATE: 0x04,
+  LOCKED: 0x05,
+  STORAGE_FAILURE: 0x06,
+} as const;
+export type DeviceStatusName = keyof typeof DeviceStatusCode;
+
+/** Stable name of a device status byte ("UNKNOWN_0x2A" for codes this SDK does not know). */
+export function deviceStatusName(status: number): DeviceStatusName | `UNKNOWN_0x${string}` {
+  for (const [k, v] of Object.entries(DeviceStatusCode)) if (v === status) return k as DeviceStatusName;
+  return `UNKNOWN_0x${status.toString(16).padStart(2, "0").toUpperCase()}`;
+}
+
+function commandName(cmd: number): string {
+  for (const [k, v] of Object.entries(Command)) if (v === cmd) return k;
+  return `0x${cmd.toString(16).padStart(2, "0")}`;
+}
+
+export type ModelName = "code-display" | "audio-reader" | "chip";
+export const MODEL_CODES: Readonly<Record<ModelName, number>> = { "code-display": 1, "audio-reader": 2, chip: 3 };
+export const ALGORITHM_CODES: Readonly<Record<OtpAlgorithm, number>> = { SHA1: 1, SHA256: 2, SHA512: 3 };
+export type DeviceStateName = "blank" | "provisioned" | "locked";
+
+export interface DeviceInfo {
+  protocolVersion: number;
+  /** "major.minor.patch" */
+  firmwareVersion: string;
+  firmware: { major: number; minor: number; patch: number };
+  model: ModelName | "none" | "unknown";
+  modelCode: number;
+  state: DeviceStateName | "unknown";
+  stateCode: number;
+  flags: { clockSet: boolean; storageRecovered: boolean; raw: number };
+  /** null when blank (or an algorithm this SDK does not know: see algorithmCode). */
+  algorithm: OtpAlgorithm | null;
+  algorithmCode: number;
+  digits: number;
+  period: number;
+  serial: string;
+}
+
+export interface DeviceStatus {
+  /** Device time, Unix ms; null when its clock is not set. */
+  timeMs: number | null;
+  uptimeMs: number;
+  displayOn: boolean;
+  storeFreeBytes: number;
+  storeMaxEraseCount: number;
+  flashWriteErrors: number;
+}
+
+export interface ProvisionParams {
+  model: ModelName;
+  algorithm: OtpAlgorithm;
+  /** 6, 7 or 8 */
+  digits: number;
+  /** 10..300 s */
+  period: number;
+  /** 1..32 printable ASCII characters */
+  serial: string;
+  /** 16..64 bytes */
+  seed: Uint8Array;
+}
+
+export interface ServiceCallOptions {
+  signal?: AbortSignal;
+  /** Per attempt; default: the client's (2000 ms). */
+  timeoutMs?: number;
+}
+
+export interface RawRequestOptions extends ServiceCallOptions {
+  /** Retry once (new SEQ) on timeout. Default false. */
+  retry?: boolean;
+}
+
+export interface ServiceClientOptions {
+  /** Default per-attempt timeout, ms (2000). */
+  timeoutMs?: number;
+  /** Extra attempts, each with a new SEQ, after a timeout of a retry-safe command (default 1). */
+  retries?: number;
+  /** First SEQ (default random). */
+  firstSeq?: number;
+}
+
+export interface RawResponse {
+  status: number;
+  statusName: string;
+  /** Payload after the status byte. */
+  data: Uint8Array;
+}
+
+const SERIAL_RE = /^[\x21-\x7e]{1,32}$/;
+const MIN_TIME_MS = Date.UTC(2020, 0, 1);
+const MAX_TIME_MS = Date.UTC(2200, 0, 1);
+
+/** Checks the rules of PROVISION (docs/serial-protocol.md); throws INVALID_ARGUMENT. */
+export function validateProvisionParams(p: ProvisionParams): void {
+  argCheck(typeof p === "object" && p !== null, "provisioning parameters are required");
+  argCheck(p.model in MODEL_CODES, `model must be one of ${Object.keys(MODEL_CODES).join(", ")}`, { model: p.model });
+  argCheck(p.algorithm in ALGORITHM_CODES, "algorithm must be SHA1, SHA256 or SHA512", { algorithm: p.algorithm });
+  argCheck(p.digits === 6 || p.digits === 7 || p.digits === 8, "digits must be 6, 7 or 8", { digits: p.digits });
+  argCheck(Number.isInteger(p.period) && p.period >= 10 && p.period <= 300, "period must be an integer 10..300 s", { period: p.period });
+  argCheck(typeof p.serial === "string" && SERIAL_RE.test(p.serial), "serial must be 1..32 printable ASCII characters (0x21..0x7E)", { serial: p.serial });
+  argCheck(p.seed instanceof Uint8Array && p.seed.length >= 16 && p.seed.length <= 64, "seed must be 16..64 bytes", {
+    seedLength: p.seed instanceof Uint8Array ? p.seed.length : undefined,
+  });
+}
+
+/**
+ * The PROVISION payload, without checking the protocol's rules (conformance tests send bad
+ * values on purpose); throws INVALID_ARGUMENT only for what cannot be encoded at all.
+ */
+export function encodeProvisionPayload(p: {
+  model: ModelName | number;
+  algorithm: OtpAlgorithm | number;
+  digits: number;
+  period: number;
+  serial: string | Uint8Array;
+  seed: Uint8Array;
+}): Uint8Array {
+  const model = typeof p.model === "number" ? p.model : MODEL_CODES[p.model];
+  const alg = typeof p.algorithm === "number" ? p.algorithm : ALGORITHM_CODES[p.algorithm];
+  const serial = typeof p.serial === "string" ? new TextEncoder().encode(p.serial) : p.serial;
+  const byte = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 0xff;
+  argCheck(byte(model) && byte(alg) && byte(p.digits), "model, algorithm and digits must each fit in a byte");
+  argCheck(Number.isInteger(p.period) && p.period >= 0 && p.period <= 0xffff, "period must fit in 16 bits");
+  argCheck(serial.length <= 0xff && p.seed.length <= 0xff, "serial and seed must each be at most 255 bytes");
+  const out = new Uint8Array(5 + 1 + serial.length + 1 + p.seed.length);
+  argCheck(out.length <= MAX_PAYLOAD, "provisioning payload exceeds 1024 bytes");
+  let o = 0;
+  out[o++] = model!;
+  out[o++] = alg!;
+  out[o++] = p.digits;
+  out[o++] = p.period >>> 8;
+  out[o++] = p.period & 0xff;
+  out[o++] = serial.length;
+  out.set(serial, o);
+  o += serial.length;
+  out[o++] = p.seed.length;
+  out.set(p.seed, o);
+  return out;
+}
+
+/** 8-byte big-endian Unix ms. */
+function u64be(v: number): Uint8Array {
+  const b = new Uint8Array(8);
+  new DataView(b.buffer).setBigUint64(0, BigInt(v));
+  return b;
+}
+
+const MODEL_NAMES: Record<number, ModelName | "none"> = { 0: "none", 1: "code-display", 2: "audio-reader", 3: "chip" };
+const STATE_NAMES: Record<number, DeviceStateName> = { 0: "blank", 1: "provisioned", 2: "locked" };
+const ALG_NAMES: Record<number, OtpAlgorithm> = { 1: "SHA1", 2: "SHA256", 3: "SHA512" };
+
+function badResponse(command: number, why: string, data?: Uint8Array): SeglError {
+  return new SeglError("BAD_RESPONSE", `${commandName(command)}: ${why}`, {
+    details: { command: commandName(command), ...(data ? { data: Buffer.from(data).toString("hex") } : {}) },
+  });
+}
+
+/** Parses an INFO response body (after the status byte). */
+export function parseInfo(d: Uint8Array): DeviceInfo {
+  if (d.length < 12) throw badResponse(Command.INFO, `INFO answer is ${d.length} bytes, at least 12 expected`, d);
+  const n = d[11]!;
+  if (n > 32 || d.length < 12 + n) throw badResponse(Command.INFO, `INFO serial length ${n} does not fit the answer`, d);
+  const serialBytes = d.subarray(12, 12 + n);
+  if (serialBytes.some((c) => c < 0x21 || c > 0x7e)) throw badResponse(Command.INFO, "INFO serial is not printable ASCII", d);
+  const major = d[1]!, minor = d[2]!, patch = d[3]!;
+  return {
+    protocolVersion: d[0]!,
+    firmwareVersion: `${major}.${minor}.${patch}`,
+    firmware: { major, minor, patch },
+    model: MODEL_NAMES[d[4]!] ?? "unknown",
+    modelCode: d[4]!,
+    state: STATE_NAMES[d[5]!] ?? "unknown",
+    stateCode: d[5]!,
+    flags: { clockSet: (d[6]! & 1) !== 0, storageRecovered: (d[6]! & 2) !== 0, raw: d[6]! },
+    algorithm: ALG_NAMES[d[7]!] ?? null,
+    algorithmCode: d[7]!,
+    digits: d[8]!,
+    period: (d[9]! << 8) | d[10]!,
+    serial: String.fromCharCode(...serialBytes),
+  };
+}
+
+/** Parses a STATUS response body (after the status byte). */
+export function parseStatus(d: Uint8Array): DeviceStatus {
+  if (d.length < 29) throw badResponse(Command.STATUS, `STATUS answer is ${d.length} bytes, 29 expected`, d);
+  const v = new DataView(d.buffer, d.byteOffset, d.byteLength);
+  const time = v.getBigUint64(0);
+  const up = v.getBigUint64(8);
+  if (time > BigInt(Number.MAX_SAFE_INTEGER) || up > BigInt(Number.MAX_SAFE_INTEGER))
+    throw badResponse(Command.STATUS, "STATUS time out of range", d);
+  return {
+    timeMs: time === 0n ? null : Number(time),
+    uptimeMs: Number(up),
+    displayOn: d[16] !== 0,
+    storeFreeBytes: v.getUint32(17),
+    storeMaxEraseCount: v.getUint32(21),
+    flashWriteErrors: v.getUint32(25),
+  };
+}
+
+export class ServiceClient {
+  readonly transport: Transport;
+  private readonly parser = new FrameParser();
+  private readonly timeoutMs: number;
+  private readonly retries: number;
+  private seq: number;
+
+  constructor(transport: Transport, opts: ServiceClientOptions = {}) {
+    this.transport = transport;
+    this.timeoutMs = opts.timeoutMs ?? 2000;
+    this.retries = opts.retries ?? 1;
+    argCheck(this.timeoutMs > 0, "timeoutMs must be positive");
+    argCheck(Number.isInteger(this.retries) && this.retries >= 0, "retries must be a non-negative integer");
+    this.seq = opts.firstSeq ?? Math.floor(Math.random() * 256);
+  }
+
+  /** Resync counters of the response parser (garbage, false syncs, CRC errors). */
+  get parserStats(): Readonly<FrameParserStats> {
+    return this.parser.stats;
+  }
+
+  /** Public identity and state. Retried on timeout. */
+  async info(opts: ServiceCallOptions = {}): Promise<DeviceInfo> {
+    return parseInfo(await this.call(Command.INFO, () => new Uint8Array(0), opts, true));
+  }
+
+  /** Live state. Retried on timeout. */
+  async status(opts: ServiceCallOptions = {}): Promise<DeviceStatus> {
+    return parseStatus(await this.call(Command.STATUS, () => new Uint8Array(0), opts, true));
+  }
+
+  /**
+   * Writes seed, OTP parameters, model and serial. Checked against the protocol's rules first
+   * (INVALID_ARGUMENT). Not retried: a seed crosses the wire once per call.
+   */
+  async provision(p: ProvisionParams, opts: ServiceCallOptions = {}): Promise<void> {
+    validateProvisionParams(p);
+    const payload = encodeProvisionPayload(p);
+    await this.call(Command.PROVISION, () => payload, opts, false);
+  }
+
+  /**
+   * Sets the device clock. Retried on timeout; a retry sends the given time advanced by the
+   * time elapsed since the call, so the device ends up with the time the caller meant.
+   */
+  async setTime(unixMs: number | Date, opts: ServiceCallOptions = {}): Promise<void> {
+    const t = unixMs instanceof Date ? unixMs.getTime() : unixMs;
+    argCheck(Number.isInteger(t) && t > MIN_TIME_MS && t < MAX_TIME_MS, "time must be integer Unix ms after 2020-01-01 and before 2200-01-01", { unixMs: t });
+    const started = Date.now();
+    await this.call(Command.SET_TIME, () => u64be(t + Math.max(0, Date.now() - started)), opts, true);
+  }
+
+  /** Locks the device for good (idempotent on the device, so retried on timeout). */
+  async lock(opts: ServiceCallOptions = {}): Promise<void> {
+    await this.call(Command.LOCK, () => new TextEncoder().encode("LOCK"), opts, true);
+  }
+
+  /** Echo; resolves with the bytes the device sent back (checked equal). */
+  async ping(bytes: Uint8Array = new Uint8Array(0), opts: ServiceCallOptions = {}): Promise<Uint8Array> {
+    argCheck(bytes instanceof Uint8Array && bytes.length <= MAX_PAYLOAD - 1, "ping takes at most 1023 bytes");
+    const copy = bytes.slice();
+    const echo = await this.call(Command.PING, () => copy, opts, true);
+    if (echo.length !== copy.length || echo.some((b, i) => b !== copy[i])) throw badResponse(Command.PING, "echo differs from what was sent", echo);
+    return echo;
+  }
+
+  /** Any command, any payload; resolves with the device's status and data without judging them. */
+  async request(command: number, payload: Uint8Array = new Uint8Array(0), opts: RawRequestOptions = {}): Promise<RawResponse> {
+    const f = await this.transaction(command, () => payload, opts, opts.retry ?? false);
+    return { status: f.payload[0]!, statusName: deviceStatusName(f.payload[0]!), data: f.payload.subarray(1) };
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  /** A transaction that must answer OK; resolves with the data after the status. */
+  private async call(command: number, payload: (attempt: number) => Uint8Array, opts: ServiceCallOptions, retry: boolean): Promise<Uint8Array> {
+    const f = await this.transaction(command, payload, opts, retry);
+    const status = f.payload[0]!;
+    if (status !== DeviceStatusCode.OK) {
+      const statusName = deviceStatusName(status);
+      throw new SeglError("DEVICE_STATUS", `${commandName(command)} refused by the device: ${statusName}`, {
+        details: { status, statusName, command: commandName(command) },
+      });
+    }
+    return f.payload.subarray(1);
+  }
+
+  private async transaction(command: number, payload: (attempt: number) => Uint8Array, opts: ServiceCallOptions, retry: boolean): Promise<Frame> {
+    const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
+    argCheck(timeoutMs > 0, "timeoutMs must be positive");
+    const release = await transportMutex(this.transport).acquire(opts.signal);
+    try {
+      const attempts = retry ? 1 + this.retries : 1;
+      for (let attempt = 0; ; attempt++) {
+        const scope = timeoutScope(opts.signal, timeoutMs);
+        try {
+          return await this.exchange(command, payload(attempt), scope.signal!);
+        } catch (err) {
+          if (opts.signal?.aborted) throw abortError(opts.signal);
+          if (err instanceof SeglError && err.code === "TIMEOUT") {
+            if (attempt + 1 < attempts) continue;
+            throw new SeglError("TIMEOUT", `${commandName(command)}: no answer within ${timeoutMs} ms (${attempts} attempt${attempts > 1 ? "s" : ""})`, {
+              details: { command: commandName(command), timeoutMs, attempts },
+              cause: err,
+            });
+          }
+          throw err;
+        } finally {
+          scope.dispose();
+        }
+      }
+    } finally {
+      release();
+    }
+  }
+
+  private async exchange(command: number, payload: Uint8Array, signal: AbortSignal): Promise<Frame> {
+    const seq = this.seq;
+    this.seq = (this.seq + 1) & 0xff;
+    // Nothing received before this request can be its answer.
+    this.parser.reset();
+    await this.transport.send(encodeRequest(command, seq, payload), { signal });
+    const want = (command | RESPONSE_BIT) & 0xff;
+    for (;;) {
+      const chunk = await this.transport.receive({ signal });
+      for (const f of this.parser.push(chunk)) {
+        if (f.type < RESPONSE_BIT || f.seq !== seq) continue; // our request echoed, noise, or a stale answer
+        if (f.type !== want) throw badResponse(command, `answer with SEQ ${seq} has TYPE 0x${f.type.toString(16)}, expected 0x${want.toString(16)}`);
+        if (f.payload.length < 1) throw badResponse(command, "answer without a status byte");
+        return f;
+      }
+    }
+  }
+}

@@ -1,0 +1,3 @@
+export * from "./frame.js";
+export { crc32 } from "./crc32.js";
+export * from "./client.js";

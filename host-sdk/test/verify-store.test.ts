@@ -1,0 +1,156 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { mkdtempSync, readFileSync, rmSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { randomBytes } from "node:crypto";
+import * as OTPAuth from "otpauth";
+import {
+  MemoryStore,
+  SqliteStore,
+  TotpVerifier,
+  VerifierError,
+  LOCKED_PERMANENTLY,
+  type TokenRecord,
+  type VerifierStore,
+} from "../src/verify/index.js";
+
+function record(id: string, over: Partial<TokenRecord> = {}): TokenRecord {
+  return {
+    id, kind: "totp", secret: Uint8Array.from(randomBytes(20)), algorithm: "SHA256", digits: 8, period: 30, t0: 0,
+    driftSteps: -2, lastAcceptedStep: 56_666_667, failures: 1, lockedUntil: 0, lockouts: 0, version: 0, ...over,
+  };
+}
+const isCode = (code: string) => (e: unknown) => e instanceof VerifierError && e.code === code;
+
+async function casContract(store: VerifierStore): Promise<void> {
+  const rec = record("dev-1");
+  await store.create(rec);
+  await assert.rejects(store.create(record("dev-1")), isCode("ALREADY_EXISTS"));
+  const got = await store.get("dev-1");
+  assert.deepEqual(got, rec);
+  assert.equal(await store.get("missing"), undefined);
+
+  // Wrong expected version: refused, nothing changes.
+  assert.equal(await store.compareAndSet("dev-1", 1, { ...rec, failures: 9 }), false);
+  assert.equal((await store.get("dev-1"))?.failures, 1);
+  // Right version: applied, version bumped by the store (whatever next.version says).
+  const next = { ...rec, failures: 2, lastAcceptedStep: 56_666_668, driftSteps: 3, lockedUntil: LOCKED_PERMANENTLY, lockouts: 4, version: 77 };
+  assert.equal(await store.compareAndSet("dev-1", 0, next), true);
+  const after = await store.get("dev-1");
+  assert.deepEqual(after, { ...next, version: 1 });
+  // The same expected version cannot win twice.
+  assert.equal(await store.compareAndSet("dev-1", 0, next), false);
+  // id, kind and secret are fixed at create.
+  assert.equal(await store.compareAndSet("dev-1", 1, { ...next, kind: "hotp", secret: new Uint8Array(20) }), true);
+  const fixed = await store.get("dev-1");
+  assert.deepEqual(fixed?.secret, rec.secret);
+  assert.equal(fixed?.kind, "totp");
+  assert.equal(fixed?.version, 2);
+  // Returned records are copies: mutating one does not touch the store.
+  (fixed!.secret as Uint8Array)[0] ^= 0xff;
+  assert.deepEqual((await store.get("dev-1"))?.secret, rec.secret);
+  // CAS on a missing record, delete.
+  assert.equal(await store.compareAndSet("missing", 0, record("missing")), false);
+  assert.equal(await store.delete("dev-1"), true);
+  assert.equal(await store.delete("dev-1"), false);
+  assert.equal(await store.compareAndSet("dev-1", 2, next), false);
+}
+
+function tmp(): { dir: string; file: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), "segl-verify-"));
+  return { dir, file: join(dir, "tokens.sqlite"), done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+test("MemoryStore: compare-and-set contract", async () => {
+  await casContract(new MemoryStore());
+});
+
+test("SqliteStore: compare-and-set contract on a real SQLite file", async () => {
+  const t = tmp();
+  const store = new SqliteStore(t.file, { secretKey: randomBytes(32) });
+  try {
+    await casContract(store);
+    assert.ok(existsSync(t.file));
+  } finally {
+    store.close();
+    t.done();
+  }
+});
+
+test("SqliteStore: state survives reopening; two handles on one file see each other's writes", async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  const a = new SqliteStore(t.file, { secretKey: key });
+  const b = new SqliteStore(t.file, { secretKey: key });
+  try {
+    const rec = record("p", { lastAcceptedStep: 2 ** 40, lockedUntil: 1_800_000_000_000 });
+    await a.create(rec);
+    assert.deepEqual(await b.get("p"), rec);
+    assert.equal(await b.compareAndSet("p", 0, { ...rec, failures: 2 }), true);
+    assert.equal(await a.compareAndSet("p", 0, { ...rec, failures: 3 }), false, "a's stale version loses");
+    a.close();
+    const c = new SqliteStore(t.file, { secretKey: key });
+    assert.deepEqual(await c.get("p"), { ...rec, failures: 2, version: 1 });
+    c.close();
+  } finally {
+    a.close();
+    b.close();
+    t.done();
+  }
+});
+
+test("SqliteStore: seeds are sealed with AES-256-GCM (not in the file, wrong key and moved rows refused)", async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  const store = new SqliteStore(t.file, { secretKey: key });
+  try {
+    const seed = Uint8Array.from(randomBytes(32));
+    await store.create(record("alice", { secret: seed }));
+    await store.create(record("bob"));
+    store.close();
+    const raw = readFileSync(t.file);
+    assert.equal(raw.indexOf(Buffer.from(seed)), -1, "seed bytes do not appear in the file");
+    assert.equal(raw.indexOf(Buffer.from(seed.subarray(0, 8))), -1);
+
+    await assert.rejects(new SqliteStore(t.file, { secretKey: randomBytes(32) }).get("alice"), isCode("SECRET_UNREADABLE"));
+
+    // Copy alice's sealed seed into bob's row: AAD = id makes it fail.
+    const { Database } = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
+    const db = new Database(t.file);
+    db.run("UPDATE tokens SET secret = (SELECT secret FROM tokens WHERE id = 'alice') WHERE id = 'bob'");
+    db.close();
+    const again = new SqliteStore(t.file, { secretKey: key });
+    assert.deepEqual((await again.get("alice"))?.secret, seed);
+    await assert.rejects(again.get("bob"), isCode("SECRET_UNREADABLE"));
+    again.close();
+    assert.throws(() => new SqliteStore(t.file, { secretKey: randomBytes(16) }), isCode("INVALID_ARGUMENT"));
+  } finally {
+    store.close();
+    t.done();
+  }
+});
+
+test("SqliteStore behind TotpVerifier: verify, replay and lockout persist across reopen", async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  const secret = randomBytes(20);
+  const code = (ms: number) =>
+    new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: Uint8Array.from(secret).buffer }) }).generate({ timestamp: ms });
+  const now = 1_700_000_010_000;
+  try {
+    const s1 = new SqliteStore(t.file, { secretKey: key });
+    const v1 = new TotpVerifier({ store: s1 });
+    await v1.enroll("d", { secret });
+    assert.equal((await v1.verify("d", code(now), { now })).valid, true);
+    s1.close();
+    const s2 = new SqliteStore(t.file, { secretKey: key });
+    const v2 = new TotpVerifier({ store: s2 });
+    assert.equal((await v2.verify("d", code(now), { now })).valid, false, "replay refused after reopen");
+    assert.equal((await v2.status("d"))?.failures, 1);
+    s2.close();
+  } finally {
+    t.done();
+  }
+});
