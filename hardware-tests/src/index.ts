@@ -1,1 +1,1 @@
-export {};
+export { openTarget, targetKind, type Target, type TargetKind, type Control } from "./target.js";

@@ -40,7 +40,7 @@ export class UsageError extends Error {
 
 export const COMMANDS: CommandEntry[] = [
   { name: "sim", summary: "run a simulated device in this terminal (PTY, HTTP control API)", load: () => import("./sim.js") },
-  // { name: "demo", summary: "…", load: () => import("./demo.js") },
+  { name: "demo", summary: "boot a simulated code display, provision it, press, show the LCD, verify the code", load: () => import("./demo.js") },
   // { name: "provision", summary: "…", load: () => import("./provision.js") },
   // { name: "info", summary: "…", load: () => import("./info.js") },
   // { name: "totp", summary: "…", load: () => import("./totp.js") },
