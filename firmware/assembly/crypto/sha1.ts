@@ -1,0 +1,116 @@
+// SHA-1 (FIPS 180-4 §6.1). Needed by HOTP/TOTP/OCRA and RFC 2202; not for new signatures.
+// Context layout: see sha256.ts (shared by every hash).
+import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF } from "./sha256";
+
+export const SHA1_CTX_SIZE: u32 = HASH_CTX_SIZE;
+export const SHA1_DIGEST_LEN: u32 = 20;
+export const SHA1_BLOCK_LEN: u32 = 64;
+
+const IV: usize = memory.data<u32>([0x67452301, 0xefcdab89, 0x98badcfe, 0x10325476, 0xc3d2e1f0], 16);
+
+/** Message schedule scratch (80 words). */
+const W: usize = memory.data(320, 16);
+
+const K0: u32 = 0x5a827999;
+const K1: u32 = 0x6ed9eba1;
+const K2: u32 = 0x8f1bbcdc;
+const K3: u32 = 0xca62c1d6;
+
+// @ts-ignore: decorator
+@inline function fch(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
+// @ts-ignore: decorator
+@inline function fpar(x: u32, y: u32, z: u32): u32 { return x ^ y ^ z; }
+// @ts-ignore: decorator
+@inline function fmaj(x: u32, y: u32, z: u32): u32 { return (x & y) | (z & (x | y)); }
+
+export function sha1IV(state: usize): void {
+  memory.copy(state, IV, 20);
+}
+
+/** One compression: state (5 native-order u32) ← F(state, 64-byte block at blk). */
+export function sha1Compress(state: usize, blk: usize): void {
+  for (let i: usize = 0; i < 64; i += 4) store<u32>(W + i, bswap<u32>(load<u32>(blk + i)));
+  for (let i: usize = 64; i < 320; i += 4) {
+    store<u32>(W + i, rotl<u32>(load<u32>(W + i - 12) ^ load<u32>(W + i - 32) ^ load<u32>(W + i - 56) ^ load<u32>(W + i - 64), 1));
+  }
+  let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8);
+  let d = load<u32>(state, 12), e = load<u32>(state, 16);
+  // Five rounds per iteration; roles rotate (a,b,c,d,e) → (e,a,b,c,d) → … instead of shuffling.
+  let w = W;
+  for (let end = W + 80; w < end; w += 20) {
+    e += rotl<u32>(a, 5) + fch(b, c, d) + K0 + load<u32>(w, 0); b = rotl<u32>(b, 30);
+    d += rotl<u32>(e, 5) + fch(a, b, c) + K0 + load<u32>(w, 4); a = rotl<u32>(a, 30);
+    c += rotl<u32>(d, 5) + fch(e, a, b) + K0 + load<u32>(w, 8); e = rotl<u32>(e, 30);
+    b += rotl<u32>(c, 5) + fch(d, e, a) + K0 + load<u32>(w, 12); d = rotl<u32>(d, 30);
+    a += rotl<u32>(b, 5) + fch(c, d, e) + K0 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  }
+  for (let end = W + 160; w < end; w += 20) {
+    e += rotl<u32>(a, 5) + fpar(b, c, d) + K1 + load<u32>(w, 0); b = rotl<u32>(b, 30);
+    d += rotl<u32>(e, 5) + fpar(a, b, c) + K1 + load<u32>(w, 4); a = rotl<u32>(a, 30);
+    c += rotl<u32>(d, 5) + fpar(e, a, b) + K1 + load<u32>(w, 8); e = rotl<u32>(e, 30);
+    b += rotl<u32>(c, 5) + fpar(d, e, a) + K1 + load<u32>(w, 12); d = rotl<u32>(d, 30);
+    a += rotl<u32>(b, 5) + fpar(c, d, e) + K1 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  }
+  for (let end = W + 240; w < end; w += 20) {
+    e += rotl<u32>(a, 5) + fmaj(b, c, d) + K2 + load<u32>(w, 0); b = rotl<u32>(b, 30);
+    d += rotl<u32>(e, 5) + fmaj(a, b, c) + K2 + load<u32>(w, 4); a = rotl<u32>(a, 30);
+    c += rotl<u32>(d, 5) + fmaj(e, a, b) + K2 + load<u32>(w, 8); e = rotl<u32>(e, 30);
+    b += rotl<u32>(c, 5) + fmaj(d, e, a) + K2 + load<u32>(w, 12); d = rotl<u32>(d, 30);
+    a += rotl<u32>(b, 5) + fmaj(c, d, e) + K2 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  }
+  for (let end = W + 320; w < end; w += 20) {
+    e += rotl<u32>(a, 5) + fpar(b, c, d) + K3 + load<u32>(w, 0); b = rotl<u32>(b, 30);
+    d += rotl<u32>(e, 5) + fpar(a, b, c) + K3 + load<u32>(w, 4); a = rotl<u32>(a, 30);
+    c += rotl<u32>(d, 5) + fpar(e, a, b) + K3 + load<u32>(w, 8); e = rotl<u32>(e, 30);
+    b += rotl<u32>(c, 5) + fpar(d, e, a) + K3 + load<u32>(w, 12); d = rotl<u32>(d, 30);
+    a += rotl<u32>(b, 5) + fpar(c, d, e) + K3 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  }
+  store<u32>(state, load<u32>(state, 0) + a, 0);
+  store<u32>(state, load<u32>(state, 4) + b, 4);
+  store<u32>(state, load<u32>(state, 8) + c, 8);
+  store<u32>(state, load<u32>(state, 12) + d, 12);
+  store<u32>(state, load<u32>(state, 16) + e, 16);
+}
+
+// ---- streaming API ----
+
+export function sha1Init(ctx: usize): void {
+  store<u32>(ctx + HCTX_ALG, 1);
+  store<u32>(ctx + HCTX_USED, 0);
+  store<u64>(ctx + HCTX_TOTAL, 0);
+  memory.copy(ctx + HCTX_STATE, IV, 20);
+}
+
+export function sha1Update(ctx: usize, p: usize, n: u32): void {
+  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
+  let used = load<u32>(ctx + HCTX_USED);
+  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
+  if (used != 0) {
+    const take = min<u32>(64 - used, n);
+    memory.copy(buf + used, p, take);
+    used += take; p += take; n -= take;
+    if (used < 64) { store<u32>(ctx + HCTX_USED, used); return; }
+    sha1Compress(st, buf);
+  }
+  while (n >= 64) { sha1Compress(st, p); p += 64; n -= 64; }
+  if (n != 0) memory.copy(buf, p, n);
+  store<u32>(ctx + HCTX_USED, n);
+}
+
+/** Pads, writes the 20-byte digest to out. */
+export function sha1Final(ctx: usize, out: usize): void {
+  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
+  let used = load<u32>(ctx + HCTX_USED);
+  const bits = load<u64>(ctx + HCTX_TOTAL) << 3;
+  store<u8>(buf + used, 0x80);
+  used++;
+  if (used > 56) {
+    memory.fill(buf + used, 0, 64 - used);
+    sha1Compress(st, buf);
+    used = 0;
+  }
+  memory.fill(buf + used, 0, 56 - used);
+  store<u64>(buf + 56, bswap<u64>(bits));
+  sha1Compress(st, buf);
+  for (let i: usize = 0; i < 20; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
+}

@@ -1,0 +1,138 @@
+// SHA-256 (FIPS 180-4 §6.2). Static memory only: no allocation, no per-call table setup.
+//
+// Hash contexts (all of SHA-1/256/512 share this layout, see hash.ts) live in caller-owned
+// memory of HASH_CTX_SIZE bytes:
+//   +0  u32 alg         (ALG_SHA1 / ALG_SHA256 / ALG_SHA512)
+//   +4  u32 buffered    bytes waiting in the block buffer
+//   +8  u64 total       bytes hashed so far (including the buffered ones)
+//   +16 state           chaining value in native word order (SHA-1 20 B, SHA-256 32 B, SHA-512 64 B)
+//   +80 block buffer    64 B (SHA-1/256) or 128 B (SHA-512)
+
+export const HASH_CTX_SIZE: u32 = 208;
+export const HCTX_ALG: usize = 0;
+export const HCTX_USED: usize = 4;
+export const HCTX_TOTAL: usize = 8;
+export const HCTX_STATE: usize = 16;
+export const HCTX_BUF: usize = 80;
+
+export const SHA256_CTX_SIZE: u32 = HASH_CTX_SIZE;
+export const SHA256_DIGEST_LEN: u32 = 32;
+export const SHA256_BLOCK_LEN: u32 = 64;
+
+const K: usize = memory.data<u32>([
+  0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
+  0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3, 0x72be5d74, 0x80deb1fe, 0x9bdc06a7, 0xc19bf174,
+  0xe49b69c1, 0xefbe4786, 0x0fc19dc6, 0x240ca1cc, 0x2de92c6f, 0x4a7484aa, 0x5cb0a9dc, 0x76f988da,
+  0x983e5152, 0xa831c66d, 0xb00327c8, 0xbf597fc7, 0xc6e00bf3, 0xd5a79147, 0x06ca6351, 0x14292967,
+  0x27b70a85, 0x2e1b2138, 0x4d2c6dfc, 0x53380d13, 0x650a7354, 0x766a0abb, 0x81c2c92e, 0x92722c85,
+  0xa2bfe8a1, 0xa81a664b, 0xc24b8b70, 0xc76c51a3, 0xd192e819, 0xd6990624, 0xf40e3585, 0x106aa070,
+  0x19a4c116, 0x1e376c08, 0x2748774c, 0x34b0bcb5, 0x391c0cb3, 0x4ed8aa4a, 0x5b9cca4f, 0x682e6ff3,
+  0x748f82ee, 0x78a5636f, 0x84c87814, 0x8cc70208, 0x90befffa, 0xa4506ceb, 0xbef9a3f7, 0xc67178f2,
+], 16);
+
+const IV: usize = memory.data<u32>([
+  0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
+], 16);
+
+/** Message schedule scratch (64 words). */
+const W: usize = memory.data(256, 16);
+
+// @ts-ignore: decorator
+@inline function bs0(x: u32): u32 { return rotr<u32>(x, 2) ^ rotr<u32>(x, 13) ^ rotr<u32>(x, 22); }
+// @ts-ignore: decorator
+@inline function bs1(x: u32): u32 { return rotr<u32>(x, 6) ^ rotr<u32>(x, 11) ^ rotr<u32>(x, 25); }
+// @ts-ignore: decorator
+@inline function ch(x: u32, y: u32, z: u32): u32 { return z ^ (x & (y ^ z)); }
+// @ts-ignore: decorator
+@inline function maj(x: u32, y: u32, z: u32): u32 { return (x & y) | (z & (x | y)); }
+
+/** Writes the initial chaining value (8 native-order words) to state. */
+export function sha256IV(state: usize): void {
+  memory.copy(state, IV, 32);
+}
+
+/** One compression: state (8 native-order u32) ← F(state, 64-byte block at blk). */
+export function sha256Compress(state: usize, blk: usize): void {
+  for (let i: usize = 0; i < 64; i += 4) store<u32>(W + i, bswap<u32>(load<u32>(blk + i)));
+  for (let i: usize = 64; i < 256; i += 4) {
+    const w15 = load<u32>(W + i - 60);
+    const w2 = load<u32>(W + i - 8);
+    const s0 = rotr<u32>(w15, 7) ^ rotr<u32>(w15, 18) ^ (w15 >>> 3);
+    const s1 = rotr<u32>(w2, 17) ^ rotr<u32>(w2, 19) ^ (w2 >>> 10);
+    store<u32>(W + i, load<u32>(W + i - 64) + s0 + load<u32>(W + i - 28) + s1);
+  }
+  let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8), d = load<u32>(state, 12);
+  let e = load<u32>(state, 16), f = load<u32>(state, 20), g = load<u32>(state, 24), h = load<u32>(state, 28);
+  // Eight rounds per iteration; the variables rotate roles instead of being shuffled.
+  for (let i: usize = 0; i < 256; i += 32) {
+    const k = K + i, w = W + i;
+    h += bs1(e) + ch(e, f, g) + load<u32>(k, 0) + load<u32>(w, 0); d += h; h += bs0(a) + maj(a, b, c);
+    g += bs1(d) + ch(d, e, f) + load<u32>(k, 4) + load<u32>(w, 4); c += g; g += bs0(h) + maj(h, a, b);
+    f += bs1(c) + ch(c, d, e) + load<u32>(k, 8) + load<u32>(w, 8); b += f; f += bs0(g) + maj(g, h, a);
+    e += bs1(b) + ch(b, c, d) + load<u32>(k, 12) + load<u32>(w, 12); a += e; e += bs0(f) + maj(f, g, h);
+    d += bs1(a) + ch(a, b, c) + load<u32>(k, 16) + load<u32>(w, 16); h += d; d += bs0(e) + maj(e, f, g);
+    c += bs1(h) + ch(h, a, b) + load<u32>(k, 20) + load<u32>(w, 20); g += c; c += bs0(d) + maj(d, e, f);
+    b += bs1(g) + ch(g, h, a) + load<u32>(k, 24) + load<u32>(w, 24); f += b; b += bs0(c) + maj(c, d, e);
+    a += bs1(f) + ch(f, g, h) + load<u32>(k, 28) + load<u32>(w, 28); e += a; a += bs0(b) + maj(b, c, d);
+  }
+  store<u32>(state, load<u32>(state, 0) + a, 0);
+  store<u32>(state, load<u32>(state, 4) + b, 4);
+  store<u32>(state, load<u32>(state, 8) + c, 8);
+  store<u32>(state, load<u32>(state, 12) + d, 12);
+  store<u32>(state, load<u32>(state, 16) + e, 16);
+  store<u32>(state, load<u32>(state, 20) + f, 20);
+  store<u32>(state, load<u32>(state, 24) + g, 24);
+  store<u32>(state, load<u32>(state, 28) + h, 28);
+}
+
+// ---- streaming API (ctx = HASH_CTX_SIZE bytes of caller-owned static memory) ----
+
+export function sha256Init(ctx: usize): void {
+  store<u32>(ctx + HCTX_ALG, 2);
+  store<u32>(ctx + HCTX_USED, 0);
+  store<u64>(ctx + HCTX_TOTAL, 0);
+  memory.copy(ctx + HCTX_STATE, IV, 32);
+}
+
+export function sha256Update(ctx: usize, p: usize, n: u32): void {
+  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
+  let used = load<u32>(ctx + HCTX_USED);
+  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
+  if (used != 0) {
+    const take = min<u32>(64 - used, n);
+    memory.copy(buf + used, p, take);
+    used += take; p += take; n -= take;
+    if (used < 64) { store<u32>(ctx + HCTX_USED, used); return; }
+    sha256Compress(st, buf);
+  }
+  while (n >= 64) { sha256Compress(st, p); p += 64; n -= 64; }
+  if (n != 0) memory.copy(buf, p, n);
+  store<u32>(ctx + HCTX_USED, n);
+}
+
+/** Pads, writes the 32-byte digest to out. The context must be re-initialised before reuse. */
+export function sha256Final(ctx: usize, out: usize): void {
+  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
+  let used = load<u32>(ctx + HCTX_USED);
+  const bits = load<u64>(ctx + HCTX_TOTAL) << 3;
+  store<u8>(buf + used, 0x80);
+  used++;
+  if (used > 56) {
+    memory.fill(buf + used, 0, 64 - used);
+    sha256Compress(st, buf);
+    used = 0;
+  }
+  memory.fill(buf + used, 0, 56 - used);
+  store<u64>(buf + 56, bswap<u64>(bits));
+  sha256Compress(st, buf);
+  for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
+}
+
+const ONESHOT: usize = memory.data(<i32>HASH_CTX_SIZE, 16);
+
+/** One-shot SHA-256 of n bytes at p into out (32 bytes). */
+export function sha256(p: usize, n: u32, out: usize): void {
+  sha256Init(ONESHOT);
+  sha256Update(ONESHOT, p, n);
+  sha256Final(ONESHOT, out);
+}

@@ -1,0 +1,81 @@
+// Test-only image for the hash/HMAC/OTP known-answer tests: the streaming APIs and the key
+// cache, which the main image does not export. Self-contained (does not pull in the device
+// models) so the crypto tests do not depend on the rest of the firmware.
+import "../assembly/abort";
+import { IO_BUF, IO_SIZE } from "../assembly/io";
+import { hash, hashInit, hashUpdate, hashFinal, HASH_CTX_SIZE } from "../assembly/crypto/hash";
+import {
+  hmac, hmacKey, hmacWithKey, hmacInit, hmacUpdate, hmacFinal, hmacForget, HMAC_CTX_SIZE, HMAC_KEY_SIZE,
+} from "../assembly/crypto/hmac";
+import { sha256 } from "../assembly/crypto/sha256";
+import { hotpValue } from "../assembly/otp/hotp";
+import { totpValue } from "../assembly/otp/totp";
+import { ocra, ocraMac } from "../assembly/otp/ocra";
+
+const HCTX: usize = memory.data(<i32>HASH_CTX_SIZE, 16);
+const MCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 16);
+const MKEY: usize = memory.data(<i32>HMAC_KEY_SIZE, 16);
+
+export function io_ptr(): usize { return IO_BUF; }
+export function io_size(): u32 { return IO_SIZE; }
+export function boot(): i32 { return 0; }
+export function button(id: u32, down: u32): void {}
+export function uart_rx(len: u32): void {}
+export function tick(): void {}
+
+function inIo(ptr: usize, len: u32): bool {
+  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
+}
+
+// same contract as the main image's exports
+export function crypto_hash(alg: i32, msg: usize, len: u32, out: usize): i32 {
+  if (!inIo(msg, len) || !inIo(out, 64)) return -2;
+  return hash(alg, msg, len, out);
+}
+export function crypto_hmac(alg: i32, key: usize, keyLen: u32, msg: usize, msgLen: u32, out: usize): i32 {
+  if (!inIo(key, keyLen) || !inIo(msg, msgLen) || !inIo(out, 64)) return -2;
+  return hmac(alg, key, keyLen, msg, msgLen, out);
+}
+export function otp_hotp(alg: i32, key: usize, keyLen: u32, counter: u64, digits: i32): i32 {
+  if (!inIo(key, keyLen)) return -2;
+  return hotpValue(alg, key, keyLen, counter, digits);
+}
+export function otp_totp(alg: i32, key: usize, keyLen: u32, unixSec: u64, period: u32, digits: i32): i32 {
+  if (!inIo(key, keyLen)) return -2;
+  return totpValue(alg, key, keyLen, unixSec, period, digits);
+}
+export function otp_ocra(
+  suite: usize, suiteLen: u32, key: usize, keyLen: u32, counter: u64,
+  q: usize, qLen: u32, pinHash: usize, pinHashLen: u32,
+  session: usize, sessionLen: u32, timeSteps: u64, out: usize,
+): i32 {
+  if (!inIo(suite, suiteLen) || !inIo(key, keyLen) || !inIo(q, qLen) || !inIo(pinHash, pinHashLen)
+    || !inIo(session, sessionLen) || !inIo(out, 16)) return -2;
+  return ocra(suite, suiteLen, key, keyLen, counter, q, qLen, pinHash, pinHashLen, session, sessionLen, timeSteps, out);
+}
+
+// ---- harness-only ----
+export function kat_ocra_mac(
+  suite: usize, suiteLen: u32, key: usize, keyLen: u32, counter: u64,
+  q: usize, qLen: u32, pinHash: usize, pinHashLen: u32,
+  session: usize, sessionLen: u32, timeSteps: u64, out: usize,
+): i32 {
+  if (!inIo(out, 64)) return -2;
+  return ocraMac(suite, suiteLen, key, keyLen, counter, q, qLen, pinHash, pinHashLen, session, sessionLen, timeSteps, out);
+}
+export function kat_hash_init(alg: i32): i32 { return hashInit(HCTX, alg); }
+export function kat_hash_update(p: usize, n: u32): void { if (inIo(p, n)) hashUpdate(HCTX, p, n); }
+export function kat_hash_final(out: usize): i32 { return inIo(out, 64) ? hashFinal(HCTX, out) : -2; }
+export function kat_hmac_init(alg: i32, key: usize, keyLen: u32): i32 {
+  return inIo(key, keyLen) ? hmacInit(MCTX, alg, key, keyLen) : -2;
+}
+export function kat_hmac_update(p: usize, n: u32): void { if (inIo(p, n)) hmacUpdate(MCTX, p, n); }
+export function kat_hmac_final(out: usize): i32 { return inIo(out, 64) ? hmacFinal(MCTX, out) : -2; }
+export function kat_hmac_key(alg: i32, key: usize, keyLen: u32): i32 {
+  return inIo(key, keyLen) ? hmacKey(MKEY, alg, key, keyLen) : -2;
+}
+export function kat_hmac_with_key(msg: usize, len: u32, out: usize): i32 {
+  return inIo(msg, len) && inIo(out, 64) ? hmacWithKey(MKEY, msg, len, out) : -2;
+}
+export function kat_hmac_forget(): void { hmacForget(); }
+export function kat_sha256(p: usize, n: u32, out: usize): void { if (inIo(p, n) && inIo(out, 32)) sha256(p, n, out); }
