@@ -67,7 +67,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private powerState: PowerState = "off";
   private displayText = "";
   private ledOn = false;
-  private driftPpm: number;
+  private drift: number;
   // RTC = rtcAtSync + (world - worldAtSync) * (1 + ppm/1e6)
   private rtcAtSync: number;
   private worldAtSync: number;
@@ -84,7 +84,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.clock = opts.clock ?? new SimClock();
     this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
     this.rng = new SimRng(opts.rngSeed);
-    this.driftPpm = opts.driftPpm ?? 0;
+    this.drift = opts.driftPpm ?? 0;
     this.rtcAtSync = opts.rtcMs ?? 0;
     this.worldAtSync = this.clock.now();
     this.clock.add(this);
@@ -111,23 +111,56 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   /** The device's RTC reading now (ms). */
   rtcMs(): number {
-    return Math.floor(this.rtcAtSync + (this.clock.now() - this.worldAtSync) * (1 + this.driftPpm / 1e6));
+    return this.rtcAtWorld(this.clock.now());
+  }
+
+  private rtcAtWorld(worldMs: number): number {
+    return Math.floor(this.rtcAtSync + (worldMs - this.worldAtSync) * (1 + this.drift / 1e6));
   }
 
   uptimeMs(): number {
     return this.rtcMs() - this.rtcAtBoot;
   }
 
+  /** RTC drift in parts per million (positive = runs fast). */
+  get driftPpm(): number {
+    return this.drift;
+  }
+
   /** Changes RTC drift from now on. */
   setDriftPpm(ppm: number): void {
+    if (!Number.isFinite(ppm) || ppm <= -1e6) throw new RangeError("drift must be a finite number of ppm above -1e6");
     this.resyncRtc();
-    this.driftPpm = ppm;
+    this.drift = ppm;
+    this.clock.reschedule();
   }
 
   /** Sets the raw RTC counter (as a factory fixture or a dead battery would). */
   setRtcMs(ms: number): void {
     this.rtcAtSync = ms;
     this.worldAtSync = this.clock.now();
+    this.clock.reschedule();
+  }
+
+  /** Re-seeds the device RNG (a string or bytes: reproducible from now on; undefined: OS CSPRNG). */
+  setRngSeed(seed: string | Uint8Array | undefined): void {
+    this.rng.reseed(seed);
+  }
+
+  /** Copy of the whole flash content. */
+  snapshotFlash(): Uint8Array {
+    return this.flash.snapshot();
+  }
+
+  /**
+   * Replaces the flash content with a snapshot. A running device is power-cycled so that its RAM
+   * matches the new flash (as if the part had been swapped while off).
+   */
+  restoreFlash(image: Uint8Array): void {
+    const wasOn = this.powerState !== "off";
+    if (wasOn) this.cutPower();
+    this.flash.restore(image);
+    if (wasOn) this.powerOn();
   }
 
   powerOn(): void {
@@ -141,12 +174,14 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.bootCount++;
     this.setPower("on");
     this.call((e) => e.boot());
+    this.clock.reschedule();
   }
 
   /** Cuts power now: RAM is lost, flash keeps what was written. */
   cutPower(): void {
     this.exports = undefined;
     this.wakeUptime = undefined;
+    this.clock.reschedule();
     if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
     this.setPower("off");
   }
@@ -217,7 +252,13 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   nextWakeWorldMs(): number | undefined {
     if (this.powerState !== "on" || this.wakeUptime === undefined) return undefined;
     const rtcTarget = this.rtcAtBoot + this.wakeUptime;
-    return Math.ceil(this.worldAtSync + (rtcTarget - this.rtcAtSync) / (1 + this.driftPpm / 1e6));
+    const rate = 1 + this.drift / 1e6;
+    let w = Math.ceil(this.worldAtSync + (rtcTarget - this.rtcAtSync) / rate);
+    // Rounding must never leave the RTC a millisecond short at the world time returned: onTime
+    // compares the RTC, so a short answer would make the clock call us again and again.
+    const step = Math.max(1, Math.ceil(1 / rate));
+    for (let i = 0; i < 1000 && this.rtcAtWorld(w) < rtcTarget; i++) w += step;
+    return w;
   }
 
   onTime(): void {
@@ -308,6 +349,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       uptime_ms: () => BigInt(this.uptimeMs()),
       wake_at: (at: bigint) => {
         this.wakeUptime = at === 0n ? undefined : Number(at);
+        this.clock.reschedule();
       },
       rng_fill: (dst: number, len: number) => {
         this.rng.fill(this.mem().subarray(dst >>> 0, (dst >>> 0) + (len >>> 0)));

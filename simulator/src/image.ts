@@ -10,8 +10,8 @@ export interface FirmwareImage {
   readonly module: WebAssembly.Module;
 }
 
-/** Where `npm run build:firmware` puts the image. */
-export const DEFAULT_IMAGE_PATH = fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
+/** Where `npm run build:firmware` puts the image, unless the SEGL_FIRMWARE environment variable names another file. */
+export const DEFAULT_IMAGE_PATH = process.env.SEGL_FIRMWARE || fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
 
 const cache = new Map<string, FirmwareImage>();
 

@@ -1,5 +1,16 @@
 export { Device, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
 export { NorFlash, FlashViolation, PowerCut, DEFAULT_GEOMETRY, type FlashGeometry, type FlashStats } from "./flash.js";
-export { SimClock, type ClockMode } from "./clock.js";
+export { SimClock, type ClockMode, type ClockListener, type SimClockOptions } from "./clock.js";
 export { SimRng } from "./rng.js";
 export { loadImage, imageFromBytes, DEFAULT_IMAGE_PATH, type FirmwareImage } from "./image.js";
+export { Simulator, type SimulatorOptions, type AddDeviceOptions, type SimulatorEvents } from "./fleet.js";
+export type { UartEndpoint, UartListener } from "./uart.js";
+export {
+  SimBinding, SimPort, SIM_PATH_PREFIX, registerSerialDevice, unregisterSerialDevice, registeredSerialDevices, type SimPortInfo,
+} from "./serial-binding.js";
+export { PtyBridge, PtyBridgeError, type PtyBridgeOptions, type PtyBridgeEvents } from "./pty.js";
+export {
+  renderTerminal, renderSvg, segmentsFor, canShow, SEG, LCD_DIGITS,
+  type SegmentName, type TerminalRenderOptions, type SvgRenderOptions,
+} from "./render.js";
+export { startControlServer, type ControlServer, type ControlServerOptions, type DeviceSummary, type DeviceDetail } from "./control-server.js";

@@ -2,11 +2,21 @@
 import { createHash, randomFillSync } from "node:crypto";
 
 export class SimRng {
-  private readonly seed: Uint8Array | undefined;
+  private seed: Uint8Array | undefined;
   private counter = 0n;
 
   constructor(seed?: Uint8Array | string) {
-    this.seed = typeof seed === "string" ? new TextEncoder().encode(seed) : seed;
+    this.reseed(seed);
+  }
+
+  /** Restarts the stream from a new seed (undefined: back to the OS CSPRNG). */
+  reseed(seed?: Uint8Array | string): void {
+    this.seed = typeof seed === "string" ? new TextEncoder().encode(seed) : seed?.slice();
+    this.counter = 0n;
+  }
+
+  get seeded(): boolean {
+    return this.seed !== undefined;
   }
 
   fill(out: Uint8Array): void {
