@@ -364,6 +364,7 @@ export function scalarMulBase(r: usize, k: usize): void {
   pointAddMixed(r, r, Q_AFF, qInf);
   memory.fill(KW, 0, 36);
   memory.fill(Q_AFF, 0, AFF_SIZE);
+  memory.fill(F, 0, 36 * 16);
 }
 
 /** r = k·P (Jacobian) for an affine P on the curve and k = 32 big-endian bytes in [1, n−1]
@@ -395,6 +396,8 @@ export function scalarMul(r: usize, k: usize, p: usize): void {
   memory.fill(VTAB, 0, 8 * JAC_SIZE);
   memory.fill(Q_JAC, 0, JAC_SIZE);
   memory.fill(ACC, 0, JAC_SIZE);
+  memory.fill(F, 0, 36 * 16);
+  memory.fill(DBL, 0, JAC_SIZE);
 }
 
 // ---------------------------------------------------------------- set-up

@@ -48,7 +48,6 @@ export function scReduceOnce(r: usize, a: usize): void {
 /** r = a⁻¹ mod n for a in Montgomery form (result in Montgomery form; 0 ↦ 0). Fermat: a^(n−2),
  * fixed 4-bit windows over the public exponent. */
 export function scInv(r: usize, a: usize): void {
-  memory.copy(POW, LIMBS_ZERO, 36);
   // a^0 = 1 in Montgomery form = R mod n: computed as toMont(1).
   scMul(POW, LIMBS_ONE, SC_R2);
   memory.copy(POW + 36, a, 36);
