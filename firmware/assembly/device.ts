@@ -1,27 +1,46 @@
 // Routes events to the model the device was provisioned as. One image serves every model.
 import { storeMount, storeFormat, STORE_OK } from "./storage/store";
-import { loadState, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_READER, provisioned } from "./state";
+import { loadState, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_READER, MODEL_CHIP, provisioned } from "./state";
 import { rxBytes, rxReset } from "./service/frame";
 import { handleFrame } from "./service/protocol";
 import { codeDisplayPress, codeDisplayTimer, setStorageFailed, blank } from "./models/code_display";
-import { timersReset, timerExpired, rearm, TIMER_DISPLAY } from "./timers";
+import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID } from "./timers";
+import { ctaphidReport, ctaphidButton, ctaphidTick, ctaphidPowerUp } from "./fido/ctaphid";
+import { credPowerUp } from "./fido/credential";
+import { pinPowerUp } from "./fido/pin";
+import { ctap2PowerUp } from "./fido/ctap2";
 import { IO_BUF } from "./io";
 
 export const BUTTON_MAIN: u32 = 0;
 
+let fidoUp = false;
+
 export function deviceBoot(): i32 {
   timersReset();
   rxReset();
+  fidoUp = false;
   let r = storeMount();
   if (r != STORE_OK) r = storeFormat(); // unreadable store: start clean rather than brick
   setStorageFailed(r != STORE_OK);
   loadState();
   blank();
+  if (model == MODEL_CHIP) ensureFido();
   return r;
+}
+
+/** The FIDO side starts at power-up on a chip, or at the first HID report on a blank device. */
+function ensureFido(): void {
+  if (fidoUp) return;
+  fidoUp = true;
+  ctaphidPowerUp();
+  credPowerUp();
+  pinPowerUp();
+  ctap2PowerUp();
 }
 
 export function deviceButton(id: u32, down: u32): void {
   if (id != BUTTON_MAIN || down == 0) return;
+  if (model == MODEL_CHIP || (!provisioned && fidoUp)) { ensureFido(); ctaphidButton(); return; }
   // Until provisioned, the device behaves as a code display (it shows its state).
   if (!provisioned || model == MODEL_CODE_DISPLAY || model == MODEL_AUDIO_READER) codeDisplayPress();
 }
@@ -30,7 +49,13 @@ export function deviceUartRx(len: u32): void {
   rxBytes(IO_BUF, len, handleFrame);
 }
 
+export function deviceHidRx(len: u32): void {
+  ensureFido();
+  ctaphidReport(IO_BUF, len);
+}
+
 export function deviceTick(): void {
   if (timerExpired(TIMER_DISPLAY)) codeDisplayTimer();
+  if (timerExpired(TIMER_CTAPHID)) ctaphidTick();
   rearm();
 }

@@ -6,7 +6,7 @@ import { hmac } from "./crypto/hmac";
 import { hotpValue } from "./otp/hotp";
 import { totpValue } from "./otp/totp";
 import { ocra } from "./otp/ocra";
-import { deviceBoot, deviceButton, deviceTick, deviceUartRx } from "./device";
+import { deviceBoot, deviceButton, deviceTick, deviceUartRx, deviceHidRx } from "./device";
 
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "./version";
 
@@ -23,6 +23,8 @@ export function boot(): i32 { return deviceBoot(); }
 export function button(id: u32, down: u32): void { deviceButton(id, down); }
 /** `len` bytes arrived on the UART; they are in the exchange buffer. */
 export function uart_rx(len: u32): void { deviceUartRx(len > IO_SIZE ? IO_SIZE : len); }
+/** One HID output report (64 bytes) from the host is in the exchange buffer. */
+export function hid_rx(len: u32): void { deviceHidRx(len > IO_SIZE ? IO_SIZE : len); }
 /** The wake-up time asked for through hal.wake_at has come. */
 export function tick(): void { deviceTick(); }
 

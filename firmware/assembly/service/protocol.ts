@@ -12,6 +12,7 @@ import {
 } from "../state";
 import { STORE_OK, storeFreeBytes, storeMaxEraseCount, storeWasRecovered } from "../storage/store";
 import { displayOn } from "../models/code_display";
+import { attestationProvision } from "../fido/attestation";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
 
 export const CMD_INFO: u8 = 0x01;
@@ -20,6 +21,10 @@ export const CMD_SET_TIME: u8 = 0x03;
 export const CMD_STATUS: u8 = 0x04;
 export const CMD_LOCK: u8 = 0x05;
 export const CMD_PING: u8 = 0x06;
+export const CMD_ATTESTATION: u8 = 0x07;
+
+/** Largest attestation certificate accepted (the store holds values up to 1024 bytes). */
+const ATT_CERT_MAX: u32 = 1024;
 
 export const ST_OK: u8 = 0x00;
 export const ST_UNKNOWN_COMMAND: u8 = 0x01;
@@ -39,23 +44,40 @@ export let flashErrors: u32 = 0;
 export function handleFrame(): void {
   const type = frameType;
   if (type >= 0x80) return; // a response echoed back, or noise
+  const status = serviceRun(type, framePayload, framePayloadLen, responseData, RESPONSE_DATA_MAX);
+  sendResponse(type, frameSeq, status, status == ST_OK ? serviceOutLen : 0);
+}
+
+/** Data length written by the last serviceRun (valid when it returned ST_OK). */
+export let serviceOutLen: u32 = 0;
+let outPtr: usize = 0;
+let outMax: u32 = 0;
+
+/**
+ * Runs one service command on (payload, len), writing response data to out. Returns the status;
+ * the data length is in serviceOutLen. Shared by the UART and the chip's CTAPHID vendor command.
+ */
+export function serviceRun(type: u8, payload: usize, len: u32, out: usize, max: u32): u8 {
+  outPtr = out;
+  outMax = max;
+  serviceOutLen = 0;
   let status: u8 = ST_OK;
-  let out: u32 = 0;
-  if (type == CMD_INFO) out = info();
-  else if (type == CMD_PROVISION) status = provision();
-  else if (type == CMD_SET_TIME) status = setTime();
-  else if (type == CMD_STATUS) out = statusCmd();
-  else if (type == CMD_LOCK) status = lock();
+  if (type == CMD_INFO) serviceOutLen = info();
+  else if (type == CMD_PROVISION) status = provision(payload, len);
+  else if (type == CMD_SET_TIME) status = setTime(payload, len);
+  else if (type == CMD_STATUS) serviceOutLen = statusCmd();
+  else if (type == CMD_LOCK) status = lock(payload, len);
   else if (type == CMD_PING) {
-    out = min<u32>(framePayloadLen, RESPONSE_DATA_MAX);
-    memory.copy(responseData, framePayload, out);
-  } else status = ST_UNKNOWN_COMMAND;
-  if (status != ST_OK) out = 0;
-  sendResponse(type, frameSeq, status, out);
+    serviceOutLen = min<u32>(len, outMax);
+    memory.copy(outPtr, payload, serviceOutLen);
+  } else if (type == CMD_ATTESTATION) status = attestation(payload, len);
+  else status = ST_UNKNOWN_COMMAND;
+  if (status != ST_OK) serviceOutLen = 0;
+  return status;
 }
 
 function info(): u32 {
-  const p = responseData;
+  const p = outPtr;
   store<u8>(p, PROTOCOL_VERSION);
   store<u8>(p + 1, FIRMWARE_MAJOR);
   store<u8>(p + 2, FIRMWARE_MINOR);
@@ -72,10 +94,8 @@ function info(): u32 {
   return 12 + n;
 }
 
-function provision(): u8 {
+function provision(p: usize, len: u32): u8 {
   if (locked) return ST_LOCKED;
-  const p = framePayload;
-  const len = framePayloadLen;
   if (len < 7) return ST_BAD_LENGTH;
   const m = load<u8>(p);
   const alg = load<u8>(p + 1);
@@ -101,16 +121,16 @@ function provision(): u8 {
   return storeStatus(r);
 }
 
-function setTime(): u8 {
+function setTime(p: usize, len: u32): u8 {
   if (locked) return ST_LOCKED;
-  if (framePayloadLen != 8) return ST_BAD_LENGTH;
-  const t = <i64>readU64BE(framePayload);
+  if (len != 8) return ST_BAD_LENGTH;
+  const t = <i64>readU64BE(p);
   if (t < MIN_TIME_MS || t > MAX_TIME_MS) return ST_BAD_PARAMETER;
   return storeStatus(saveTime(t));
 }
 
 function statusCmd(): u32 {
-  const p = responseData;
+  const p = outPtr;
   writeU64BE(p, timeSet ? <u64>nowUnixMs() : 0);
   writeU64BE(p + 8, <u64>uptime_ms());
   store<u8>(p + 16, displayOn() ? 1 : 0);
@@ -120,15 +140,24 @@ function statusCmd(): u32 {
   return 29;
 }
 
-function lock(): u8 {
-  if (framePayloadLen != 4) return ST_BAD_LENGTH;
-  const p = framePayload;
+function lock(p: usize, len: u32): u8 {
+  if (len != 4) return ST_BAD_LENGTH;
   if (load<u8>(p) != 0x4c || load<u8>(p + 1) != 0x4f || load<u8>(p + 2) != 0x43 || load<u8>(p + 3) != 0x4b) {
     return ST_BAD_PARAMETER;
   }
   if (locked) return ST_OK;
   if (!provisioned || !timeSet) return ST_BAD_STATE;
   return storeStatus(saveLock());
+}
+
+/** ATTESTATION: batch key (32 B) ‖ certificate DER, for the chip's packed attestation. */
+function attestation(p: usize, len: u32): u8 {
+  if (locked) return ST_LOCKED;
+  if (len < 32 + 16 || len > 32 + ATT_CERT_MAX) return ST_BAD_LENGTH;
+  const r = attestationProvision(p, p + 32, len - 32);
+  memory.fill(p, 0, 32); // the key leaves RAM once it is in flash
+  if (r == -2) { flashErrors++; return ST_STORAGE_FAILURE; }
+  return r < 0 ? ST_BAD_PARAMETER : ST_OK;
 }
 
 function storeStatus(r: i32): u8 {
