@@ -15,5 +15,6 @@ if (!existsSync(join(root, stamp)) || mtime("package.json") > mtime(stamp) || mt
   console.error("segl: installing npm packages …");
   run(existsSync(join(root, "package-lock.json")) ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund");
 }
-run("node scripts/build-firmware.mjs");
+// `bootstrap.mjs demo` needs only the image; the tests also need the harness images.
+run(process.argv[2] === "demo" ? "node scripts/build-firmware.mjs --image-only" : "node scripts/build-firmware.mjs");
 run("npx tsc -b");

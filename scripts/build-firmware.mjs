@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Builds the firmware image (firmware/build/firmware.wasm) and the test harness images
 // (firmware/harness/*.ts → firmware/build/harness-*.wasm) with the options of asconfig.json.
-// Skips work when every output is newer than every firmware source. `--force` rebuilds.
+// Skips work when every output is newer than every firmware source. `--force` rebuilds;
+// `--image-only` builds just the image.
 import { readdirSync, statSync, mkdirSync, existsSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,6 +10,7 @@ import asc from "assemblyscript/asc";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const force = process.argv.includes("--force");
+const imageOnly = process.argv.includes("--image-only"); // skip the test harnesses
 const outDir = join(root, "firmware/build");
 
 function newestSource(dir) {
@@ -37,7 +39,7 @@ mkdirSync(outDir, { recursive: true });
 
 const jobs = [{ entry: "firmware/assembly/main.ts", out: join(outDir, "firmware.wasm"), extra: ["-t", join(outDir, "firmware.wat")] }];
 const harnessDir = join(root, "firmware/harness");
-if (existsSync(harnessDir)) {
+if (!imageOnly && existsSync(harnessDir)) {
   for (const f of readdirSync(harnessDir)) {
     if (f.endsWith(".ts")) jobs.push({ entry: `firmware/harness/${f}`, out: join(outDir, `harness-${basename(f, ".ts")}.wasm`), extra: [] });
   }
