@@ -41,9 +41,9 @@ export class UsageError extends Error {
 export const COMMANDS: CommandEntry[] = [
   { name: "sim", summary: "run a simulated device in this terminal (PTY, HTTP control API)", load: () => import("./sim.js") },
   { name: "demo", summary: "boot a simulated code display, provision it, press, show the LCD, verify the code", load: () => import("./demo.js") },
-  // { name: "provision", summary: "…", load: () => import("./provision.js") },
-  // { name: "info", summary: "…", load: () => import("./info.js") },
-  // { name: "totp", summary: "…", load: () => import("./totp.js") },
+  { name: "info", summary: "show a display's or reader's identity and status (--port PATH)", load: () => import("./info.js") },
+  { name: "provision", summary: "seed, configure, set the clock of and lock a display or reader (--port PATH)", load: () => import("./provision.js") },
+  { name: "totp", summary: "compute the TOTP code of a seed (pure math)", load: () => import("./totp.js") },
 ];
 
 export function findCommand(name: string): CommandEntry | undefined {

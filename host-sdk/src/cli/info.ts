@@ -1,0 +1,40 @@
+// `segl info --port PATH`: a device's public identity and live status.
+import { parseArgs } from "node:util";
+import { EXIT_OK, UsageError, type CliContext } from "./commands.js";
+import { openPort, PORT_HELP } from "./port.js";
+
+export const help = (prog: string) => `Usage: ${prog} --port PATH [--json]
+
+Prints INFO and STATUS of a code display or audio reader over its service port.
+
+Options:
+${PORT_HELP}
+  --json          one JSON object
+`;
+
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args, strict: true, options: { port: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }));
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  if (values.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
+  const dev = await openPort(values.port);
+  try {
+    const info = await dev.client.info();
+    const status = await dev.client.status();
+    if (values.json) ctx.stdout.write(JSON.stringify({ info, status }) + "\n");
+    else {
+      ctx.stdout.write([
+        `model      ${info.model}`, `state      ${info.state}`, `serial     ${info.serial || "-"}`, `firmware   ${info.firmwareVersion}`,
+        `otp        ${info.algorithm ?? "-"} ${info.digits || "-"} digits ${info.period || "-"} s`,
+        `clock      ${status.timeMs === null ? "not set" : new Date(status.timeMs).toISOString()}`,
+        `store      ${status.storeFreeBytes} bytes free, max erase count ${status.storeMaxEraseCount}`, "",
+      ].join("\n"));
+    }
+    return EXIT_OK;
+  } finally {
+    await dev.close();
+  }
+}
