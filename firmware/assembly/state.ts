@@ -90,19 +90,18 @@ const scratchConfig: usize = memory.data(<i32>CONFIG_SIZE);
 
 export function saveTime(unixMs: i64): i32 {
   store<i64>(scratch, unixMs - rtc_ms());
-  txnBegin();
-  let r = txnPut(KEY_TIME, scratch, 8);
-  if (r != STORE_OK) { txnAbort(); return r; }
-  r = txnCommit();
-  if (r != STORE_OK) return r;
-  loadState();
-  return STORE_OK;
+  return saveOne(KEY_TIME, scratch, 8);
 }
 
 export function saveLock(): i32 {
   store<u8>(scratch, 1);
+  return saveOne(KEY_LOCK, scratch, 1);
+}
+
+/** Commits one record; RAM follows only when it is durable. */
+function saveOne(key: u32, src: usize, len: u32): i32 {
   txnBegin();
-  let r = txnPut(KEY_LOCK, scratch, 1);
+  let r = txnPut(key, src, len);
   if (r != STORE_OK) { txnAbort(); return r; }
   r = txnCommit();
   if (r != STORE_OK) return r;

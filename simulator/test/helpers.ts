@@ -1,21 +1,10 @@
 // Test helpers: UART service frames (docs/serial-protocol.md) and a fake UART endpoint.
 import { EventEmitter } from "node:events";
+import { crc32 as zlibCrc32 } from "node:zlib";
 import type { UartEndpoint, UartListener } from "../src/index.js";
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  return t;
-})();
-
 export function crc32(b: Uint8Array): number {
-  let c = 0xffffffff;
-  for (const x of b) c = CRC_TABLE[(c ^ x) & 0xff]! ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
+  return zlibCrc32(b);
 }
 
 export const CMD_PING = 0x06;

@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 // The table of `segl` subcommands. Each is loaded only when it runs, so `segl verify …` never
 // pulls in the simulator and `segl --help` loads nothing. To add a command: write
 // `cli/<name>.ts` exporting `run(args, ctx)` (and optionally `help`), then add a row below.
@@ -36,6 +37,18 @@ export interface CommandEntry {
 /** A bad command line: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
+}
+
+export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
+export type OptionValues<O extends OptionSpec> = { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string } & { help?: boolean };
+
+/** Parses a command's options (and -h/--help); a bad command line becomes a UsageError. */
+export function parseOptions<const O extends OptionSpec>(args: string[], options: O): OptionValues<O> {
+  try {
+    return parseArgs({ args, strict: true, options: { ...options, help: { type: "boolean", short: "h" } } }).values as OptionValues<O>;
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
 }
 
 export const COMMANDS: CommandEntry[] = [

@@ -1,7 +1,6 @@
 // `segl demo`: the main job on the embedded default. Boots a simulated code display from the
 // firmware image, provisions and locks it through the SDK, presses its button, shows the LCD,
 // and verifies the shown code with the broker verifier on an embedded SQLite file.
-import { parseArgs } from "node:util";
 import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
@@ -10,7 +9,7 @@ import { MemoryTransport } from "../transport/memory.js";
 import { ServiceClient } from "../protocols/service/client.js";
 import { provisionDevice } from "../provision.js";
 import { TotpVerifier, SqliteStore } from "../verify/index.js";
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./commands.js";
+import { EXIT_FAILURE, EXIT_OK, parseOptions, type CliContext } from "./commands.js";
 
 export const help = (prog: string) => `Usage: ${prog} [--db FILE] [--json]
 
@@ -24,12 +23,7 @@ Options:
 `;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, strict: true, options: { db: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseOptions(args, { db: { type: "string" }, json: { type: "boolean" } });
   if (values.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
   const json = values.json === true;
   const say = (s: string) => { if (!json) ctx.stdout.write(s + "\n"); };

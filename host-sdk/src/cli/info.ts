@@ -1,6 +1,5 @@
 // `segl info --port PATH`: a device's public identity and live status.
-import { parseArgs } from "node:util";
-import { EXIT_OK, UsageError, type CliContext } from "./commands.js";
+import { EXIT_OK, parseOptions, type CliContext } from "./commands.js";
 import { openPort, PORT_HELP } from "./port.js";
 
 export const help = (prog: string) => `Usage: ${prog} --port PATH [--json]
@@ -13,12 +12,7 @@ ${PORT_HELP}
 `;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({ args, strict: true, options: { port: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } } }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const values = parseOptions(args, { port: { type: "string" }, json: { type: "boolean" } });
   if (values.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
   const dev = await openPort(values.port);
   try {

@@ -1,7 +1,6 @@
 // `segl provision --port PATH …`: seed, parameters, clock and (optionally) lock a display or reader.
 // The seed is printed once, as JSON on stdout, for the maker's records (PSKC export comes later).
-import { parseArgs } from "node:util";
-import { EXIT_OK, UsageError, type CliContext } from "./commands.js";
+import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./commands.js";
 import { openPort, PORT_HELP } from "./port.js";
 import { provisionDevice } from "../provision.js";
 import { parseAlgorithm } from "../otp/types.js";
@@ -24,18 +23,10 @@ ${PORT_HELP}
 `;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args, strict: true,
-      options: {
+  const values = parseOptions(args, {
         port: { type: "string" }, serial: { type: "string" }, model: { type: "string" }, algorithm: { type: "string" },
-        digits: { type: "string" }, period: { type: "string" }, lock: { type: "boolean" }, help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+        digits: { type: "string" }, period: { type: "string" }, lock: { type: "boolean" },
+  });
   if (values.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
   if (!values.serial) throw new UsageError("--serial is required");
   const model = (values.model ?? "code-display") as ModelName;

@@ -1,6 +1,5 @@
 // `segl totp --secret BASE32 | --secret-hex HEX`: the code a device with that seed shows now (or at --time).
-import { parseArgs } from "node:util";
-import { EXIT_OK, UsageError, type CliContext } from "./commands.js";
+import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./commands.js";
 import { totp } from "../otp/hotp.js";
 import { base32Decode } from "../otp/base32.js";
 import { parseAlgorithm } from "../otp/types.js";
@@ -11,18 +10,10 @@ Prints the RFC 6238 code for a seed (pure computation; nothing is sent anywhere)
 `;
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args, strict: true,
-      options: {
+  const values = parseOptions(args, {
         secret: { type: "string" }, "secret-hex": { type: "string" }, time: { type: "string" }, algorithm: { type: "string" },
-        digits: { type: "string" }, period: { type: "string" }, help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+        digits: { type: "string" }, period: { type: "string" },
+  });
   if (values.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
   const hexSecret = values["secret-hex"];
   if (!values.secret === !hexSecret) throw new UsageError("give exactly one of --secret and --secret-hex");
