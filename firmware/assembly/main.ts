@@ -1,6 +1,6 @@
 // Every export of the image: boot, events, tick, and pure functions for known-answer tests.
 import "./abort";
-import { IO_BUF, IO_SIZE } from "./io";
+import { IO_BUF, IO_SIZE, inIo } from "./io";
 import { hash, ALG_SHA1 } from "./crypto/hash";
 import { hmac } from "./crypto/hmac";
 import { hotpValue } from "./otp/hotp";
@@ -54,9 +54,4 @@ export function otp_ocra(
   if (!inIo(suite, suiteLen) || !inIo(key, keyLen) || !inIo(q, qLen) || !inIo(pinHash, pinHashLen)
     || !inIo(session, sessionLen) || !inIo(out, 16)) return -2;
   return ocra(suite, suiteLen, key, keyLen, counter, q, qLen, pinHash, pinHashLen, session, sessionLen, timeSteps, out);
-}
-
-/** Host-supplied pointers must lie inside the exchange buffer: input from outside never traps. */
-function inIo(ptr: usize, len: u32): bool {
-  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
 }

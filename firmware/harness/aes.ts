@@ -1,22 +1,13 @@
 // Test-only entry: AES-256 block and CBC functions over the exchange buffer.
 // Self-contained (does not pull in main.ts): the entry points the simulator expects, inert.
-import "../assembly/abort";
-import { IO_BUF, IO_SIZE } from "../assembly/io";
-export function io_ptr(): usize { return IO_BUF; }
-export function io_size(): u32 { return IO_SIZE; }
-export function boot(): i32 { return 0; }
-export function button(id: u32, down: u32): void {}
-export function uart_rx(len: u32): void {}
-export function tick(): void {}
+import { inIo } from "../assembly/io";
+export { io_ptr, io_size, boot, button, uart_rx, tick } from "./lib/inert";
 import {
   aes256ExpandKey, aes256EncryptBlock, aes256DecryptBlock, aes256CbcEncrypt, aes256CbcDecrypt,
 } from "../assembly/crypto/aes";
 
 const RK: usize = memory.data(240, 16);
 
-function inIo(ptr: usize, len: u32): bool {
-  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
-}
 
 /** Encrypts (dir = 1) or decrypts (dir = 0) one block with a 32-byte key. */
 export function aes_block(dir: u32, key: usize, src: usize, dst: usize): i32 {

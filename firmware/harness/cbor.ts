@@ -1,13 +1,7 @@
 // Test-only entry: the CBOR validator, reader and writer over the exchange buffer.
 // Self-contained (does not pull in main.ts): the entry points the simulator expects, inert.
-import "../assembly/abort";
-import { IO_BUF, IO_SIZE } from "../assembly/io";
-export function io_ptr(): usize { return IO_BUF; }
-export function io_size(): u32 { return IO_SIZE; }
-export function boot(): i32 { return 0; }
-export function button(id: u32, down: u32): void {}
-export function uart_rx(len: u32): void {}
-export function tick(): void {}
+import { inIo } from "../assembly/io";
+export { io_ptr, io_size, boot, button, uart_rx, tick } from "./lib/inert";
 import {
   cborCheck, cborCheckExact, cborKeyCompare, utf8CodePoints, cborErrToCtap,
   CborReader, CborWriter, CBOR_READER_SIZE, CBOR_WRITER_SIZE,
@@ -19,9 +13,6 @@ const R = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
 const W = CborWriter.at(memory.data(CBOR_WRITER_SIZE, 16));
 const T = CborWriter.at(memory.data(CBOR_WRITER_SIZE, 16)); // token output
 
-function inIo(ptr: usize, len: u32): bool {
-  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
-}
 
 export function cbor_check(ptr: usize, len: u32, maxDepth: u32): i32 {
   if (!inIo(ptr, len)) return CBOR_ERR_ARGS;

@@ -1,8 +1,7 @@
 // Test-only image for the hash/HMAC/OTP known-answer tests: the streaming APIs and the key
 // cache, which the main image does not export. Self-contained (does not pull in the device
 // models) so the crypto tests do not depend on the rest of the firmware.
-import "../assembly/abort";
-import { IO_BUF, IO_SIZE } from "../assembly/io";
+import { inIo } from "../assembly/io";
 import { hash, hashInit, hashUpdate, hashFinal, HASH_CTX_SIZE } from "../assembly/crypto/hash";
 import {
   hmac, hmacKey, hmacWithKey, hmacInit, hmacUpdate, hmacFinal, hmacForget, HMAC_CTX_SIZE, HMAC_KEY_SIZE,
@@ -16,16 +15,8 @@ const HCTX: usize = memory.data(<i32>HASH_CTX_SIZE, 16);
 const MCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 16);
 const MKEY: usize = memory.data(<i32>HMAC_KEY_SIZE, 16);
 
-export function io_ptr(): usize { return IO_BUF; }
-export function io_size(): u32 { return IO_SIZE; }
-export function boot(): i32 { return 0; }
-export function button(id: u32, down: u32): void {}
-export function uart_rx(len: u32): void {}
-export function tick(): void {}
+export { io_ptr, io_size, boot, button, uart_rx, tick } from "./lib/inert";
 
-function inIo(ptr: usize, len: u32): bool {
-  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
-}
 
 // same contract as the main image's exports
 export function crypto_hash(alg: i32, msg: usize, len: u32, out: usize): i32 {

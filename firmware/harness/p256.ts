@@ -1,7 +1,7 @@
 // Test harness for P-256 (field, scalar, point, ECDSA, ECDH) and HMAC-DRBG.
 // Every pointer must lie inside the exchange buffer (io_ptr/io_size); -100 otherwise.
 export { io_ptr, io_size, boot, button, uart_rx, tick } from "../assembly/main";
-import { IO_BUF, IO_SIZE } from "../assembly/io";
+import { inIo } from "../assembly/io";
 import { p256Sign, p256Verify } from "../assembly/crypto/p256/ecdsa";
 import { p256PublicKey, p256Ecdh, p256ValidatePoint, p256ValidPrivate } from "../assembly/crypto/p256/ecdh";
 import {
@@ -21,9 +21,6 @@ const PA: usize = memory.data(<i32>AFF_SIZE, 16);
 const PJ: usize = memory.data(2 * 108, 16);
 const DRBG: usize = memory.data(<i32>DRBG_STATE_SIZE, 16);
 
-function inIo(ptr: usize, len: u32): bool {
-  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
-}
 
 // ---- public API ----
 export function p256_public_key(priv: usize, out: usize): i32 {

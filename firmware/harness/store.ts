@@ -1,8 +1,7 @@
 // Test-only image for the key-value store: thin wrappers over storage/store.ts so tests can drive
 // the store through its own Device and NorFlash. Self-contained: boot does nothing (the tests
 // mount explicitly), so no other firmware code touches the flash.
-import "../assembly/abort";
-import { IO_BUF, IO_SIZE } from "../assembly/io";
+import { inIo } from "../assembly/io";
 import {
   storeMount, storeFormat, storeGet, txnBegin, txnPut, txnDelete, txnCommit, txnAbort, storePut,
   storeFreeBytes, storeMaxEraseCount, storeMinEraseCount, storeWasRecovered, storeKeyCount,
@@ -11,17 +10,8 @@ import {
 
 const ERR_ARG: i32 = -100;
 
-export function io_ptr(): usize { return IO_BUF; }
-export function io_size(): u32 { return IO_SIZE; }
-export function boot(): i32 { return 0; }
-export function button(id: u32, down: u32): void {}
-export function uart_rx(len: u32): void {}
-export function tick(): void {}
+export { io_ptr, io_size, boot, button, uart_rx, tick } from "./lib/inert";
 
-/** Host pointers must lie inside the exchange buffer. */
-function inIo(ptr: usize, len: u32): bool {
-  return ptr >= IO_BUF && <u64>ptr + <u64>len <= <u64>IO_BUF + <u64>IO_SIZE;
-}
 
 export function store_mount(): i32 { return storeMount(); }
 export function store_format(): i32 { return storeFormat(); }
