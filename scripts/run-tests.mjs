@@ -20,5 +20,9 @@ for (const pkg of ["firmware", "host-sdk", "simulator", "hardware-tests"]) {
 }
 const filter = process.env.SEGL_TEST_FILTER;
 const chosen = files.filter((f) => !filter || relative(root, f).includes(filter)).sort();
+if (chosen.length === 0) {
+  console.error(`no compiled test file matches ${JSON.stringify(filter ?? "")} (build first: npm run build)`);
+  process.exit(1);
+}
 const r = spawnSync(process.execPath, ["--test", "--test-concurrency=2", ...process.argv.slice(2), ...chosen], { cwd: root, stdio: "inherit" });
 process.exit(r.status ?? 1);

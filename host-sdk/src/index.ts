@@ -35,3 +35,5 @@ export {
 
 // Provisioning
 export { generateSeed, provisionDevice, type ProvisionDeviceOptions, type ProvisionResult } from "./provision.js";
+export * from "./fido/index.js";
+export { cborEncode, cborDecode, type CborValue } from "./cbor.js";

@@ -1,0 +1,93 @@
+// FIDO assertion verification per second: the SDK (FidoVerifier with its cached KeyObject, and
+// verifyAssertion importing the COSE key on each call) vs @simplewebauthn/server
+// verifyAuthenticationResponse (awaited one at a time). Goal: SDK cached ≥ 5× SimpleWebAuthn.
+// Run: node bench/fido-verify.mjs   (after `npx tsc -b host-sdk`)
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
+import { verifyAuthenticationResponse } from "@simplewebauthn/server";
+import { FidoVerifier, verifyAssertion, coseEs256 } from "@segl/host-sdk";
+import { measure, table, ROUND_MS, ROUNDS } from "./lib.mjs";
+
+const RP = "segl.example";
+const ORIGIN = "https://segl.example";
+const sha256 = (b) => createHash("sha256").update(b).digest();
+const b64u = (b) => Buffer.from(b).toString("base64url");
+
+// One credential, a pool of distinct assertions (counter 1..N) signed with node:crypto.
+const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+const jwk = publicKey.export({ format: "jwk" });
+const cose = coseEs256(Buffer.from(jwk.x, "base64url"), Buffer.from(jwk.y, "base64url"));
+const credId = new Uint8Array(32).fill(7);
+const POOL = 256;
+const pool = [];
+for (let i = 1; i <= POOL; i++) {
+  const challenge = sha256(`challenge ${i}`);
+  const clientDataJSON = Buffer.from(JSON.stringify({ type: "webauthn.get", challenge: b64u(challenge), origin: ORIGIN, crossOrigin: false }));
+  const counter = Buffer.alloc(4);
+  counter.writeUInt32BE(i);
+  const authenticatorData = Buffer.concat([sha256(RP), Buffer.of(0x01), counter]);
+  const signature = sign("sha256", Buffer.concat([authenticatorData, sha256(clientDataJSON)]), privateKey);
+  pool.push({ challenge, clientDataJSON, authenticatorData, signature, counter: i });
+}
+
+const verifier = new FidoVerifier({ rpId: RP, origin: ORIGIN });
+const sdkCached = (a) =>
+  verifier.verifyAssertion({
+    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
+    credential: { id: credId, publicKey: cose, signCount: a.counter - 1 },
+  }).verified;
+const sdkUncached = (a) =>
+  verifyAssertion({
+    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
+    expectedRpId: RP, expectedOrigin: ORIGIN, credential: { publicKey: cose, signCount: a.counter - 1 },
+  }).verified;
+const swa = async (a) =>
+  (await verifyAuthenticationResponse({
+    response: {
+      id: b64u(credId), rawId: b64u(credId), type: "public-key", clientExtensionResults: {},
+      response: { clientDataJSON: b64u(a.clientDataJSON), authenticatorData: b64u(a.authenticatorData), signature: b64u(a.signature) },
+    },
+    expectedChallenge: b64u(a.challenge), expectedOrigin: ORIGIN, expectedRPID: RP,
+    credential: { id: b64u(credId), publicKey: cose, counter: a.counter - 1 }, requireUserVerification: false,
+  })).verified;
+
+// Cross-check before timing: all three accept every assertion; a flipped signature byte is refused by all.
+for (const a of pool.slice(0, 16)) {
+  if (!sdkCached(a) || !sdkUncached(a) || !(await swa(a))) throw new Error(`verifiers disagree on assertion ${a.counter}`);
+}
+{
+  const bad = { ...pool[0], signature: Buffer.from(pool[0].signature) };
+  bad.signature[bad.signature.length - 1] ^= 1;
+  const refused = await swa(bad).catch(() => false);
+  if (sdkCached(bad) || sdkUncached(bad) || refused) throw new Error("a bad signature was accepted");
+}
+
+async function measureAsync(name, fn) {
+  const end = performance.now() + ROUND_MS;
+  let i = 0;
+  while (performance.now() < end) await fn(i++);
+  const rates = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    let n = 0;
+    const t0 = performance.now();
+    let t = t0;
+    while (t - t0 < ROUND_MS) {
+      for (let k = 0; k < 16; k++) await fn(i++);
+      n += 16;
+      t = performance.now();
+    }
+    rates.push((n * 1000) / (t - t0));
+  }
+  rates.sort((a, b) => a - b);
+  const median = rates[Math.floor(rates.length / 2)];
+  return { name, opsPerSec: median, spread: (rates[rates.length - 1] - rates[0]) / median };
+}
+
+let j = 0;
+const rows = [
+  measure("SDK FidoVerifier.verifyAssertion (cached KeyObject)", () => sdkCached(pool[j++ % POOL])),
+  measure("SDK verifyAssertion (COSE import per call)", () => sdkUncached(pool[j++ % POOL])),
+  await measureAsync("@simplewebauthn/server verifyAuthenticationResponse (sequential)", (i) => swa(pool[i % POOL])),
+];
+table("FIDO assertion verification, ES256", rows, 2);
+const ratio = rows[0].opsPerSec / rows[2].opsPerSec;
+console.log(`\nSDK cached vs SimpleWebAuthn: ${ratio.toFixed(1)}× (goal ≥ 5×)${ratio >= 5 ? "" : "  <-- below goal"}`);

@@ -1,0 +1,201 @@
+// Attestation statements (WebAuthn §8): packed (basic and self), fido-u2f, none; attestation
+// certificate requirements (§8.2.1) and chain building to the maker's roots.
+
+import { X509Certificate, verify as cryptoVerify, type KeyObject } from "node:crypto";
+import type { CborValue } from "../cbor.js";
+import { SeglError } from "../errors.js";
+import { concatBytes, derChildren, derRead, parseCertFields, pemToDer } from "./asn1.js";
+import type { AuthenticatorData } from "./authdata.js";
+import { COSE_ALG, COSE_CRV, COSE_KTY, algForKeyObject, hashForAlg } from "./cose.js";
+
+export const OID_FIDO_GEN_CE_AAGUID = "1.3.6.1.4.1.45724.1.1.4";
+export const OID_BASIC_CONSTRAINTS = "2.5.29.19";
+
+export type AttestationFormat = "packed" | "fido-u2f" | "none";
+export type AttestationType = "basic" | "self" | "none";
+/** chained: x5c leads to a given trust anchor; unchained: x5c present but not (or no anchors given). */
+export type AttestationTrust = "chained" | "unchained" | "self" | "none";
+
+/** Verifies a signature with node:crypto; false (never a throw) for any failure. ECDSA: DER, high-S accepted. */
+export function verifySignature(alg: number, key: KeyObject, data: Uint8Array, sig: Uint8Array): boolean {
+  const hash = hashForAlg(alg);
+  if (hash === undefined) return false;
+  try {
+    return cryptoVerify(hash, data, key, sig);
+  } catch {
+    return false;
+  }
+}
+
+/** Problems with an attestation certificate against WebAuthn §8.2.1 (packed). Empty = meets them. */
+export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array): string[] {
+  const problems: string[] = [];
+  let fields;
+  try {
+    fields = parseCertFields(der);
+  } catch (e) {
+    return [`attestation certificate cannot be parsed: ${(e as Error).message}`];
+  }
+  if (fields.version !== 3) problems.push(`attestation certificate is X.509 v${fields.version}, must be v3`);
+  const s = fields.subject;
+  for (const a of ["C", "O", "CN"]) {
+    if (!s[a]?.[0]) problems.push(`attestation certificate subject lacks ${a}`);
+  }
+  if (!s.OU?.includes("Authenticator Attestation")) {
+    problems.push(`attestation certificate subject OU must be "Authenticator Attestation" (is ${s.OU ? JSON.stringify(s.OU.join(",")) : "absent"})`);
+  }
+  const bc = fields.extensions.find((e) => e.oid === OID_BASIC_CONSTRAINTS);
+  if (bc !== undefined) {
+    try {
+      const seq = derRead(bc.value, 0);
+      const first = derChildren(bc.value, seq)[0];
+      if (first?.tag === 0x01 && bc.value[first.contentStart] !== 0) problems.push("attestation certificate has basicConstraints CA=true");
+    } catch {
+      problems.push("attestation certificate basicConstraints cannot be parsed");
+    }
+  }
+  const ext = fields.extensions.find((e) => e.oid === OID_FIDO_GEN_CE_AAGUID);
+  if (ext !== undefined) {
+    if (ext.critical) problems.push("AAGUID extension (1.3.6.1.4.1.45724.1.1.4) must not be critical");
+    let certAaguid: Uint8Array | undefined;
+    try {
+      const n = derRead(ext.value, 0);
+      if (n.tag === 0x04 && n.end === ext.value.length && n.end - n.contentStart === 16) certAaguid = ext.value.subarray(n.contentStart, n.end);
+    } catch {
+      /* reported below */
+    }
+    if (certAaguid === undefined) problems.push("AAGUID extension is not an OCTET STRING of 16 bytes");
+    else if (aaguid !== undefined && !Buffer.from(certAaguid).equals(Buffer.from(aaguid))) {
+      problems.push("AAGUID in the attestation certificate differs from the one in authenticatorData");
+    }
+  }
+  return problems;
+}
+
+export type TrustAnchorInput = Uint8Array | string | X509Certificate;
+
+export function toX509(c: TrustAnchorInput): X509Certificate {
+  if (c instanceof X509Certificate) return c;
+  try {
+    return new X509Certificate(typeof c === "string" ? pemToDer(c) : c);
+  } catch (e) {
+    if (e instanceof SeglError) throw e;
+    throw new SeglError("INVALID_ARGUMENT", "trust anchor is not an X.509 certificate", { cause: e });
+  }
+}
+
+function within(cert: X509Certificate, now: Date): boolean {
+  return new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() <= new Date(cert.validTo).getTime();
+}
+
+/** Checks that x5c (leaf first) chains to one of `anchors`. Returns problems; empty = chained. */
+export function checkChain(x5c: X509Certificate[], anchors: X509Certificate[], now: Date): string[] {
+  const problems: string[] = [];
+  x5c.forEach((c, i) => {
+    if (!within(c, now)) problems.push(`certificate ${i} of x5c is outside its validity period`);
+  });
+  for (let i = 0; i + 1 < x5c.length; i++) {
+    const child = x5c[i]!;
+    const parent = x5c[i + 1]!;
+    if (!parent.ca) problems.push(`certificate ${i + 1} of x5c is not a CA`);
+    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) problems.push(`certificate ${i} of x5c is not signed by certificate ${i + 1}`);
+  }
+  const last = x5c[x5c.length - 1]!;
+  const selfAnchor = anchors.find((a) => a.raw.equals(last.raw));
+  let anchored = selfAnchor !== undefined;
+  if (!anchored) {
+    for (const a of anchors) {
+      if (!a.ca || !within(a, now)) continue;
+      if (last.checkIssued(a) && last.verify(a.publicKey)) {
+        anchored = true;
+        break;
+      }
+    }
+  }
+  if (!anchored) problems.push("x5c does not chain to any given trust anchor");
+  return problems;
+}
+
+export interface AttestationCheckInput {
+  fmt: string;
+  attStmt: Map<CborValue, CborValue>;
+  authData: AuthenticatorData;
+  clientDataHash: Uint8Array;
+  credentialKey: KeyObject;
+  credentialAlg: number;
+}
+
+export interface StatementCheck {
+  format: string;
+  type: AttestationType;
+  /** undefined when the format carries no signature (none). */
+  signatureValid: boolean | undefined;
+  x5c?: X509Certificate[];
+  problems: string[];
+}
+
+/** Verifies the attestation statement itself (signature and certificate rules, not the chain). */
+export function checkStatement(inp: AttestationCheckInput): StatementCheck {
+  const { fmt, attStmt, authData, clientDataHash } = inp;
+  const problems: string[] = [];
+  const signed = concatBytes(authData.bytes, clientDataHash);
+  const x5cRaw = attStmt.get("x5c");
+  let x5c: X509Certificate[] | undefined;
+  if (x5cRaw !== undefined) {
+    if (!Array.isArray(x5cRaw) || x5cRaw.length === 0 || !x5cRaw.every((c) => c instanceof Uint8Array)) {
+      throw new SeglError("BAD_RESPONSE", "attStmt.x5c must be a non-empty array of byte strings");
+    }
+    try {
+      x5c = (x5cRaw as Uint8Array[]).map((c) => new X509Certificate(c));
+    } catch (e) {
+      throw new SeglError("BAD_RESPONSE", "attStmt.x5c holds a certificate that does not parse", { cause: e });
+    }
+  }
+  const sigRaw = attStmt.get("sig");
+  if (fmt === "none") {
+    if (attStmt.size !== 0) problems.push("attStmt of format none must be empty");
+    return { format: fmt, type: "none", signatureValid: undefined, problems };
+  }
+  if (fmt !== "packed" && fmt !== "fido-u2f") {
+    problems.push(`attestation format ${JSON.stringify(fmt)} is not supported`);
+    return { format: fmt, type: x5c ? "basic" : "none", signatureValid: false, ...(x5c ? { x5c } : {}), problems };
+  }
+  if (!(sigRaw instanceof Uint8Array)) throw new SeglError("BAD_RESPONSE", `attStmt.sig missing for format ${fmt}`);
+  const sig = sigRaw;
+  if (fmt === "packed") {
+    const alg = attStmt.get("alg");
+    if (typeof alg !== "number") throw new SeglError("BAD_RESPONSE", "packed attStmt.alg missing");
+    if (x5c === undefined) {
+      if (alg !== inp.credentialAlg) problems.push(`self attestation alg ${alg} differs from the credential's alg ${inp.credentialAlg}`);
+      const ok = alg === inp.credentialAlg && verifySignature(alg, inp.credentialKey, signed, sig);
+      if (!ok) problems.push("attestation signature is not valid");
+      return { format: fmt, type: "self", signatureValid: ok, problems };
+    }
+    const leaf = x5c[0]!;
+    if (algForKeyObject(leaf.publicKey) !== alg) problems.push(`attStmt.alg ${alg} does not fit the attestation certificate key`);
+    const ok = algForKeyObject(leaf.publicKey) === alg && verifySignature(alg, leaf.publicKey, signed, sig);
+    if (!ok) problems.push("attestation signature is not valid");
+    problems.push(...checkAttestationCertificate(new Uint8Array(leaf.raw), authData.attestedCredentialData?.aaguid));
+    return { format: fmt, type: "basic", signatureValid: ok, x5c, problems };
+  }
+  if (fmt === "fido-u2f") {
+    if (x5c === undefined || x5c.length !== 1) {
+      problems.push("fido-u2f attStmt.x5c must hold exactly one certificate");
+      if (x5c === undefined) return { format: fmt, type: "basic", signatureValid: false, problems };
+    }
+    const leaf = x5c[0]!;
+    if (algForKeyObject(leaf.publicKey) !== COSE_ALG.ES256) problems.push("fido-u2f attestation key is not P-256");
+    const acd = authData.attestedCredentialData!;
+    const k = acd.coseKey;
+    if (k.kty !== COSE_KTY.EC2 || k.crv !== COSE_CRV.P256) {
+      problems.push("fido-u2f credential key is not P-256");
+      return { format: fmt, type: "basic", signatureValid: false, x5c, problems };
+    }
+    const base = concatBytes(Uint8Array.of(0), authData.rpIdHash, clientDataHash, acd.credentialId, Uint8Array.of(4), k.x!, k.y!);
+    const ok = verifySignature(COSE_ALG.ES256, leaf.publicKey, base, sig);
+    if (!ok) problems.push("attestation signature is not valid");
+    return { format: fmt, type: "basic", signatureValid: ok, x5c, problems };
+  }
+  const never: never = fmt;
+  return never;
+}

@@ -1,0 +1,143 @@
+// COSE_Key (RFC 9052/9053) for WebAuthn credential public keys, and their node:crypto KeyObjects.
+
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { cborDecode, cborEncode, type CborValue } from "../cbor.js";
+import { SeglError } from "../errors.js";
+
+/** COSE algorithm identifiers this module verifies. */
+export const COSE_ALG = { ES256: -7, EdDSA: -8, ES384: -35, ES512: -36, RS256: -257 } as const;
+export const COSE_KTY = { OKP: 1, EC2: 2, RSA: 3 } as const;
+export const COSE_CRV = { P256: 1, P384: 2, P521: 3, Ed25519: 6 } as const;
+
+export interface CoseKey {
+  kty: number;
+  alg?: number;
+  crv?: number;
+  x?: Uint8Array;
+  y?: Uint8Array;
+  n?: Uint8Array;
+  e?: Uint8Array;
+  /** The canonical CBOR bytes of the key. */
+  bytes: Uint8Array;
+}
+
+const bad = (msg: string): never => {
+  throw new SeglError("BAD_RESPONSE", `bad COSE key: ${msg}`);
+};
+
+const CURVES: Record<number, { name: string; size: number }> = {
+  1: { name: "P-256", size: 32 }, 2: { name: "P-384", size: 48 }, 3: { name: "P-521", size: 66 }, 6: { name: "Ed25519", size: 32 },
+};
+
+function bytesField(m: Map<CborValue, CborValue>, k: number): Uint8Array | undefined {
+  const v = m.get(k);
+  if (v === undefined) return undefined;
+  if (!(v instanceof Uint8Array)) bad(`parameter ${k} is not a byte string`);
+  return v as Uint8Array;
+}
+
+function intField(m: Map<CborValue, CborValue>, k: number): number | undefined {
+  const v = m.get(k);
+  if (v === undefined) return undefined;
+  if (typeof v !== "number" || !Number.isInteger(v)) bad(`parameter ${k} is not an integer`);
+  return v as number;
+}
+
+/** Parses a COSE_Key from its CBOR bytes (or an already decoded map) and checks its shape. */
+export function parseCoseKey(input: Uint8Array | Map<CborValue, CborValue>): CoseKey {
+  const m = input instanceof Uint8Array ? cborDecode(input) : input;
+  if (!(m instanceof Map)) return bad("not a CBOR map");
+  const kty = intField(m, 1);
+  if (kty === undefined) return bad("kty (1) missing");
+  const key: CoseKey = { kty, bytes: input instanceof Uint8Array ? input : cborEncode(m) };
+  const alg = intField(m, 3);
+  if (alg !== undefined) key.alg = alg;
+  if (kty === COSE_KTY.EC2 || kty === COSE_KTY.OKP) {
+    const crv = intField(m, -1);
+    const x = bytesField(m, -2);
+    if (crv === undefined || x === undefined) return bad("crv (-1) or x (-2) missing");
+    const curve = CURVES[crv];
+    if (curve === undefined) return bad(`unsupported curve ${crv}`);
+    if ((kty === COSE_KTY.OKP) !== (crv === COSE_CRV.Ed25519)) bad(`curve ${crv} does not go with kty ${kty}`);
+    if (x.length !== curve.size) bad(`x is ${x.length} bytes, expected ${curve.size}`);
+    key.crv = crv;
+    key.x = x;
+    if (kty === COSE_KTY.EC2) {
+      const y = bytesField(m, -3);
+      if (y === undefined) return bad("y (-3) missing (compressed points are not supported)");
+      if (y.length !== curve.size) bad(`y is ${y.length} bytes, expected ${curve.size}`);
+      key.y = y;
+    }
+  } else if (kty === COSE_KTY.RSA) {
+    const n = bytesField(m, -1);
+    const e = bytesField(m, -2);
+    if (n === undefined || e === undefined) return bad("n (-1) or e (-2) missing");
+    key.n = n;
+    key.e = e;
+  } else bad(`unsupported kty ${kty}`);
+  if (alg !== undefined) {
+    const fits =
+      (alg === COSE_ALG.ES256 && key.crv === COSE_CRV.P256) || (alg === COSE_ALG.ES384 && key.crv === COSE_CRV.P384) ||
+      (alg === COSE_ALG.ES512 && key.crv === COSE_CRV.P521) || (alg === COSE_ALG.EdDSA && key.crv === COSE_CRV.Ed25519) ||
+      (alg === COSE_ALG.RS256 && kty === COSE_KTY.RSA);
+    if (!fits) bad(`alg ${alg} does not fit the key type`);
+  }
+  return key;
+}
+
+const b64u = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("base64url");
+
+/** Imports a COSE key into node:crypto. Throws BAD_RESPONSE for points not on the curve. */
+export function coseKeyToKeyObject(key: CoseKey | Uint8Array): KeyObject {
+  const k = key instanceof Uint8Array ? parseCoseKey(key) : key;
+  try {
+    if (k.kty === COSE_KTY.EC2) {
+      return createPublicKey({ key: { kty: "EC", crv: CURVES[k.crv!]!.name, x: b64u(k.x!), y: b64u(k.y!) }, format: "jwk" });
+    }
+    if (k.kty === COSE_KTY.OKP) return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64u(k.x!) }, format: "jwk" });
+    return createPublicKey({ key: { kty: "RSA", n: b64u(k.n!), e: b64u(k.e!) }, format: "jwk" });
+  } catch (err) {
+    throw new SeglError("BAD_RESPONSE", "COSE key is not a valid public key", { cause: err });
+  }
+}
+
+/** The hash node:crypto's verify() needs for a COSE alg (null for EdDSA), or undefined when unsupported. */
+export function hashForAlg(alg: number): string | null | undefined {
+  switch (alg) {
+    case COSE_ALG.ES256: case COSE_ALG.RS256: return "sha256";
+    case COSE_ALG.ES384: return "sha384";
+    case COSE_ALG.ES512: return "sha512";
+    case COSE_ALG.EdDSA: return null;
+    default: return undefined;
+  }
+}
+
+/** COSE alg that a KeyObject can verify, when it is unambiguous (EC curve or Ed25519); RSA → RS256. */
+export function algForKeyObject(k: KeyObject): number | undefined {
+  const t = k.asymmetricKeyType;
+  if (t === "ed25519") return COSE_ALG.EdDSA;
+  if (t === "rsa") return COSE_ALG.RS256;
+  if (t === "ec") {
+    const c = k.asymmetricKeyDetails?.namedCurve;
+    if (c === "prime256v1") return COSE_ALG.ES256;
+    if (c === "secp384r1") return COSE_ALG.ES384;
+    if (c === "secp521r1") return COSE_ALG.ES512;
+  }
+  return undefined;
+}
+
+/** Canonical COSE bytes of an ES256 key from its coordinates (or a 65-byte 0x04‖X‖Y point). */
+export function coseEs256(xOrPoint: Uint8Array, y?: Uint8Array): Uint8Array {
+  let x = xOrPoint;
+  if (y === undefined) {
+    if (xOrPoint.length !== 65 || xOrPoint[0] !== 4) throw new SeglError("INVALID_ARGUMENT", "expected an uncompressed P-256 point");
+    x = xOrPoint.subarray(1, 33);
+    y = xOrPoint.subarray(33, 65);
+  }
+  return cborEncode(new Map<CborValue, CborValue>([[1, 2], [3, -7], [-1, 1], [-2, x.slice()], [-3, y.slice()]]));
+}
+
+/** Canonical COSE bytes of an Ed25519 key. */
+export function coseEd25519(x: Uint8Array): Uint8Array {
+  return cborEncode(new Map<CborValue, CborValue>([[1, 1], [3, -8], [-1, 6], [-2, x.slice()]]));
+}

@@ -1,0 +1,457 @@
+// Broker-side FIDO verification against a software authenticator (noble keys) that produces
+// packed-with-batch, packed-self, none and fido-u2f registrations and assertions. Every case is
+// cross-checked with @simplewebauthn/server: both must reach the same verdict.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createHash, randomBytes } from "node:crypto";
+import { p256 } from "@noble/curves/nist.js";
+import { ed25519 } from "@noble/curves/ed25519.js";
+import {
+  SettingsService, verifyAuthenticationResponse, verifyRegistrationResponse,
+} from "@simplewebauthn/server";
+import {
+  cborEncode, coseEs256, coseEd25519, createBatchCertificate, createMakerCa, FidoVerifier, isSeglError, parseAuthenticatorData,
+  verifyAssertion, verifyRegistration, checkCounter, type CborValue, type IssuedCertificate,
+} from "../src/index.js";
+import { derInteger, derSequence } from "../src/fido/asn1.js";
+
+const RP = "segl.example";
+const ORIGIN = "https://segl.example";
+const AAGUID = "5e61c0de-0000-4000-8000-00000000c41d";
+const aaguidBytes = new Uint8Array(Buffer.from(AAGUID.replace(/-/g, ""), "hex"));
+const sha256 = (b: Uint8Array | string) => new Uint8Array(createHash("sha256").update(b).digest());
+const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
+const cat = (...p: Uint8Array[]) => new Uint8Array(Buffer.concat(p));
+const u32 = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n); return b; };
+const N = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
+
+const ca = createMakerCa();
+const otherCa = createMakerCa({ subject: { CN: "Somebody else's root" } });
+const batch = createBatchCertificate({ ca, aaguid: AAGUID });
+
+type Fmt = "packed-batch" | "packed-self" | "none" | "fido-u2f";
+
+interface SoftCred {
+  id: Uint8Array;
+  sk: Uint8Array;
+  cose: Uint8Array;
+  kind: "p256" | "ed25519";
+}
+
+function newCred(kind: "p256" | "ed25519" = "p256"): SoftCred {
+  if (kind === "ed25519") {
+    const sk = ed25519.utils.randomSecretKey();
+    return { id: new Uint8Array(randomBytes(32)), sk, cose: coseEd25519(ed25519.getPublicKey(sk)), kind };
+  }
+  const sk = p256.utils.randomSecretKey();
+  return { id: new Uint8Array(randomBytes(48)), sk, cose: coseEs256(p256.getPublicKey(sk, false)), kind };
+}
+
+function sign(c: { sk: Uint8Array; kind: "p256" | "ed25519" }, msg: Uint8Array): Uint8Array {
+  return c.kind === "ed25519" ? ed25519.sign(msg, c.sk) : p256.sign(msg, c.sk, { format: "der" });
+}
+
+function clientData(type: string, challenge: Uint8Array, origin = ORIGIN): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ type, challenge: b64u(challenge), origin, crossOrigin: false }));
+}
+
+function authData(opts: { rpId?: string; flags: number; counter: number; cred?: SoftCred; aaguid?: Uint8Array }): Uint8Array {
+  const parts: Uint8Array[] = [sha256(opts.rpId ?? RP), Uint8Array.of(opts.flags), u32(opts.counter)];
+  if (opts.cred) {
+    const id = opts.cred.id;
+    parts.push(opts.aaguid ?? aaguidBytes, Uint8Array.of(id.length >> 8, id.length & 0xff), id, opts.cred.cose);
+  }
+  return cat(...parts);
+}
+
+interface Reg {
+  cred: SoftCred;
+  challenge: Uint8Array;
+  clientDataJSON: Uint8Array;
+  attestationObject: Uint8Array;
+  authData: Uint8Array;
+  attStmt: Map<CborValue, CborValue>;
+  fmt: string;
+}
+
+function register(fmt: Fmt, o: {
+  cred?: SoftCred; batch?: IssuedCertificate; rpId?: string; flags?: number; counter?: number; aaguid?: Uint8Array;
+  tamper?: (ad: Uint8Array) => Uint8Array;
+} = {}): Reg {
+  const cred = o.cred ?? newCred();
+  const challenge = new Uint8Array(randomBytes(32));
+  const clientDataJSON = clientData("webauthn.create", challenge);
+  const cdh = sha256(clientDataJSON);
+  const aaguid = fmt === "fido-u2f" ? new Uint8Array(16) : o.aaguid ?? aaguidBytes;
+  const ad = authData({ rpId: o.rpId, flags: o.flags ?? 0x41, counter: o.counter ?? 0, cred, aaguid });
+  const att = o.batch ?? batch;
+  let attStmt: Map<CborValue, CborValue>;
+  let f: string = fmt;
+  if (fmt === "packed-batch") {
+    f = "packed";
+    attStmt = new Map<CborValue, CborValue>([["alg", -7], ["sig", sign({ sk: att.privateKey, kind: "p256" }, cat(ad, cdh))], ["x5c", [att.certificateDer]]]);
+  } else if (fmt === "packed-self") {
+    f = "packed";
+    attStmt = new Map<CborValue, CborValue>([["alg", cred.kind === "p256" ? -7 : -8], ["sig", sign(cred, cat(ad, cdh))]]);
+  } else if (fmt === "none") {
+    attStmt = new Map();
+  } else {
+    const pub = p256.getPublicKey(cred.sk, false);
+    const base = cat(Uint8Array.of(0), sha256(o.rpId ?? RP), cdh, cred.id, pub);
+    attStmt = new Map<CborValue, CborValue>([["sig", sign({ sk: att.privateKey, kind: "p256" }, base)], ["x5c", [att.certificateDer]]]);
+  }
+  const finalAd = o.tamper ? o.tamper(ad) : ad;
+  const attestationObject = cborEncode(new Map<CborValue, CborValue>([["fmt", f], ["attStmt", attStmt], ["authData", finalAd]]));
+  return { cred, challenge, clientDataJSON, attestationObject, authData: finalAd, attStmt, fmt: f };
+}
+
+async function swaRegistration(r: Reg, roots?: string[], rpId = RP): Promise<boolean> {
+  SettingsService.setRootCertificates({ identifier: "packed", certificates: roots ?? [] });
+  SettingsService.setRootCertificates({ identifier: "fido-u2f", certificates: roots ?? [] });
+  try {
+    const out = await verifyRegistrationResponse({
+      response: {
+        id: b64u(r.cred.id), rawId: b64u(r.cred.id), type: "public-key", clientExtensionResults: {},
+        response: { clientDataJSON: b64u(r.clientDataJSON), attestationObject: b64u(r.attestationObject) },
+      },
+      expectedChallenge: b64u(r.challenge), expectedOrigin: ORIGIN, expectedRPID: rpId, requireUserVerification: false,
+    });
+    return out.verified;
+  } catch {
+    return false;
+  }
+}
+
+interface Asr {
+  challenge: Uint8Array;
+  clientDataJSON: Uint8Array;
+  authenticatorData: Uint8Array;
+  signature: Uint8Array;
+}
+
+function assertWith(cred: SoftCred, o: { counter?: number; flags?: number; rpId?: string; highS?: boolean; origin?: string } = {}): Asr {
+  const challenge = new Uint8Array(randomBytes(32));
+  const clientDataJSON = clientData("webauthn.get", challenge, o.origin);
+  const ad = authData({ rpId: o.rpId, flags: o.flags ?? 0x01, counter: o.counter ?? 1 });
+  let signature = sign(cred, cat(ad, sha256(clientDataJSON)));
+  if (o.highS) {
+    const sig = p256.Signature.fromBytes(signature, "der");
+    const s = sig.s > N / 2n ? sig.s : N - sig.s;
+    signature = derSequence(derInteger(sig.r), derInteger(s));
+    assert.ok(s > N / 2n);
+  }
+  return { challenge, clientDataJSON, authenticatorData: ad, signature };
+}
+
+async function swaAssertion(cred: SoftCred, a: Asr, stored: number, rpId = RP): Promise<boolean> {
+  try {
+    const out = await verifyAuthenticationResponse({
+      response: {
+        id: b64u(cred.id), rawId: b64u(cred.id), type: "public-key", clientExtensionResults: {},
+        response: { clientDataJSON: b64u(a.clientDataJSON), authenticatorData: b64u(a.authenticatorData), signature: b64u(a.signature) },
+      },
+      expectedChallenge: b64u(a.challenge), expectedOrigin: ORIGIN, expectedRPID: rpId,
+      credential: { id: b64u(cred.id), publicKey: new Uint8Array(cred.cose), counter: stored }, requireUserVerification: false,
+    });
+    return out.verified;
+  } catch {
+    return false;
+  }
+}
+
+const ours = (r: Reg, extra: Partial<Parameters<typeof verifyRegistration>[0]> = {}) =>
+  verifyRegistration({
+    attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedRpId: RP, expectedChallenge: r.challenge,
+    expectedOrigin: ORIGIN, ...extra,
+  });
+
+test("FIDO registration: packed with batch certificate, chained to the maker root; SimpleWebAuthn agrees", async () => {
+  const r = register("packed-batch");
+  const free = ours(r);
+  assert.equal(free.verified, true, free.problems.join("; "));
+  assert.equal(free.signatureValid, true);
+  assert.deepEqual(
+    { format: free.attestation.format, type: free.attestation.type, trust: free.attestation.trust, aaguid: free.attestation.aaguid },
+    { format: "packed", type: "basic", trust: "unchained", aaguid: AAGUID },
+  );
+  assert.equal(free.attestation.chain?.length, 1);
+  const chained = ours(r, { trustAnchors: [ca.certificateDer], expectedAaguid: AAGUID });
+  assert.equal(chained.verified, true, chained.problems.join("; "));
+  assert.equal(chained.attestation.trust, "chained");
+  assert.equal(chained.attestation.aaguidValid, true);
+  assert.deepEqual(chained.credential.id, r.cred.id);
+  assert.deepEqual(chained.credential.publicKey, r.cred.cose);
+  assert.equal(chained.credential.algorithm, -7);
+  assert.equal(chained.credential.keyObject.asymmetricKeyType, "ec");
+  // PEM anchors work too
+  assert.equal(ours(r, { trustAnchors: [ca.certificatePem] }).attestation.trust, "chained");
+  assert.equal(await swaRegistration(r), true);
+  assert.equal(await swaRegistration(r, [ca.certificatePem]), true);
+});
+
+test("FIDO registration: a wrong root leaves the chain unchained and fails verification (both verifiers)", async () => {
+  const r = register("packed-batch");
+  const v = ours(r, { trustAnchors: [otherCa.certificateDer] });
+  assert.equal(v.signatureValid, true);
+  assert.equal(v.attestation.trust, "unchained");
+  assert.equal(v.verified, false);
+  assert.ok(v.attestation.problems.some((p) => /trust anchor/.test(p)));
+  assert.equal(await swaRegistration(r, [otherCa.certificatePem]), false);
+  // a batch certificate of another maker does not chain to ours
+  const foreign = register("packed-batch", { batch: createBatchCertificate({ ca: otherCa, aaguid: AAGUID }) });
+  assert.equal(ours(foreign, { trustAnchors: [ca.certificateDer] }).attestation.trust, "unchained");
+  assert.equal(await swaRegistration(foreign, [ca.certificatePem]), false);
+  // an expired chain is not trusted
+  assert.equal(ours(r, { trustAnchors: [ca.certificateDer], now: new Date(Date.now() + 40 * 365 * 86400e3) }).attestation.trust, "unchained");
+});
+
+test("FIDO registration: packed self, none, fido-u2f; Ed25519 self; SimpleWebAuthn agrees", async () => {
+  const self = register("packed-self");
+  const s = ours(self, { trustAnchors: [ca.certificateDer] });
+  assert.deepEqual([s.attestation.type, s.attestation.trust, s.signatureValid], ["self", "self", true]);
+  assert.equal(s.verified, false, "anchors demand a chain; self attestation has none");
+  assert.equal(ours(self).verified, true);
+  assert.equal(await swaRegistration(self), true);
+
+  const ed = register("packed-self", { cred: newCred("ed25519") });
+  const e = ours(ed);
+  assert.equal(e.verified, true, e.problems.join("; "));
+  assert.equal(e.credential.algorithm, -8);
+  assert.equal(await swaRegistration(ed), true);
+
+  const none = register("none");
+  const n = ours(none);
+  assert.equal(n.verified, true, n.problems.join("; "));
+  assert.deepEqual([n.attestation.format, n.attestation.type, n.attestation.trust, n.signatureValid], ["none", "none", "none", undefined]);
+  assert.equal(await swaRegistration(none), true);
+
+  const u2f = register("fido-u2f");
+  const u = ours(u2f, { trustAnchors: [ca.certificateDer] });
+  assert.equal(u.verified, true, u.problems.join("; "));
+  assert.deepEqual([u.attestation.format, u.attestation.type, u.attestation.trust], ["fido-u2f", "basic", "chained"]);
+  assert.equal(await swaRegistration(u2f, [ca.certificatePem]), true);
+});
+
+test("FIDO registration: CTAP2 response parts with a clientDataHash (what the chip returns)", () => {
+  const r = register("packed-batch");
+  const v = verifyRegistration({ fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataHash: sha256(r.clientDataJSON), expectedRpId: RP, trustAnchors: [ca.certificateDer] });
+  assert.equal(v.verified, true, v.problems.join("; "));
+  assert.equal(v.clientData, undefined);
+  assert.throws(() => verifyRegistration({ fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataHash: sha256(r.clientDataJSON), expectedRpId: RP, expectedChallenge: r.challenge }),
+    (e) => isSeglError(e, "INVALID_ARGUMENT"));
+});
+
+test("FIDO registration: AAGUID mismatch, certificate without OU, self alg mismatch are reported", async () => {
+  const mismatch = register("packed-batch", { aaguid: new Uint8Array(16).fill(7) });
+  const m = ours(mismatch);
+  assert.equal(m.signatureValid, true);
+  assert.equal(m.verified, false);
+  assert.ok(m.attestation.problems.some((p) => /AAGUID/.test(p)), m.attestation.problems.join("; "));
+  assert.equal(await swaRegistration(mismatch), false);
+  // expectedAaguid differs from what the authenticator reports
+  const other = ours(register("none"), { expectedAaguid: "00000000-0000-0000-0000-000000000001" });
+  assert.equal(other.attestation.aaguidValid, false);
+  assert.equal(other.verified, false);
+
+  const noOu = createBatchCertificate({ ca, aaguid: AAGUID, subject: { OU: null } });
+  const r = register("packed-batch", { batch: noOu });
+  const v = ours(r, { trustAnchors: [ca.certificateDer] });
+  assert.equal(v.signatureValid, true);
+  assert.equal(v.attestation.trust, "chained");
+  assert.equal(v.verified, false);
+  assert.ok(v.attestation.problems.some((p) => /OU/.test(p)));
+  assert.equal(await swaRegistration(r, [ca.certificatePem]), false);
+
+  const tpm = register("none");
+  const t = verifyRegistration({ fmt: "tpm", authData: tpm.authData, attStmt: new Map(), clientDataJSON: tpm.clientDataJSON, expectedRpId: RP });
+  assert.deepEqual([t.verified, t.signatureValid], [false, false]);
+  assert.ok(t.attestation.problems.some((p) => /not supported/.test(p)));
+
+  const ed = newCred("ed25519");
+  const bad = register("packed-self", { cred: ed });
+  bad.attStmt.set("alg", -7);
+  const b = verifyRegistration({ fmt: "packed", authData: bad.authData, attStmt: bad.attStmt, clientDataJSON: bad.clientDataJSON, expectedRpId: RP });
+  assert.equal(b.verified, false);
+  assert.ok(b.attestation.problems.some((p) => /alg/.test(p)));
+});
+
+test("FIDO registration: tampered authData or signature, wrong rpId, missing UP", async () => {
+  const flipCounter = (ad: Uint8Array) => { const c = ad.slice(); c[36] ^= 1; return c; };
+  for (const fmt of ["packed-batch", "packed-self", "fido-u2f"] as const) {
+    const t = register(fmt, { tamper: flipCounter });
+    const v = ours(t);
+    assert.equal(v.signatureValid, fmt === "fido-u2f", fmt); // fido-u2f signs neither flags nor counter
+    if (fmt !== "fido-u2f") assert.equal(v.verified, false);
+    assert.equal(await swaRegistration(t), v.verified, fmt);
+  }
+  const r = register("packed-batch");
+  const sig = r.attStmt.get("sig") as Uint8Array;
+  sig[sig.length - 1] ^= 1;
+  const v = verifyRegistration({ fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataJSON: r.clientDataJSON, expectedRpId: RP });
+  assert.equal(v.signatureValid, false);
+  assert.equal(v.verified, false);
+
+  const wrongRp = register("packed-batch", { rpId: "evil.example" });
+  const w = ours(wrongRp);
+  assert.equal(w.rpIdValid, false);
+  assert.equal(w.signatureValid, true);
+  assert.equal(w.verified, false);
+  assert.equal(await swaRegistration(wrongRp), false);
+  assert.equal(ours(wrongRp, { expectedRpId: ["x.example", "evil.example"] }).rpIdValid, true);
+
+  const noUp = register("packed-batch", { flags: 0x40 });
+  assert.equal(ours(noUp).verified, false);
+  assert.equal(ours(noUp, { requireUserPresence: false }).verified, true);
+  assert.equal(ours(register("none"), { requireUserVerification: true }).verified, false);
+  assert.equal(ours(register("none", { flags: 0x45 }), { requireUserVerification: true }).verified, true);
+});
+
+test("FIDO assertion: valid, high-S, Ed25519, KeyObject credential; SimpleWebAuthn agrees", async () => {
+  const cred = newCred();
+  const reg = ours(register("packed-self", { cred }));
+  const a = assertWith(cred, { counter: 5 });
+  const base = { authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP, expectedChallenge: a.challenge, expectedOrigin: ORIGIN };
+  const v = verifyAssertion({ ...base, credential: { publicKey: cred.cose, signCount: 4 } });
+  assert.equal(v.verified, true, v.problems.join("; "));
+  assert.deepEqual([v.signatureValid, v.rpIdValid, v.userPresent, v.userVerified], [true, true, true, false]);
+  assert.deepEqual(v.counter, { status: "ok", stored: 4, received: 5, next: 5 });
+  assert.equal(v.clientData?.challengeValid, true);
+  assert.equal(await swaAssertion(cred, a, 4), true);
+  assert.equal(verifyAssertion({ ...base, credential: { publicKey: reg.credential.keyObject, signCount: 4 } }).verified, true);
+
+  const h = assertWith(cred, { highS: true });
+  assert.equal(verifyAssertion({ authenticatorData: h.authenticatorData, clientDataJSON: h.clientDataJSON, signature: h.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: 0 } }).signatureValid, true);
+  assert.equal(await swaAssertion(cred, h, 0), true);
+
+  const ed = newCred("ed25519");
+  const ea = assertWith(ed, { counter: 0 });
+  const ev = verifyAssertion({ authenticatorData: ea.authenticatorData, clientDataJSON: ea.clientDataJSON, signature: ea.signature, expectedRpId: RP, credential: { publicKey: ed.cose, signCount: 0 } });
+  assert.equal(ev.verified, true, ev.problems.join("; "));
+  assert.equal(ev.counter.status, "unsupported");
+  assert.equal(await swaAssertion(ed, ea, 0), true);
+});
+
+test("FIDO assertion: counter ok / unsupported / regressed (WebAuthn §6.1.1), policy report vs reject", async () => {
+  assert.equal(checkCounter(0, 0), "unsupported");
+  assert.equal(checkCounter(0, 1), "ok");
+  assert.equal(checkCounter(7, 8), "ok");
+  assert.equal(checkCounter(7, 7), "regressed");
+  assert.equal(checkCounter(7, 0), "regressed");
+  assert.equal(checkCounter(0xfffffffe, 0xffffffff), "ok");
+  const cred = newCred();
+  for (const [stored, received, status] of [[0, 0, "unsupported"], [3, 4, "ok"], [10, 10, "regressed"], [10, 2, "regressed"], [5, 0, "regressed"]] as const) {
+    const a = assertWith(cred, { counter: received });
+    const opts = { authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: stored } };
+    const v = verifyAssertion(opts);
+    assert.equal(v.counter.status, status, `${stored}->${received}`);
+    assert.equal(v.signatureValid, true);
+    assert.equal(v.verified, status !== "regressed");
+    assert.equal(v.counter.next, Math.max(stored, received));
+    assert.equal(verifyAssertion({ ...opts, counterPolicy: "report" }).verified, true);
+    assert.equal(await swaAssertion(cred, a, stored), v.verified, `${stored}->${received}`);
+  }
+});
+
+test("FIDO assertion: tampered authData / signature, wrong rpId, origin, challenge, UP/UV", async () => {
+  const cred = newCred();
+  const a = assertWith(cred, { counter: 9 });
+  const mk = (o: Partial<Parameters<typeof verifyAssertion>[0]> = {}) => verifyAssertion({
+    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP,
+    expectedChallenge: a.challenge, expectedOrigin: ORIGIN, credential: { publicKey: cred.cose, signCount: 1 }, ...o,
+  });
+  const tamperedAd = a.authenticatorData.slice();
+  tamperedAd[36] ^= 0x10;
+  const t = mk({ authenticatorData: tamperedAd });
+  assert.deepEqual([t.signatureValid, t.verified], [false, false]);
+  assert.equal(await swaAssertion(cred, { ...a, authenticatorData: tamperedAd }, 1), false);
+  const badSig = a.signature.slice();
+  badSig[10] ^= 1;
+  assert.deepEqual([mk({ signature: badSig }).signatureValid, mk({ signature: badSig }).verified], [false, false]);
+  assert.equal(mk({ signature: new Uint8Array(3) }).signatureValid, false, "garbage signature reports, never throws");
+  assert.equal(await swaAssertion(cred, { ...a, signature: badSig }, 1), false);
+
+  const w = mk({ expectedRpId: "other.example" });
+  assert.deepEqual([w.signatureValid, w.rpIdValid, w.verified], [true, false, false]);
+  assert.equal(await swaAssertion(cred, a, 1, "other.example"), false);
+
+  const o = mk({ expectedOrigin: "https://evil.example" });
+  assert.deepEqual([o.clientData?.originValid, o.verified], [false, false]);
+  const c = mk({ expectedChallenge: new Uint8Array(32) });
+  assert.deepEqual([c.clientData?.challengeValid, c.verified], [false, false]);
+  assert.equal(mk({ expectedChallenge: (s) => s === b64u(a.challenge) }).verified, true);
+  // a registration's clientData is not an assertion's
+  const reg = register("none", { cred });
+  assert.equal(mk({ clientDataJSON: reg.clientDataJSON, expectedChallenge: reg.challenge }).clientData?.typeValid, false);
+
+  const noUp = assertWith(cred, { flags: 0x00, counter: 10 });
+  const nu = { authenticatorData: noUp.authenticatorData, clientDataJSON: noUp.clientDataJSON, signature: noUp.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: 1 } };
+  assert.deepEqual([verifyAssertion(nu).signatureValid, verifyAssertion(nu).userPresent, verifyAssertion(nu).verified], [true, false, false]);
+  assert.equal(verifyAssertion({ ...nu, requireUserPresence: false }).verified, true);
+  assert.equal(verifyAssertion({ ...nu, requireUserPresence: false, requireUserVerification: true }).verified, false);
+  const uv = assertWith(cred, { flags: 0x05, counter: 11 });
+  assert.equal(verifyAssertion({ authenticatorData: uv.authenticatorData, clientDataJSON: uv.clientDataJSON, signature: uv.signature, expectedRpId: RP, requireUserVerification: true, credential: { publicKey: cred.cose, signCount: 1 } }).verified, true);
+});
+
+test("FIDO: malformed input throws BAD_RESPONSE, never a crash", () => {
+  const cred = newCred();
+  const a = assertWith(cred);
+  const bad = (e: unknown) => isSeglError(e, "BAD_RESPONSE");
+  const base = { clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: 0 } };
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData.subarray(0, 36) }), bad);
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: cat(a.authenticatorData, Uint8Array.of(0)) }), bad);
+  const at = a.authenticatorData.slice();
+  at[32] |= 0x40;
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: at }), bad);
+  const ed = a.authenticatorData.slice();
+  ed[32] |= 0x80;
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: ed }), bad);
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData, clientDataJSON: "not json" }), bad);
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData, credential: { publicKey: new Uint8Array([0xa1, 1, 2]), signCount: 0 } }), bad);
+  // a point not on the curve
+  const offCurve = coseEs256(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2));
+  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData, credential: { publicKey: offCurve, signCount: 0 } }), bad);
+  assert.throws(() => verifyRegistration({ attestationObject: Uint8Array.of(0xa0), clientDataJSON: a.clientDataJSON, expectedRpId: RP }), bad);
+  // extensions parse
+  const withExt = cat(authData({ flags: 0x81, counter: 1 }), cborEncode(new Map<CborValue, CborValue>([["credProtect", 2]])));
+  assert.equal(parseAuthenticatorData(withExt).extensions?.get("credProtect"), 2);
+  // every truncation of a registration authData throws BAD_RESPONSE (or parses), never anything else
+  const r = register("packed-batch");
+  for (let i = 0; i < r.authData.length; i++) {
+    try {
+      parseAuthenticatorData(r.authData.subarray(0, i));
+    } catch (e) {
+      assert.ok(bad(e), String(e));
+    }
+  }
+});
+
+test("FidoVerifier: defaults and a KeyObject cache by credential id", () => {
+  const v = new FidoVerifier({ rpId: RP, origin: ORIGIN, trustAnchors: [ca.certificateDer] });
+  const r = register("packed-batch");
+  const reg = v.verifyRegistration({ attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedChallenge: r.challenge });
+  assert.equal(reg.verified, true, reg.problems.join("; "));
+  assert.equal(reg.attestation.trust, "chained");
+  assert.equal(v.cachedKeys, 1);
+  const k1 = v.importKey(r.cred.id, r.cred.cose).key;
+  assert.equal(k1, reg.credential.keyObject);
+  let stored = 0;
+  for (let i = 1; i <= 3; i++) {
+    const a = assertWith(r.cred, { counter: i });
+    const res = v.verifyAssertion({
+      authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
+      credential: { id: r.cred.id, publicKey: r.cred.cose, signCount: stored },
+    });
+    assert.equal(res.verified, true, res.problems.join("; "));
+    stored = res.counter.next;
+  }
+  assert.equal(stored, 3);
+  assert.equal(v.cachedKeys, 1);
+  // a different key under the same id is not served from the cache
+  const other = newCred();
+  const a = assertWith(other, { counter: 9 });
+  const res = v.verifyAssertion({ authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, credential: { id: r.cred.id, publicKey: other.cose, signCount: 0 } });
+  assert.equal(res.signatureValid, true);
+  const small = new FidoVerifier({ rpId: RP, maxCachedKeys: 2 });
+  for (let i = 0; i < 5; i++) { const c = newCred(); small.importKey(c.id, c.cose); }
+  assert.equal(small.cachedKeys, 2);
+});
