@@ -1,0 +1,107 @@
+// Shared pieces of the CTAP2 command handlers: readers and a writer in static memory, literal
+// comparison without strings at run time, and the PublicKeyCredentialDescriptor parser.
+import { CborReader, CborWriter, CBOR_READER_SIZE, CBOR_WRITER_SIZE, CBOR_ERR_TYPE, cborErrToCtap } from "./cbor";
+import { CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE } from "./status";
+
+/** The request reader (top-level map). */
+export const RD: CborReader = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
+/** A second reader for nested items read again later (lists, extension maps). */
+export const RD2: CborReader = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
+/** A third reader (descriptors inside a list being walked by RD2). */
+export const RD3: CborReader = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
+/** The response writer. */
+export const WR: CborWriter = CborWriter.at(memory.data(CBOR_WRITER_SIZE, 16));
+
+/** True when the UTF-8/ASCII bytes (p, len) equal the ASCII literal s. */
+export function litEq(p: usize, len: u32, s: string): bool {
+  const n = <u32>s.length;
+  if (n != len) return false;
+  const src = changetype<usize>(s);
+  for (let i: u32 = 0; i < n; i++) {
+    if (<u32>load<u8>(p + i) != <u32>load<u16>(src + (<usize>i << 1))) return false;
+  }
+  return true;
+}
+
+/** CTAP status for a negative CBOR error (0 for success). */
+@inline export function cst(e: i32): i32 { return e < 0 ? cborErrToCtap(e) : 0; }
+
+/** Reads a text key of a map: 1 when it is text (slice in r.slicePtr/sliceLen), 0 when it is
+ * another (valid) type, or a negative CBOR error. */
+export function textKey(r: CborReader): i32 {
+  const e = r.readText();
+  if (e >= 0) return 1;
+  if (e == CBOR_ERR_TYPE) return 0;
+  return e;
+}
+
+/** Reads an integer key: 1 when it is one (value in r.i), 0 when it is another type, or an error. */
+export function intKey(r: CborReader): i32 {
+  const e = r.readInt();
+  if (e >= 0) return 1;
+  if (e == CBOR_ERR_TYPE) return 0;
+  return e;
+}
+
+// ---- PublicKeyCredentialDescriptor {id: bytes, type: text, transports?: [...]} ----
+export let descId: usize = 0;
+export let descIdLen: u32 = 0;
+export let descPublicKey: bool = false;
+
+/** Reads one descriptor map with r. Returns 0 or a CTAP status. */
+export function readDescriptor(r: CborReader): i32 {
+  const n = r.readMap();
+  if (n < 0) return cst(n);
+  let haveId = false;
+  let haveType = false;
+  descPublicKey = false;
+  for (let i = 0; i < n; i++) {
+    const k = textKey(r);
+    if (k < 0) return cst(k);
+    if (k == 0) { const e = r.skip(); if (e < 0) return cst(e); const f = r.skip(); if (f < 0) return cst(f); continue; }
+    const kp = r.slicePtr;
+    const kl = r.sliceLen;
+    if (litEq(kp, kl, "id")) {
+      const e = r.readBytes();
+      if (e < 0) return cst(e);
+      descId = r.slicePtr;
+      descIdLen = r.sliceLen;
+      haveId = true;
+    } else if (litEq(kp, kl, "type")) {
+      const e = r.readText();
+      if (e < 0) return cst(e);
+      descPublicKey = litEq(r.slicePtr, r.sliceLen, "public-key");
+      haveType = true;
+    } else {
+      const e = r.skip();
+      if (e < 0) return cst(e);
+    }
+  }
+  if (!haveId || !haveType) return CTAP2_ERR_MISSING_PARAMETER;
+  return 0;
+}
+
+/** Validates a descriptor list (array of descriptors) at (p, len), the raw CBOR array. Returns 0 or a CTAP status. */
+export function checkDescriptorList(p: usize, len: u32): i32 {
+  RD2.init(p, len);
+  const n = RD2.readArray();
+  if (n < 0) return n == CBOR_ERR_TYPE ? CTAP2_ERR_CBOR_UNEXPECTED_TYPE : cst(n);
+  for (let i = 0; i < n; i++) {
+    const s = readDescriptor(RD2);
+    if (s != 0) return s;
+  }
+  return 0;
+}
+
+/** Skips the value under an unknown key and returns 0 or a CTAP status. */
+export function skipValue(r: CborReader): i32 {
+  const e = r.skip();
+  return e < 0 ? cst(e) : 0;
+}
+
+/** A response that is just a status byte. */
+export function statusOnly(out: usize, outMax: u32, st: i32): i32 {
+  if (outMax < 1) return 0;
+  store<u8>(out, <u8>st);
+  return 1;
+}
