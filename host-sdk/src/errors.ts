@@ -32,7 +32,13 @@ export type ErrorCode =
   /** A caller-supplied value is out of range or malformed. */
   | "INVALID_ARGUMENT"
   /** The operation is not supported by this device, transport or platform. */
-  | "UNSUPPORTED";
+  | "UNSUPPORTED"
+  /** A CTAP2 authenticator answered with a non-zero status byte; details: `{ ctapStatus, ctapName, command }` (+ `retries` for PIN errors). */
+  | "CTAP_ERROR"
+  /** The CTAPHID layer answered CTAPHID_ERROR; details: `{ ctaphidError, ctaphidName, command }`. */
+  | "CTAPHID_ERROR"
+  /** A U2F (CTAP1) APDU answered with a status word other than 0x9000; details: `{ sw, swName, instruction }`. */
+  | "U2F_ERROR";
 
 export interface SeglErrorOptions {
   details?: Record<string, unknown>;

@@ -37,3 +37,4 @@ export {
 export { generateSeed, provisionDevice, type ProvisionDeviceOptions, type ProvisionResult } from "./provision.js";
 export * from "./fido/index.js";
 export { cborEncode, cborDecode, type CborValue } from "./cbor.js";
+export * from "./protocols/fido-client.js";
