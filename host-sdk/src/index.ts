@@ -23,8 +23,10 @@ export {
   ServiceClient, Command, DeviceStatusCode, deviceStatusName, MODEL_CODES, ALGORITHM_CODES, validateProvisionParams,
   encodeProvisionPayload, parseInfo, parseStatus,
   type CommandName, type DeviceStatusName, type ModelName, type DeviceStateName, type DeviceInfo, type DeviceStatus,
-  type ProvisionParams, type ServiceCallOptions, type RawRequestOptions, type ServiceClientOptions, type RawResponse,
+  type ProvisionParams, type ServiceCallOptions, type RawRequestOptions, type ServiceClientOptions, type RawResponse, type ServiceTunnel,
 } from "./protocols/service/client.js";
+export { HidServiceTunnel, CTAPHID_VENDOR_SERVICE } from "./protocols/service/hid-tunnel.js";
+export { CTAP_STATUS_NAMES, CTAP_STATUS_MEANINGS, ctapStatusName } from "./ctap-status.js";
 
 // OTP math (pure)
 export {

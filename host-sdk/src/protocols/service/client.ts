@@ -1,9 +1,9 @@
-// Client of the UART service protocol (docs/serial-protocol.md) over any Transport:
-// one transaction at a time, SEQ matching, stale answers ignored, retries for idempotent
-// commands, typed results and typed errors.
+// Client of the service protocol (docs/serial-protocol.md) over any byte Transport (UART frames)
+// or a ServiceTunnel (the chip's CTAPHID vendor command): one transaction at a time, SEQ matching,
+// stale answers ignored, retries for idempotent commands, typed results and typed errors.
 import { SeglError, argCheck } from "../../errors.js";
 import type { OtpAlgorithm } from "../../otp/types.js";
-import { transportMutex, timeoutScope, abortError, type Transport } from "../../transport/transport.js";
+import { Mutex, transportMutex, timeoutScope, abortError, type Transport } from "../../transport/transport.js";
 import { FrameParser, encodeRequest, MAX_PAYLOAD, RESPONSE_BIT, type Frame, type FrameParserStats } from "./frame.js";
 
 export const Command = {
@@ -13,6 +13,7 @@ export const Command = {
   STATUS: 0x04,
   LOCK: 0x05,
   PING: 0x06,
+  ATTESTATION: 0x07,
 } as const;
 export type CommandName = keyof typeof Command;
 
@@ -223,15 +224,31 @@ export function parseStatus(d: Uint8Array): DeviceStatus {
   };
 }
 
+/**
+ * Carries one service request and returns its answer (status ‖ data) by some other means than
+ * UART frames: the chip has no UART and tunnels the protocol through CTAPHID (HidServiceTunnel).
+ */
+export interface ServiceTunnel {
+  exchange(command: number, payload: Uint8Array, signal: AbortSignal): Promise<Uint8Array>;
+}
+
+function isTunnel(x: Transport | ServiceTunnel): x is ServiceTunnel {
+  return typeof (x as ServiceTunnel).exchange === "function";
+}
+
 export class ServiceClient {
-  readonly transport: Transport;
+  /** The byte transport (undefined for a tunnelled client). */
+  readonly transport: Transport | undefined;
+  private readonly tunnel: ServiceTunnel | undefined;
+  private readonly tunnelLock = new Mutex();
   private readonly parser = new FrameParser();
   private readonly timeoutMs: number;
   private readonly retries: number;
   private seq: number;
 
-  constructor(transport: Transport, opts: ServiceClientOptions = {}) {
-    this.transport = transport;
+  constructor(via: Transport | ServiceTunnel, opts: ServiceClientOptions = {}) {
+    if (isTunnel(via)) this.tunnel = via;
+    else this.transport = via;
     this.timeoutMs = opts.timeoutMs ?? 2000;
     this.retries = opts.retries ?? 1;
     argCheck(this.timeoutMs > 0, "timeoutMs must be positive");
@@ -280,6 +297,19 @@ export class ServiceClient {
     await this.call(Command.LOCK, () => new TextEncoder().encode("LOCK"), opts, true);
   }
 
+  /**
+   * Stores the chip's batch attestation key (32 bytes) and certificate (DER) for packed
+   * attestation. The device checks the key belongs to the certificate. Not retried.
+   */
+  async provisionAttestation(privateKey: Uint8Array, certificateDer: Uint8Array, opts: ServiceCallOptions = {}): Promise<void> {
+    argCheck(privateKey instanceof Uint8Array && privateKey.length === 32, "the batch key is 32 bytes");
+    argCheck(certificateDer instanceof Uint8Array && certificateDer.length >= 16 && certificateDer.length <= 1024, "the certificate is 16..1024 bytes of DER");
+    const payload = new Uint8Array(32 + certificateDer.length);
+    payload.set(privateKey);
+    payload.set(certificateDer, 32);
+    await this.call(Command.ATTESTATION, () => payload, opts, false);
+  }
+
   /** Echo; resolves with the bytes the device sent back (checked equal). */
   async ping(bytes: Uint8Array = new Uint8Array(0), opts: ServiceCallOptions = {}): Promise<Uint8Array> {
     argCheck(bytes instanceof Uint8Array && bytes.length <= MAX_PAYLOAD - 1, "ping takes at most 1023 bytes");
@@ -313,7 +343,7 @@ export class ServiceClient {
   private async transaction(command: number, payload: (attempt: number) => Uint8Array, opts: ServiceCallOptions, retry: boolean): Promise<Frame> {
     const timeoutMs = opts.timeoutMs ?? this.timeoutMs;
     argCheck(timeoutMs > 0, "timeoutMs must be positive");
-    const release = await transportMutex(this.transport).acquire(opts.signal);
+    const release = await (this.transport ? transportMutex(this.transport) : this.tunnelLock).acquire(opts.signal);
     try {
       const attempts = retry ? 1 + this.retries : 1;
       for (let attempt = 0; ; attempt++) {
@@ -342,6 +372,12 @@ export class ServiceClient {
   private async exchange(command: number, payload: Uint8Array, signal: AbortSignal): Promise<Frame> {
     const seq = this.seq;
     this.seq = (this.seq + 1) & 0xff;
+    if (this.tunnel) {
+      const answer = await this.tunnel.exchange(command, payload, signal);
+      if (answer.length < 1) throw badResponse(command, "answer without a status byte");
+      return { type: (command | RESPONSE_BIT) & 0xff, seq, payload: answer };
+    }
+    if (!this.transport) throw new SeglError("CLOSED", "no transport");
     // Nothing received before this request can be its answer.
     this.parser.reset();
     await this.transport.send(encodeRequest(command, seq, payload), { signal });
