@@ -101,7 +101,7 @@ const verifyDer = (sig: Uint8Array, digest: Uint8Array, pub: Uint8Array): boolea
 test("VERSION in every APDU form; CLA, INS and length errors", () => {
   const u = new U2f();
   const v = new TextEncoder().encode("U2F_V2");
-  for (const a of [[0, 3, 0, 0], [0, 3, 0, 0, 0], [0, 3, 0, 0, 0, 0, 0]]) {
+  for (const a of [[0, 3, 0, 0], [0, 3, 0, 0, 0], [0, 3, 0, 0, 0, 0, 0], [0, 3, 0, 0, 0, 0, 0, 0, 0]]) {
     const r = u.apdu(new Uint8Array(a));
     assert.equal(r.sw, SW.OK, `${a}`);
     assert.deepEqual(r.data, v);

@@ -14,3 +14,16 @@ export {
   type SegmentName, type TerminalRenderOptions, type SvgRenderOptions,
 } from "./render.js";
 export { startControlServer, type ControlServer, type ControlServerOptions, type DeviceSummary, type DeviceDetail } from "./control-server.js";
+export {
+  UdpBridge, UdpBridgeError, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
+  type UdpBridgeOptions, type UdpBridgeStats, type UdpBridgeEvents,
+} from "./udp-bridge.js";
+export {
+  UserPresence, attachPresence,
+  type PresencePolicy, type PresenceScript, type PresenceDecision, type PresenceRequest, type PresenceKind,
+  type PresenceOptions, type PresenceEvents,
+} from "./presence.js";
+export {
+  hidCall, hidOpenChannel, chipInfo, provisionChip, ChipError, HID_VENDOR_SERVICE,
+  type ChipInfo, type ProvisionChipOptions,
+} from "./chip.js";

@@ -100,7 +100,7 @@ function parseApdu(apdu: usize, len: u32): u32 {
   if (len < 7) return SW_WRONG_LENGTH;
   if (len == 7) return 0; // case 2 extended: 00 Le1 Le2
   const lc = (<u32>load<u8>(apdu + 5) << 8) | <u32>load<u8>(apdu + 6);
-  if (lc == 0) return SW_WRONG_LENGTH;
+  if (lc == 0) return len == 9 ? 0 : SW_WRONG_LENGTH; // 00 0000 Le1 Le2: no data (python-fido2 0.9 sends VERSION so)
   cData = apdu + 7;
   cLc = lc;
   return len == 7 + lc || len == 9 + lc ? 0 : SW_WRONG_LENGTH;

@@ -1,12 +1,15 @@
 // `segl sim <model>`: one simulated device in real time in this terminal. Enter presses the
 // button, the LCD redraws in place; the UART can be offered as a pseudo-terminal (--pty) and the
-// control plane as HTTP on 127.0.0.1 (--http).
+// control plane as HTTP on 127.0.0.1 (--http). A chip is provisioned as one on first start and
+// speaks CTAPHID over UDP (--udp-port/--reply-port) to outside FIDO clients; who touches it
+// when it asks is the --presence policy.
 import { parseArgs } from "node:util";
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import {
-  Simulator, PtyBridge, startControlServer, renderTerminal, loadImage, DEFAULT_IMAGE_PATH,
-  type ControlServer, type Device, type FirmwareImage,
+  Simulator, PtyBridge, UdpBridge, UdpBridgeError, ChipError, attachPresence, provisionChip, startControlServer, renderTerminal,
+  loadImage, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
+  type ControlServer, type Device, type FirmwareImage, type UserPresence,
 } from "@segl/simulator";
 import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./commands.js";
 
@@ -16,12 +19,14 @@ Runs one simulated device from the firmware image, in real time.
 
 Models:
   code-display   button, 6-digit LCD, UART service port
-  chip           (not yet)
+  chip           button (user presence), LED, CTAPHID over UDP (FIDO2/U2F)
+  audio-reader   (not yet)
 
 Options:
-  --name N        device name (default "display"); also its serial path sim:N in-process
+  --name N        device name (default "display", or "chip"); also its serial path sim:N in-process
   --flash FILE    keep the device's flash in FILE (created if missing), so it survives restarts
   --pty PATH      offer the UART as a pseudo-terminal at PATH (needs socat), for serialport & co.
+                  (code-display only)
   --http PORT     serve the HTTP control API on 127.0.0.1:PORT (0 = any free port)
   --rng-seed S    seed the device's random generator (reproducible runs)
   --drift PPM     RTC drift in parts per million (positive = runs fast)
@@ -29,15 +34,33 @@ Options:
   --plain         no in-place redraw: print each LCD change (default when stdout is not a terminal)
   -h, --help      show this help
 
+Chip options:
+  --udp-port P    receive CTAPHID reports (64-byte UDP datagrams) on 127.0.0.1:P (default ${UDP_DEFAULT_LISTEN_PORT}; 0 = any free port)
+  --reply-port P  send the chip's reports to 127.0.0.1:P (default ${UDP_DEFAULT_REPLY_PORT})
+  --presence X    who touches the chip when it asks: manual (default: you, with Enter), accept
+                  (at once), deny (never: CTAP2 requests time out after 30 s, U2F polls forever)
+  --serial S      serial given when a blank chip is provisioned (default SIM-<name>)
+
 Keys: Enter presses the button, r reboots, q or Ctrl-C quits.
 With stdin not a terminal, each newline presses the button and "q" quits; at end of input the
-simulator quits, unless --pty or --http keeps it serving (then stop it with SIGINT/SIGTERM).
+simulator quits, unless a chip, --pty or --http keeps it serving (then stop it with SIGINT/SIGTERM).
 `;
 
 const MODELS = ["code-display", "chip", "audio-reader"] as const;
 
+type PresenceName = "accept" | "deny" | "manual";
+const PRESENCE: readonly PresenceName[] = ["accept", "deny", "manual"];
+
+interface ChipArgs {
+  udpPort: number;
+  replyPort: number;
+  presence: PresenceName;
+  serial: string;
+}
+
 interface SimArgs {
-  model: "code-display";
+  model: "code-display" | "chip";
+  chip: ChipArgs | undefined;
   name: string;
   flash: string | undefined;
   pty: string | undefined;
@@ -64,6 +87,10 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
         drift: { type: "string" },
         image: { type: "string" },
         plain: { type: "boolean" },
+        "udp-port": { type: "string" },
+        "reply-port": { type: "string" },
+        presence: { type: "string" },
+        serial: { type: "string" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -76,9 +103,32 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
   if (model === undefined) throw new UsageError(`which model? one of: ${MODELS.join(", ")}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; one of: ${MODELS.join(", ")}`);
-  if (model !== "code-display") {
-    ctx.stderr.write(`${ctx.prog} ${model}: not yet: only code-display can be simulated from the CLI so far.\n`);
+  if (model !== "code-display" && model !== "chip") {
+    ctx.stderr.write(`${ctx.prog} ${model}: not yet: only code-display and chip can be simulated from the CLI so far.\n`);
     return "not-yet";
+  }
+  const port = (flag: string, text: string | undefined, dflt: number, min: number): number => {
+    if (text === undefined) return dflt;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > 65535) throw new UsageError(`${flag} takes a UDP port ${min}..65535, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  let chip: ChipArgs | undefined;
+  if (model === "chip") {
+    if (v.pty !== undefined) throw new UsageError("--pty is for code-display: a chip talks USB HID (here: --udp-port)");
+    const presence = v.presence ?? "manual";
+    if (!(PRESENCE as readonly string[]).includes(presence)) throw new UsageError(`--presence takes one of ${PRESENCE.join(", ")}, got ${JSON.stringify(presence)}`);
+    chip = {
+      udpPort: port("--udp-port", v["udp-port"], UDP_DEFAULT_LISTEN_PORT, 0),
+      replyPort: port("--reply-port", v["reply-port"], UDP_DEFAULT_REPLY_PORT, 1),
+      presence: presence as PresenceName,
+      serial: v.serial ?? `SIM-${v.name ?? "chip"}`,
+    };
+    if (!/^[\x21-\x7e]{1,32}$/.test(chip.serial)) throw new UsageError("--serial: 1..32 printable ASCII characters");
+  } else {
+    for (const f of ["udp-port", "reply-port", "presence", "serial"] as const) {
+      if (v[f] !== undefined) throw new UsageError(`--${f} is for the chip`);
+    }
   }
   let http: number | undefined;
   if (v.http !== undefined) {
@@ -90,10 +140,10 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
     drift = Number(v.drift);
     if (v.drift.trim() === "" || !Number.isFinite(drift) || Math.abs(drift) >= 1e6) throw new UsageError(`--drift takes a number of ppm, got ${JSON.stringify(v.drift)}`);
   }
-  const name = v.name ?? "display";
+  const name = v.name ?? (model === "chip" ? "chip" : "display");
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name: use letters, digits, '.', '_', '-'`);
   return {
-    model, name, http, drift,
+    model, chip, name, http, drift,
     flash: v.flash, pty: v.pty, rngSeed: v["rng-seed"], image: v.image,
     plain: v.plain ?? !ctx.stdout.isTTY,
   };
@@ -113,10 +163,15 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     return EXIT_FAILURE;
   }
   const image: FirmwareImage = loadImage(imagePath);
+  let chipSerial = "";
   const sim = new Simulator({ mode: "real", image });
   let bridge: PtyBridge | undefined;
+  let udp: UdpBridge | undefined;
+  let presence: UserPresence | undefined;
   let server: ControlServer | undefined;
   const cleanup = async () => {
+    presence?.detach();
+    await udp?.close().catch(() => {});
     await bridge?.close().catch(() => {});
     await server?.close().catch(() => {});
     sim.close();
@@ -129,22 +184,40 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       rngSeed: a.rngSeed,
       driftPpm: a.drift,
     });
+    if (a.chip) {
+      const info = provisionChip(device, { serial: a.chip.serial });
+      chipSerial = info.serial;
+      udp = await UdpBridge.open(device, { listenPort: a.chip.udpPort, replyPort: a.chip.replyPort });
+      presence = attachPresence(device, a.chip.presence);
+    }
     if (a.pty !== undefined) bridge = await PtyBridge.open(device, { path: a.pty });
     if (a.http !== undefined) server = await startControlServer(sim, { port: a.http });
   } catch (err) {
     await cleanup();
+    if (err instanceof UdpBridgeError || err instanceof ChipError) {
+      ctx.stderr.write(`${ctx.prog}: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
     throw err;
   }
 
   const err = ctx.stderr;
-  err.write(`${ctx.prog}: ${a.name} (code display) running image ${image.sha256.slice(0, 12)}… in real time\n`);
+  err.write(`${ctx.prog}: ${a.name} (${a.chip ? "chip" : "code display"}) running image ${image.sha256.slice(0, 12)}… in real time\n`);
   if (a.flash !== undefined) err.write(`  flash:       ${resolve(a.flash)}\n`);
+  if (a.chip) err.write(`  chip serial: ${chipSerial}\n`);
+  if (udp) err.write(`  CTAPHID/UDP: listening on 127.0.0.1:${udp.listenPort}, replying to ${udp.replyHost}:${udp.replyPort}\n`);
+  if (a.chip) err.write(`  presence:    ${a.chip.presence}${a.chip.presence === "manual" ? " (press Enter when the LED asks for a touch)" : ""}\n`);
   if (bridge) err.write(`  serial port: ${bridge.path} (-> ${bridge.ptsPath})\n`);
   if (server) err.write(`  control API: ${server.url}/devices/${a.name}\n`);
-  err.write(`  keys:        Enter press · r reboot · q quit\n`);
+  err.write(`  keys:        Enter ${a.chip ? "touch" : "press"} · r reboot · q quit\n`);
 
   const screen = new Screen(ctx.stdout, !a.plain);
   const frame = () => {
+    if (a.chip) {
+      const led = device.led ? "● on " : "○ off";
+      const ask = presence?.waiting ? (a.chip.presence === "manual" ? " · touch needed: press Enter" : " · touch needed") : "";
+      return a.plain ? `led: ${device.led ? "on" : "off"}\n` : `${a.name} · power ${device.state} · LED ${led}${ask}\n`;
+    }
     const lcd = renderTerminal(device.display, { frame: !a.plain });
     const status = `${a.name} · power ${device.state} · LED ${device.led ? "on" : "off"}`;
     return a.plain ? `display: ${JSON.stringify(device.display)}\n${lcd}\n` : `${lcd}\n${status}\n`;
@@ -154,13 +227,19 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const redraw = () => { if (!stopping) screen.draw(frame()); };
   redraw();
   device.on("display", redraw);
-  device.on("led", () => { if (!a.plain) redraw(); });
+  device.on("led", () => { if (!a.plain || a.chip) redraw(); });
+  presence?.on("request", (r) => {
+    if (a.plain) log(`touch requested (${r.kind}, channel ${r.cid.toString(16).padStart(8, "0")})${a.chip?.presence === "manual" ? ": press Enter" : ""}`);
+    else redraw();
+  });
+  presence?.on("press", (r) => log(`touched (${r.kind}) by the ${a.chip?.presence} policy`));
+  presence?.on("decision", (r, d) => { if (d === "deny") log(`touch refused (${r.kind}) by the deny policy`); });
   device.on("power", (s) => { if (a.plain) log(`power: ${s}`); else redraw(); });
   device.on("fault", (f) => log(`fault: ${f.kind} code ${f.code} line ${f.line}: ${f.message}`));
   bridge?.on("restart", (pts) => log(`serial port: socat restarted (-> ${pts})`));
   bridge?.on("stopped", (e) => log(`serial port stopped: ${e.message}`));
 
-  const serving = bridge !== undefined || server !== undefined;
+  const serving = bridge !== undefined || server !== undefined || udp !== undefined;
   const stdin = ctx.stdin;
   const raw = stdin.isTTY === true && !a.plain;
   let code: number = EXIT_OK;

@@ -21,6 +21,8 @@ export interface Transport {
    * HID: one report. Rejects TIMEOUT, ABORTED, DISCONNECTED (closed while waiting) or CLOSED.
    */
   receive(opts?: IoOptions): Promise<Uint8Array>;
+  /** A chunk that has already arrived, without waiting (undefined when none): for discarding stale input. */
+  takeQueued?(): Uint8Array | undefined;
   close(): Promise<void>;
   readonly closed: boolean;
 }
@@ -190,6 +192,10 @@ export abstract class ChunkQueueTransport implements Transport {
   abstract send(data: Uint8Array, opts?: IoOptions): Promise<void>;
   /** Backend-specific shutdown; called once by close(). */
   protected abstract doClose(): Promise<void>;
+
+  takeQueued(): Uint8Array | undefined {
+    return this.chunks.shift();
+  }
 
   receive(opts: IoOptions = {}): Promise<Uint8Array> {
     if (this.chunks.length > 0) return Promise.resolve(this.chunks.shift()!);
