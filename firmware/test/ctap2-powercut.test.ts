@@ -4,41 +4,7 @@
 // a discoverable credential is either wholly there and usable or not there at all.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { NorFlash } from "@segl/simulator";
-import { Chip, CMD, ST, mget, bytes, parseAuthData, gaRequest, mcRequest, makeCred, isPowerCut, hex, cdh, verifyEs256 } from "./ctap2-util.js";
-
-const GEOMETRY = { pageSize: 1024, pageCount: 6 };
-
-function chipOn(img?: Uint8Array): Chip {
-  const chip = new Chip({ flash: new NorFlash(GEOMETRY), seed: "powercut" });
-  if (img) chip.dev.restoreFlash(img);
-  return chip;
-}
-
-/** Flash operations the action takes from this state. */
-function opsOf(img: Uint8Array, action: (c: Chip) => void): number {
-  const chip = chipOn(img);
-  const before = chip.flash.operations;
-  action(chip);
-  return chip.flash.operations - before;
-}
-
-/** Runs action with a cut at its nth flash operation; returns the rebooted chip and whether the cut happened. */
-function cutAt(img: Uint8Array, n: number, action: (c: Chip) => void): { chip: Chip; cut: boolean } {
-  const chip = chipOn(img);
-  chip.dev.cutPowerAtFlashOperation(n);
-  let cut = false;
-  try {
-    action(chip);
-  } catch (e) {
-    if (!isPowerCut(e)) throw e;
-    cut = true;
-  }
-  chip.dev.cutPowerAtFlashOperation(0);
-  chip.reboot();
-  assert.equal(chip.dev.state, "on");
-  return { chip, cut };
-}
+import { Chip, CMD, ST, mget, bytes, parseAuthData, gaRequest, mcRequest, makeCred, hex, cdh, verifyEs256, chipOn, opsOf, cutAt } from "./ctap2-util.js";
 
 /** Counter of a credential as the chip reports it now (one up=false assertion). */
 function counterNow(chip: Chip, rp: string, id: Uint8Array): number {

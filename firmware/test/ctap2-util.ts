@@ -2,6 +2,7 @@
 // flash, a strict CBOR decoder for responses (independent of the firmware's), authData parsing,
 // request builders, and signature checks with @noble/curves and node:crypto.
 import { readFileSync } from "node:fs";
+import assert from "node:assert/strict";
 import { createHash, createPublicKey, verify as nodeVerify } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { Device, SimClock, NorFlash, imageFromBytes, PowerCut, type FirmwareImage } from "@segl/simulator";
@@ -325,4 +326,40 @@ export function pinToken(chip: Chip, protocol: 1 | 2, pin: string, perms: number
   const r = chip.call(CMD.PIN, new CMap(e));
   if (r.status !== ST.OK) throw new Error(`getPinUvAuthToken status 0x${r.status.toString(16)}`);
   return { token: pl.decrypt(bytes(mget(r.body, 2))), pl };
+}
+
+// ---- power cuts: fresh chips restored from a flash image, cut at the nth flash operation ----
+
+/** A small flash, so the log wraps and compaction runs within a test. */
+export const SMALL_FLASH = { pageSize: 1024, pageCount: 6 };
+
+export function chipOn(img?: Uint8Array): Chip {
+  const chip = new Chip({ flash: new NorFlash(SMALL_FLASH), seed: "powercut" });
+  if (img) chip.dev.restoreFlash(img);
+  return chip;
+}
+
+/** Flash operations the action takes from this state. */
+export function opsOf(img: Uint8Array, action: (c: Chip) => void): number {
+  const chip = chipOn(img);
+  const before = chip.flash.operations;
+  action(chip);
+  return chip.flash.operations - before;
+}
+
+/** Runs action with a cut at its nth flash operation; returns the rebooted chip and whether the cut happened. */
+export function cutAt(img: Uint8Array, n: number, action: (c: Chip) => void): { chip: Chip; cut: boolean } {
+  const chip = chipOn(img);
+  chip.dev.cutPowerAtFlashOperation(n);
+  let cut = false;
+  try {
+    action(chip);
+  } catch (e) {
+    if (!isPowerCut(e)) throw e;
+    cut = true;
+  }
+  chip.dev.cutPowerAtFlashOperation(0);
+  chip.reboot();
+  assert.equal(chip.dev.state, "on");
+  return { chip, cut };
 }
