@@ -107,7 +107,7 @@ test("CTAPHID fuzzer: random and mutated reports never trap; INIT still answers"
   const rnd = prng(42);
   const int = (n: number) => Math.floor(rnd() * n);
   const cids = [hid.open(), hid.open()];
-  const N = Number(process.env.SEGL_FUZZ_REPORTS ?? 50_000);
+  const N = Number(process.env.SEGL_FUZZ_REPORTS ?? 100_000);
   for (let i = 0; i < N; i++) {
     const k = rnd();
     let r: Uint8Array;

@@ -1,6 +1,6 @@
 // Seeded structure-aware fuzzer for the UART service port: valid, mutated, truncated and random
 // frames in random chunks, with button presses, clock jumps and power cycles mixed in.
-// Used by uart-fuzz.test.ts (100k frames) and scripts/fuzz-uart.mjs (millions).
+// Used by uart-fuzz.test.ts (100k frames); `node scripts/fuzz.mjs uart 10000000` runs millions.
 import { encodeFrame } from "@segl/host-sdk";
 import { Device, SimClock } from "@segl/simulator";
 import { CMD, SyncPort, provisionPayload, timePayload, LOCK_PAYLOAD, T0 } from "./service-util.js";
