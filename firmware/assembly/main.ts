@@ -1,13 +1,7 @@
 // Every export of the image: boot, events, tick, and pure functions for known-answer tests.
 import "./abort";
-import { IO_BUF, IO_SIZE, inIo } from "./io";
-import { hash, ALG_SHA1 } from "./crypto/hash";
-import { hmac } from "./crypto/hmac";
-import { hotpValue } from "./otp/hotp";
-import { totpValue } from "./otp/totp";
-import { ocra } from "./otp/ocra";
+import { IO_BUF, IO_SIZE } from "./io";
 import { deviceBoot, deviceButton, deviceTick, deviceUartRx, deviceHidRx } from "./device";
-
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "./version";
 
 /** Address of the exchange buffer. */
@@ -28,30 +22,5 @@ export function hid_rx(len: u32): void { deviceHidRx(len > IO_SIZE ? IO_SIZE : l
 /** The wake-up time asked for through hal.wake_at has come. */
 export function tick(): void { deviceTick(); }
 
-// ---- pure functions (known-answer tests, benchmarks). Inputs and outputs are pointers into
-// the exchange buffer chosen by the caller; they touch no device state. ----
-export function crypto_hash(alg: i32, msg: usize, len: u32, out: usize): i32 {
-  if (!inIo(msg, len) || !inIo(out, 64)) return -2;
-  return hash(alg, msg, len, out);
-}
-export function crypto_hmac(alg: i32, key: usize, keyLen: u32, msg: usize, msgLen: u32, out: usize): i32 {
-  if (!inIo(key, keyLen) || !inIo(msg, msgLen) || !inIo(out, 64)) return -2;
-  return hmac(alg, key, keyLen, msg, msgLen, out);
-}
-export function otp_hotp(alg: i32, key: usize, keyLen: u32, counter: u64, digits: i32): i32 {
-  if (!inIo(key, keyLen)) return -2;
-  return hotpValue(alg, key, keyLen, counter, digits);
-}
-export function otp_totp(alg: i32, key: usize, keyLen: u32, unixSec: u64, period: u32, digits: i32): i32 {
-  if (!inIo(key, keyLen)) return -2;
-  return totpValue(alg, key, keyLen, unixSec, period, digits);
-}
-export function otp_ocra(
-  suite: usize, suiteLen: u32, key: usize, keyLen: u32, counter: u64,
-  q: usize, qLen: u32, pinHash: usize, pinHashLen: u32,
-  session: usize, sessionLen: u32, timeSteps: u64, out: usize,
-): i32 {
-  if (!inIo(suite, suiteLen) || !inIo(key, keyLen) || !inIo(q, qLen) || !inIo(pinHash, pinHashLen)
-    || !inIo(session, sessionLen) || !inIo(out, 16)) return -2;
-  return ocra(suite, suiteLen, key, keyLen, counter, q, qLen, pinHash, pinHashLen, session, sessionLen, timeSteps, out);
-}
+// ---- pure functions (known-answer tests, benchmarks): see pure.ts ----
+export { crypto_hash, crypto_hmac, otp_hotp, otp_totp, otp_ocra } from "./pure";

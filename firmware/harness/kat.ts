@@ -18,32 +18,8 @@ const MKEY: usize = memory.data(<i32>HMAC_KEY_SIZE, 16);
 export { io_ptr, io_size, boot, button, uart_rx, tick } from "./lib/inert";
 
 
-// same contract as the main image's exports
-export function crypto_hash(alg: i32, msg: usize, len: u32, out: usize): i32 {
-  if (!inIo(msg, len) || !inIo(out, 64)) return -2;
-  return hash(alg, msg, len, out);
-}
-export function crypto_hmac(alg: i32, key: usize, keyLen: u32, msg: usize, msgLen: u32, out: usize): i32 {
-  if (!inIo(key, keyLen) || !inIo(msg, msgLen) || !inIo(out, 64)) return -2;
-  return hmac(alg, key, keyLen, msg, msgLen, out);
-}
-export function otp_hotp(alg: i32, key: usize, keyLen: u32, counter: u64, digits: i32): i32 {
-  if (!inIo(key, keyLen)) return -2;
-  return hotpValue(alg, key, keyLen, counter, digits);
-}
-export function otp_totp(alg: i32, key: usize, keyLen: u32, unixSec: u64, period: u32, digits: i32): i32 {
-  if (!inIo(key, keyLen)) return -2;
-  return totpValue(alg, key, keyLen, unixSec, period, digits);
-}
-export function otp_ocra(
-  suite: usize, suiteLen: u32, key: usize, keyLen: u32, counter: u64,
-  q: usize, qLen: u32, pinHash: usize, pinHashLen: u32,
-  session: usize, sessionLen: u32, timeSteps: u64, out: usize,
-): i32 {
-  if (!inIo(suite, suiteLen) || !inIo(key, keyLen) || !inIo(q, qLen) || !inIo(pinHash, pinHashLen)
-    || !inIo(session, sessionLen) || !inIo(out, 16)) return -2;
-  return ocra(suite, suiteLen, key, keyLen, counter, q, qLen, pinHash, pinHashLen, session, sessionLen, timeSteps, out);
-}
+// the same exports as the main image
+export { crypto_hash, crypto_hmac, otp_hotp, otp_totp, otp_ocra } from "../assembly/pure";
 
 // ---- harness-only ----
 export function kat_ocra_mac(

@@ -2,7 +2,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { BROADCAST, HID, contReport, initReport, newChip, reports } from "./hid-util.js";
-import { prng } from "./uart-fuzz.js";
+import { rng as prng } from "./cbor-util.js";
 
 const ERR = { INVALID_CMD: 1, INVALID_PAR: 2, INVALID_LEN: 3, INVALID_SEQ: 4, MSG_TIMEOUT: 5, CHANNEL_BUSY: 6, INVALID_CHANNEL: 0x0b };
 

@@ -3,18 +3,8 @@
 // Used by uart-fuzz.test.ts (100k frames); `node scripts/fuzz.mjs uart 10000000` runs millions.
 import { encodeFrame } from "@segl/host-sdk";
 import { Device, SimClock } from "@segl/simulator";
+import { rng as prng } from "./cbor-util.js";
 import { CMD, SyncPort, provisionPayload, timePayload, LOCK_PAYLOAD, T0 } from "./service-util.js";
-
-export function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    // xorshift32
-    s ^= s << 13; s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5; s >>>= 0;
-    return s / 0x100000000;
-  };
-}
 
 export interface FuzzReport {
   frames: number;

@@ -24,10 +24,7 @@ export {
   type MakeCredentialParams, type Ctap2Attestation, type GetAssertionParams, type Ctap2Assertion,
 } from "./ctap2/client.js";
 export {
-  parseAuthenticatorData as parseCtapAuthenticatorData,
   type CredentialDescriptor as CtapCredentialDescriptor, type UserEntity as CtapUserEntity, type RpEntity as CtapRpEntity,
-  type AuthenticatorDataFlags as CtapAuthenticatorDataFlags, type AttestedCredentialData as CtapAttestedCredentialData,
-  type ParsedAuthenticatorData as CtapParsedAuthenticatorData,
 } from "./ctap2/decode.js";
 export {
   PinProtocolV1, PinProtocolV2, pinProtocol, coseKeyToPoint, pointToCoseKey, type PinUvAuthProtocol, type CoseKey as CtapCoseKey,

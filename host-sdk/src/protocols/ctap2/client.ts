@@ -1,14 +1,15 @@
 // CTAP2 authenticator API (CTAP 2.1 §6), platform side, over any CTAPHID-like channel:
 // getInfo, makeCredential, getAssertion (+ next, + all), reset, selection, and the raw call.
 // Status bytes other than CTAP2_OK reject SeglError("CTAP_ERROR", { ctapStatus, ctapName }).
+import { parseAuthenticatorData, type AuthenticatorData } from "../../fido/authdata.js";
 import { SeglError, argCheck } from "../../errors.js";
 import { cborDecode, type CborValue } from "../../cbor.js";
 import { CTAP_STATUS_MEANINGS, ctapStatusName } from "../../ctap-status.js";
 import type { CtapCborChannel, CtapHidCallOptions } from "../ctaphid/client.js";
 import type { PinUvAuthProtocol } from "./pin-protocol.js";
 import {
-  asMap, badCtap, descriptorToCbor, optBool, optBytes, optText, optTextArray, optUint, parseAuthenticatorData, readDescriptor, readUser,
-  reqBytes, userToCbor, type CborMap, type CredentialDescriptor, type ParsedAuthenticatorData, type RpEntity, type UserEntity,
+  asMap, badCtap, descriptorToCbor, optBool, optBytes, optText, optTextArray, optUint, readDescriptor, readUser,
+  reqBytes, userToCbor, type CborMap, type CredentialDescriptor, type RpEntity, type UserEntity,
 } from "./decode.js";
 
 export const Ctap2Command = {
@@ -107,7 +108,7 @@ export interface MakeCredentialParams extends PinAuthParams {
 export interface Ctap2Attestation {
   fmt: string;
   authData: Uint8Array;
-  parsedAuthData: ParsedAuthenticatorData;
+  parsedAuthData: AuthenticatorData;
   /** The attestation statement as decoded (packed: alg, sig, x5c). */
   attStmt: CborMap;
   credentialId: Uint8Array;
@@ -127,7 +128,7 @@ export interface GetAssertionParams extends PinAuthParams {
 export interface Ctap2Assertion {
   credential: CredentialDescriptor;
   authData: Uint8Array;
-  parsedAuthData: ParsedAuthenticatorData;
+  parsedAuthData: AuthenticatorData;
   signature: Uint8Array;
   user?: UserEntity;
   numberOfCredentials?: number;
@@ -263,9 +264,9 @@ export class Ctap2Client {
     if (fmt === undefined) throw badCtap(what, "fmt (1) is missing");
     const authData = reqBytes(m, 2, what);
     const attStmt = asMap(m.get(3), what);
-    const parsed = parseAuthenticatorData(authData, what);
-    if (!parsed.attestedCredential) throw badCtap(what, "authData carries no attested credential data");
-    const out: Ctap2Attestation = { fmt, authData, parsedAuthData: parsed, attStmt, credentialId: parsed.attestedCredential.credentialId, raw: m };
+    const parsed = parseAuthenticatorData(authData);
+    if (!parsed.attestedCredentialData) throw badCtap(what, "authData carries no attested credential data");
+    const out: Ctap2Attestation = { fmt, authData, parsedAuthData: parsed, attStmt, credentialId: parsed.attestedCredentialData.credentialId, raw: m };
     const ep = optBool(m, 4, what);
     if (ep !== undefined) out.epAtt = ep;
     const lbk = optBytes(m, 5, what);
@@ -319,7 +320,7 @@ export class Ctap2Client {
     else if (allowList && allowList.length === 1) credential = allowList[0]!; // may be omitted then (§6.2.2)
     else throw badCtap(what, "credential (1) is missing");
     const authData = reqBytes(m, 2, what);
-    const out: Ctap2Assertion = { credential, authData, parsedAuthData: parseAuthenticatorData(authData, what), signature: reqBytes(m, 3, what), raw: m };
+    const out: Ctap2Assertion = { credential, authData, parsedAuthData: parseAuthenticatorData(authData), signature: reqBytes(m, 3, what), raw: m };
     if (m.get(4) !== undefined) out.user = readUser(m.get(4), what);
     const n = optUint(m, 5, what);
     if (n !== undefined) {

@@ -1,8 +1,7 @@
-// Checked reading of CTAP2 responses and authenticatorData: anything that does not follow the
+// Checked reading of CTAP2 responses (authenticatorData: fido/authdata.ts): anything that does not follow the
 // spec's shapes is BAD_RESPONSE, never a crash.
 import { SeglError } from "../../errors.js";
-import { cborDecodePrefix, type CborValue } from "../../cbor.js";
-import type { CoseKey } from "./pin-protocol.js";
+import type { CborValue } from "../../cbor.js";
 
 export type CborMap = Map<CborValue, CborValue>;
 
@@ -111,72 +110,3 @@ export function userToCbor(u: UserEntity): CborMap {
   return m;
 }
 
-export interface AuthenticatorDataFlags {
-  /** User present. */
-  up: boolean;
-  /** User verified. */
-  uv: boolean;
-  /** Backup eligible. */
-  be: boolean;
-  /** Backed up. */
-  bs: boolean;
-  /** Attested credential data included. */
-  at: boolean;
-  /** Extension data included. */
-  ed: boolean;
-  raw: number;
-}
-
-export interface AttestedCredentialData {
-  aaguid: Uint8Array;
-  credentialId: Uint8Array;
-  /** The credential public key as a COSE_Key map. */
-  publicKey: CoseKey;
-  /** The COSE_Key exactly as it appears in authData. */
-  publicKeyBytes: Uint8Array;
-}
-
-export interface ParsedAuthenticatorData {
-  rpIdHash: Uint8Array;
-  flags: AuthenticatorDataFlags;
-  /** Big-endian 32-bit counter. */
-  signCount: number;
-  attestedCredential?: AttestedCredentialData;
-  extensions?: CborMap;
-}
-
-/** Parses authenticatorData (WebAuthn §6.1): checked, no trailing bytes. */
-export function parseAuthenticatorData(authData: Uint8Array, what = "authenticatorData"): ParsedAuthenticatorData {
-  if (authData.length < 37) throw badCtap(what, `authData is ${authData.length} bytes, at least 37 expected`);
-  const f = authData[32]!;
-  const flags: AuthenticatorDataFlags = {
-    up: (f & 0x01) !== 0, uv: (f & 0x04) !== 0, be: (f & 0x08) !== 0, bs: (f & 0x10) !== 0, at: (f & 0x40) !== 0, ed: (f & 0x80) !== 0, raw: f,
-  };
-  const out: ParsedAuthenticatorData = {
-    rpIdHash: authData.slice(0, 32),
-    flags,
-    signCount: new DataView(authData.buffer, authData.byteOffset, authData.byteLength).getUint32(33),
-  };
-  let pos = 37;
-  if (flags.at) {
-    if (authData.length < pos + 18) throw badCtap(what, "attested credential data is cut short");
-    const aaguid = authData.slice(pos, pos + 16);
-    const n = (authData[pos + 16]! << 8) | authData[pos + 17]!;
-    pos += 18;
-    if (authData.length < pos + n) throw badCtap(what, "credential id is cut short");
-    const credentialId = authData.slice(pos, pos + n);
-    pos += n;
-    const { value, length } = cborDecodePrefix(authData.subarray(pos));
-    if (!(value instanceof Map)) throw badCtap(what, "the credential public key is not a COSE_Key map");
-    out.attestedCredential = { aaguid, credentialId, publicKey: value, publicKeyBytes: authData.slice(pos, pos + length) };
-    pos += length;
-  }
-  if (flags.ed) {
-    const { value, length } = cborDecodePrefix(authData.subarray(pos));
-    if (!(value instanceof Map)) throw badCtap(what, "extensions are not a CBOR map");
-    out.extensions = value;
-    pos += length;
-  }
-  if (pos !== authData.length) throw badCtap(what, `${authData.length - pos} unexpected byte(s) at the end of authData`);
-  return out;
-}
