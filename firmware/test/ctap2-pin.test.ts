@@ -241,3 +241,23 @@ test("hmac-secret over getNextAssertion: each credential's own secret, same as t
   const two = ext([c1.id]);
   assert.equal(secretOf(two.pl, two.r.body), second);
 });
+
+test("credentialManagement with a token bound to one RP manages only that RP", () => {
+  const chip = withPin(2);
+  const a = makeCredWithToken(chip, "example.com", [1], "alice", "Alice");
+  const c = makeCredWithToken(chip, "other.example", [3], "carol", undefined);
+  const { token, pl } = pinToken(chip, 2, PIN, PERM.CM, "example.com");
+  const desc = (id: Uint8Array) => new CMap([["id", id], ["type", "public-key"]]);
+  assert.equal(cm(chip, token, pl, 1).status, ST.PIN_AUTH_INVALID, "metadata needs an unbound token");
+  assert.equal(cm(chip, token, pl, 2).status, ST.PIN_AUTH_INVALID, "listing every RP needs an unbound token");
+  const own = cm(chip, token, pl, 4, new CMap([[1n, sha256(new TextEncoder().encode("example.com"))]]));
+  assert.equal(own.status, ST.OK);
+  assert.equal(hex(bytes(mget(mget(own.body, 7), "id"))), hex(a.id));
+  assert.equal(cm(chip, token, pl, 4, new CMap([[1n, sha256(new TextEncoder().encode("other.example"))]])).status, ST.PIN_AUTH_INVALID);
+  assert.equal(cm(chip, token, pl, 6, new CMap([[2n, desc(c.id)]])).status, ST.PIN_AUTH_INVALID, "cannot delete another RP's credential");
+  assert.equal(cm(chip, token, pl, 7, new CMap([[2n, desc(c.id)], [3n, new CMap([["id", new Uint8Array([3])], ["name", "x"]])]])).status, ST.PIN_AUTH_INVALID);
+  assert.equal(cm(chip, token, pl, 6, new CMap([[2n, desc(a.id)]])).status, ST.OK, "its own RP's credential can be deleted");
+  const unbound = pinToken(chip, 2, PIN, PERM.CM);
+  assert.equal(cm(chip, unbound.token, unbound.pl, 1).status, ST.OK);
+  assert.equal(cm(chip, unbound.token, unbound.pl, 6, new CMap([[2n, desc(c.id)]])).status, ST.OK);
+});

@@ -6,8 +6,9 @@ import { CBOR_ERR_TYPE } from "./cbor";
 import {
   CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP1_ERR_INVALID_PARAMETER, CTAP2_ERR_PUAT_REQUIRED,
   CTAP2_ERR_NO_CREDENTIALS, CTAP2_ERR_NOT_ALLOWED, CTAP2_ERR_INVALID_SUBCOMMAND, CTAP1_ERR_OTHER, CTAP1_ERR_INVALID_LENGTH,
+  CTAP2_ERR_PIN_AUTH_INVALID,
 } from "./status";
-import { pinProtocolSupported, pinCheckAuth } from "./pin";
+import { pinProtocolSupported, pinCheckAuth, pinTokenAllowsRp } from "./pin";
 import { credUnwrap, CRED_ID_LEN } from "./credential";
 import {
   rkCount, rkListRps, rkListRp, rkRead, rkFindById, rkBuild, rkWrite, rkDelete, rkRpIdHash, rkFlags,
@@ -222,6 +223,8 @@ export function credentialManagement(params: usize, len: u32, out: usize, outMax
   memory.copy(MSG + 1, scpPtr, scpLen);
   st = pinCheckAuth(<u32>protocol, PERM_CM, 0, 0, MSG, 1 + scpLen, puap, puapLen);
   if (st != 0) return status(out, st);
+  // A token bound to one RP manages only that RP's credentials; listing every RP needs an unbound one.
+  if ((sub == SUB_METADATA || sub == SUB_RPS_BEGIN) && !pinTokenAllowsRp(0)) return status(out, CTAP2_ERR_PIN_AUTH_INVALID);
 
   if (sub == SUB_METADATA) {
     WR.init(out + 1, outMax - 1);
@@ -240,6 +243,7 @@ export function credentialManagement(params: usize, len: u32, out: usize, outMax
   if (sub == SUB_CREDS_BEGIN) {
     if (!haveRpHash) return status(out, CTAP2_ERR_MISSING_PARAMETER);
     if (rpHashLen != 32) return status(out, CTAP1_ERR_INVALID_PARAMETER);
+    if (!pinTokenAllowsRp(rpHash)) return status(out, CTAP2_ERR_PIN_AUTH_INVALID);
     credsCount = rkListRp(rpHash, CREDS);
     if (credsCount == 0) return status(out, CTAP2_ERR_NO_CREDENTIALS);
     credsIdx = 1;
@@ -250,6 +254,7 @@ export function credentialManagement(params: usize, len: u32, out: usize, outMax
     if (!haveCid) return status(out, CTAP2_ERR_MISSING_PARAMETER);
     const s = findCredential();
     if (s < 0) return status(out, CTAP2_ERR_NO_CREDENTIALS);
+    if (!pinTokenAllowsRp(rkRpIdHash(<u32>s))) return status(out, CTAP2_ERR_PIN_AUTH_INVALID);
     if (rkDelete(<u32>s) != 0) return status(out, CTAP1_ERR_OTHER);
     return status(out, 0);
   }
@@ -258,6 +263,7 @@ export function credentialManagement(params: usize, len: u32, out: usize, outMax
   if (!haveUid) return status(out, CTAP2_ERR_MISSING_PARAMETER);
   const s = findCredential();
   if (s < 0) return status(out, CTAP2_ERR_NO_CREDENTIALS);
+  if (!pinTokenAllowsRp(rkRpIdHash(<u32>s))) return status(out, CTAP2_ERR_PIN_AUTH_INVALID);
   const old = rkRead(<u32>s);
   if (old < 0) return status(out, CTAP1_ERR_OTHER);
   const oldUidLen = <u32>load<u8>(REC + REC_UID_LEN);

@@ -209,6 +209,15 @@ export function pinCheckAuth(
   return CTAP2_OK;
 }
 
+/**
+ * The token's RP binding, for credentialManagement (CTAP 2.1 §6.8): true when the token is not
+ * bound to an RP, or is bound to the RP whose SHA-256 is rpIdHash (0 = "no RP": only unbound tokens pass).
+ */
+export function pinTokenAllowsRp(rpIdHash: usize): bool {
+  if (!tokenRpBound) return true;
+  return rpIdHash != 0 && ctEqual(rpIdHash, TOKEN_RP, 32);
+}
+
 /** After a makeCredential/getAssertion that used the token with user presence (CTAP 2.1 §6.1.2
  *  step 14 / §6.2.2): clear the user-present and user-verified flags and every permission except lbw. */
 export function pinTokenUsed(): void {
