@@ -4,6 +4,7 @@ import { display_text, uptime_ms } from "../hal";
 import { timerSet, timerCancel, TIMER_DISPLAY } from "../timers";
 import { provisioned, timeSet, algorithm, digits, period, nowUnixMs, readSeed, wipeSeed, SEED_MAX } from "../state";
 import { totpValue } from "../otp/totp";
+import { hmacForget } from "../crypto/hmac";
 import { formatDigits } from "../otp/digits";
 
 export const SHOW_MS: i64 = 30_000;
@@ -34,6 +35,7 @@ export function codeDisplayPress(): void {
   const unixSec = <u64>nowMs / 1000;
   const code = totpValue(<i32>algorithm, seed, <u32>n, unixSec, period, <i32>digits);
   wipeSeed(seed);
+  hmacForget(); // the HMAC key cache held the seed: nothing of it stays in RAM between presses
   if (code < 0) { notice("E-OTP "); return; }
   formatDigits(<u32>code, <i32>digits, text);
   show(text, <u32>digits);
