@@ -16,9 +16,17 @@ export function boot(): i32 { return deviceBoot(); }
 /** Button `id` went down (1) or up (0). */
 export function button(id: u32, down: u32): void { deviceButton(id, down); }
 /** `len` bytes arrived on the UART; they are in the exchange buffer. */
-export function uart_rx(len: u32): void { deviceUartRx(len > IO_SIZE ? IO_SIZE : len); }
+export function uart_rx(len: u32): void {
+  const n = len > IO_SIZE ? IO_SIZE : len;
+  deviceUartRx(n);
+  memory.fill(IO_BUF, 0, n); // input may carry secrets (a seed, a batch key): it does not linger
+}
 /** One HID output report (64 bytes) from the host is in the exchange buffer. */
-export function hid_rx(len: u32): void { deviceHidRx(len > IO_SIZE ? IO_SIZE : len); }
+export function hid_rx(len: u32): void {
+  const n = len > IO_SIZE ? IO_SIZE : len;
+  deviceHidRx(n);
+  memory.fill(IO_BUF, 0, n);
+}
 /** The wake-up time asked for through hal.wake_at has come. */
 export function tick(): void { deviceTick(); }
 

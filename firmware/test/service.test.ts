@@ -170,3 +170,15 @@ test("resynchronisation: garbage, false syncs, bad CRC and split delivery", () =
   device.clock.advance(100);
   assert.equal(port.raw(partial.subarray(9)).length, 1);
 });
+
+test("the seed does not linger in the device's RAM after PROVISION or after showing a code", () => {
+  const { device, port, clock } = newDevice();
+  const seed = new Uint8Array(32).map((_, i) => (i * 37 + 11) & 0xff);
+  const inRam = () => Buffer.from(device.raw.memory.buffer).indexOf(Buffer.from(seed.subarray(0, 16))) >= 0;
+  assert.equal(port.request(CMD.PROVISION, provisionPayload({ alg: 2, seed }))?.status, ST.OK);
+  assert.equal(inRam(), false, "after PROVISION");
+  assert.equal(port.request(CMD.SET_TIME, timePayload(clock.now()))?.status, ST.OK);
+  device.click();
+  assert.equal(device.display, totp(seed, { time: Math.floor(clock.now() / 1000), algorithm: "SHA256" }));
+  assert.equal(inRam(), false, "after a code was computed");
+});

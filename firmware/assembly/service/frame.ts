@@ -51,8 +51,10 @@ export function rxBytes(src: usize, len: u32, handle: () => void): void {
 }
 
 function dropFront(n: u32): void {
-  if (n >= rxLen) { rxLen = 0; return; }
+  // Consumed bytes are zeroed: a PROVISION frame carries a seed, which must not linger in RAM.
+  if (n >= rxLen) { memory.fill(rx, 0, rxLen); rxLen = 0; return; }
   memory.copy(rx, rx + n, rxLen - n);
+  memory.fill(rx + rxLen - n, 0, n);
   rxLen -= n;
 }
 

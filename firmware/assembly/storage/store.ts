@@ -622,9 +622,10 @@ export function storeGet(key: u32, out: usize, max: u32): i32 {
   const addr = entryAddr(i);
   const p = addr / pageSize;
   const size = readRecord(addr, pageAddr(p) + pageSize);
-  if (size <= 0 || <u32>load<u16>(rec) != key) return STORE_CORRUPT;
+  if (size <= 0 || <u32>load<u16>(rec) != key) { memory.fill(rec, 0, REC_BUF_SIZE); return STORE_CORRUPT; }
   const len = <u32>load<u16>(rec, 2);
   memory.copy(out, rec + REC_HDR, len < max ? len : max);
+  memory.fill(rec, 0, <u32>size); // the value may be a secret: only the caller's copy remains
   return <i32>len;
 }
 
@@ -670,7 +671,13 @@ export function txnDelete(key: u32): i32 {
 export function txnCommit(): i32 {
   if (!inTxn) return STORE_NO_TXN;
   inTxn = false;
-  return commitStaged(true);
+  const used = stageLen;
+  const r = commitStaged(true);
+  // Staged values may be secrets (seeds, keys): they leave RAM once they are in flash.
+  memory.fill(stage, 0, used);
+  stageLen = 0;
+  stageCount = 0;
+  return r;
 }
 
 /** Writes the staging area as one transaction (checkCapacity false: for the WIPE record). */
@@ -756,6 +763,7 @@ function seenEarlier(key: u32, before: u32): bool {
 
 export function txnAbort(): void {
   inTxn = false;
+  memory.fill(stage, 0, stageLen);
   stageLen = 0;
   stageCount = 0;
 }
