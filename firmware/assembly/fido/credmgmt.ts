@@ -1,7 +1,10 @@
 // authenticatorCredentialManagement (CTAP 2.1 §6.8): metadata, enumerate RPs and credentials,
 // delete, update user information. Authorised by a pinUvAuthToken with the cm permission over
 // subCommand ‖ subCommandParams (pin.ts pinCheckAuth).
-import { RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, readDescriptor, descId, descIdLen } from "./ctapio";
+import {
+  RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, readDescriptor, descId, descIdLen,
+  readUserEntity, userEntityId, userEntityIdLen, userEntityHasId, userEntityName, userEntityNameLen, userEntityDisplayName, userEntityDisplayNameLen,
+} from "./ctapio";
 import { CBOR_ERR_TYPE } from "./cbor";
 import {
   CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP1_ERR_INVALID_PARAMETER, CTAP2_ERR_PUAT_REQUIRED,
@@ -111,25 +114,11 @@ function parseSubParams(): i32 {
       const s = readDescriptor(r); if (s != 0) return s;
       cid = descId; cidLen = descIdLen; haveCid = true;
     } else if (key == 3) {
-      const m = r.readMap(); if (m < 0) return cst(m);
+      const s = readUserEntity(r); if (s != 0) return s;
       haveUser = true;
-      for (let j = 0; j < m; j++) {
-        const t = textKey(r);
-        if (t < 0) return cst(t);
-        if (t == 1 && litEq(r.slicePtr, r.sliceLen, "id")) {
-          const e = r.readBytes(); if (e < 0) return cst(e);
-          uId = r.slicePtr; uIdLen = r.sliceLen; haveUid = true;
-        } else if (t == 1 && litEq(r.slicePtr, r.sliceLen, "name")) {
-          const e = r.readText(); if (e < 0) return cst(e);
-          uName = r.slicePtr; uNameLen = r.sliceLen;
-        } else if (t == 1 && litEq(r.slicePtr, r.sliceLen, "displayName")) {
-          const e = r.readText(); if (e < 0) return cst(e);
-          uDName = r.slicePtr; uDNameLen = r.sliceLen;
-        } else {
-          if (t == 0) { const s = skipValue(r); if (s != 0) return s; }
-          const s = skipValue(r); if (s != 0) return s;
-        }
-      }
+      if (userEntityHasId) { uId = userEntityId; uIdLen = userEntityIdLen; haveUid = true; }
+      uName = userEntityName; uNameLen = userEntityNameLen;
+      uDName = userEntityDisplayName; uDNameLen = userEntityDisplayNameLen;
     } else {
       const s = skipValue(r); if (s != 0) return s;
     }

@@ -81,6 +81,44 @@ export function readDescriptor(r: CborReader): i32 {
   return 0;
 }
 
+// ---- PublicKeyCredentialUserEntity {id: bytes, name?: text, displayName?: text, icon?: text} ----
+export let userEntityId: usize = 0;
+export let userEntityIdLen: u32 = 0;
+export let userEntityHasId = false;
+export let userEntityName: usize = 0;
+export let userEntityNameLen: u32 = 0;
+export let userEntityDisplayName: usize = 0;
+export let userEntityDisplayNameLen: u32 = 0;
+
+/** Reads one user entity map with r (unknown keys skipped). Returns 0 or a CTAP status. */
+export function readUserEntity(r: CborReader): i32 {
+  userEntityHasId = false;
+  userEntityNameLen = 0;
+  userEntityDisplayNameLen = 0;
+  const n = r.readMap();
+  if (n < 0) return cst(n);
+  for (let i = 0; i < n; i++) {
+    const k = textKey(r);
+    if (k < 0) return cst(k);
+    if (k == 1 && litEq(r.slicePtr, r.sliceLen, "id")) {
+      const e = r.readBytes(); if (e < 0) return cst(e);
+      userEntityId = r.slicePtr; userEntityIdLen = r.sliceLen; userEntityHasId = true;
+    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, "name")) {
+      const e = r.readText(); if (e < 0) return cst(e);
+      userEntityName = r.slicePtr; userEntityNameLen = r.sliceLen;
+    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, "displayName")) {
+      const e = r.readText(); if (e < 0) return cst(e);
+      userEntityDisplayName = r.slicePtr; userEntityDisplayNameLen = r.sliceLen;
+    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, "icon")) {
+      const e = r.readText(); if (e < 0) return cst(e);
+    } else {
+      if (k == 0) { const s = skipValue(r); if (s != 0) return s; }
+      const s = skipValue(r); if (s != 0) return s;
+    }
+  }
+  return 0;
+}
+
 /** Validates a descriptor list (array of descriptors) at (p, len), the raw CBOR array. Returns 0 or a CTAP status. */
 export function checkDescriptorList(p: usize, len: u32): i32 {
   RD2.init(p, len);

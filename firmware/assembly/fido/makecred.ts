@@ -1,5 +1,8 @@
 // authenticatorMakeCredential (CTAP 2.1 §6.1), packed attestation (batch key + x5c, or self).
-import { RD, WR, litEq, cst, textKey, intKey, skipValue, checkDescriptorList, readDescriptor, RD2, descId, descIdLen, descPublicKey } from "./ctapio";
+import {
+  RD, WR, litEq, cst, textKey, intKey, skipValue, checkDescriptorList, readDescriptor, RD2, descId, descIdLen, descPublicKey,
+  readUserEntity, userEntityId, userEntityIdLen, userEntityHasId, userEntityName, userEntityNameLen, userEntityDisplayName, userEntityDisplayNameLen,
+} from "./ctapio";
 import { CBOR_ERR_TYPE } from "./cbor";
 import {
   NEED_UP, CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP2_ERR_UNSUPPORTED_ALGORITHM,
@@ -72,27 +75,11 @@ function parseRp(): i32 {
 }
 
 function parseUser(): i32 {
-  const n = RD.readMap();
-  if (n < 0) return cst(n);
-  for (let i = 0; i < n; i++) {
-    const k = textKey(RD);
-    if (k < 0) return cst(k);
-    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "id")) {
-      const e = RD.readBytes(); if (e < 0) return cst(e);
-      userId = RD.slicePtr; userIdLen = RD.sliceLen; haveUser = true;
-    } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "name")) {
-      const e = RD.readText(); if (e < 0) return cst(e);
-      uName = RD.slicePtr; uNameLen = RD.sliceLen;
-    } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "displayName")) {
-      const e = RD.readText(); if (e < 0) return cst(e);
-      uDName = RD.slicePtr; uDNameLen = RD.sliceLen;
-    } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "icon")) {
-      const e = RD.readText(); if (e < 0) return cst(e);
-    } else {
-      if (k == 0) { const s = skipValue(RD); if (s != 0) return s; }
-      const s = skipValue(RD); if (s != 0) return s;
-    }
-  }
+  const s = readUserEntity(RD);
+  if (s != 0) return s;
+  userId = userEntityId; userIdLen = userEntityIdLen; haveUser = userEntityHasId;
+  uName = userEntityName; uNameLen = userEntityNameLen;
+  uDName = userEntityDisplayName; uDNameLen = userEntityDisplayNameLen;
   return haveUser ? 0 : CTAP2_ERR_MISSING_PARAMETER;
 }
 
