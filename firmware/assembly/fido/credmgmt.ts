@@ -2,7 +2,7 @@
 // delete, update user information. Authorised by a pinUvAuthToken with the cm permission over
 // subCommand ‖ subCommandParams (pin.ts pinCheckAuth).
 import {
-  RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, readDescriptor, descId, descIdLen,
+  RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, readDescriptor, descId, descIdLen, openRequestMap, skipEntry,
   readUserEntity, userEntityId, userEntityIdLen, userEntityHasId, userEntityName, userEntityNameLen, userEntityDisplayName, userEntityDisplayNameLen,
 } from "./ctapio";
 import { CBOR_ERR_TYPE } from "./cbor";
@@ -63,14 +63,12 @@ let uDName: usize = 0, uDNameLen: u32 = 0;
 
 function parse(p: usize, len: u32): i32 {
   haveSub = false; scpLen = 0; haveProtocol = false; havePuap = false; puapLen = 0;
-  RD.init(p, len);
-  if (len == 0) return CTAP2_ERR_MISSING_PARAMETER;
-  const n = RD.readMap();
-  if (n < 0) return cst(n);
+  const n = openRequestMap(p, len);
+  if (n < 0) return -n;
   for (let i = 0; i < n; i++) {
     const k = intKey(RD);
     if (k < 0) return cst(k);
-    if (k == 0) { let s = skipValue(RD); if (s != 0) return s; s = skipValue(RD); if (s != 0) return s; continue; }
+    if (k == 0) { const s = skipEntry(RD); if (s != 0) return s; continue; }
     const key = RD.i;
     if (key == 1) {
       const e = RD.readUint(); if (e < 0) return cst(e);
@@ -105,7 +103,7 @@ function parseSubParams(): i32 {
   for (let i = 0; i < n; i++) {
     const k = intKey(r);
     if (k < 0) return cst(k);
-    if (k == 0) { let s = skipValue(r); if (s != 0) return s; s = skipValue(r); if (s != 0) return s; continue; }
+    if (k == 0) { const s = skipEntry(r); if (s != 0) return s; continue; }
     const key = r.i;
     if (key == 1) {
       const e = r.readBytes(); if (e < 0) return cst(e);

@@ -131,6 +131,23 @@ export function checkDescriptorList(p: usize, len: u32): i32 {
   return 0;
 }
 
+/**
+ * Opens a command's parameter map (CTAP2: the CBOR after the command byte) with RD: the entry
+ * count, or the negated CTAP status (an empty request misses its parameters).
+ */
+export function openRequestMap(p: usize, len: u32): i32 {
+  RD.init(p, len);
+  if (len == 0) return -<i32>CTAP2_ERR_MISSING_PARAMETER;
+  const n = RD.readMap();
+  return n < 0 ? -cst(n) : n;
+}
+
+/** Skips a whole map entry (key and value) whose key is of a type the command ignores. */
+export function skipEntry(r: CborReader): i32 {
+  const s = skipValue(r);
+  return s != 0 ? s : skipValue(r);
+}
+
 /** Skips the value under an unknown key and returns 0 or a CTAP status. */
 export function skipValue(r: CborReader): i32 {
   const e = r.skip();

@@ -3,7 +3,7 @@
 // module parses the input, keeps the decrypted salts for the assertions of one request and
 // computes the outputs with the credential's CredRandom (credential.ts).
 import { CborReader } from "./cbor";
-import { RD2, intKey, cst, skipValue } from "./ctapio";
+import { RD2, intKey, cst, skipValue, skipEntry } from "./ctapio";
 import { pinSharedFromCose, pinSharedVerify, pinSharedDecrypt, pinSharedEncrypt, pinProtocolSupported } from "./pin";
 import { credRandom } from "./credential";
 import { hmac, hmacForget } from "../crypto/hmac";
@@ -47,7 +47,7 @@ export function hsPrepare(p: usize, len: u32): i32 {
   for (let i = 0; i < n; i++) {
     const k = intKey(r);
     if (k < 0) return cst(k);
-    if (k == 0) { let s = skipValue(r); if (s != 0) return s; s = skipValue(r); if (s != 0) return s; continue; }
+    if (k == 0) { const s = skipEntry(r); if (s != 0) return s; continue; }
     const key = r.i;
     if (key == 1) {
       const start = r.pos;

@@ -1,6 +1,6 @@
 // authenticatorGetAssertion (CTAP 2.1 §6.2) and authenticatorGetNextAssertion (§6.3).
 import { uptime_ms } from "../hal";
-import { RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, checkDescriptorList, readDescriptor, descId, descIdLen, descPublicKey } from "./ctapio";
+import { RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, checkDescriptorList, readDescriptor, descId, descIdLen, descPublicKey, openRequestMap, skipEntry } from "./ctapio";
 import { parseOptions, optionsReset, optionUp, optionUv, optRkPresent } from "./makecred";
 import {
   NEED_UP, CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP2_ERR_INVALID_OPTION,
@@ -83,14 +83,12 @@ function parseExtensions(): i32 {
 function parse(p: usize, len: u32): i32 {
   haveRp = false; haveCdh = false; allowLen = 0; allowCount = 0; hsLen = 0; havePuap = false; puapLen = 0; haveProtocol = false;
   optionsReset();
-  RD.init(p, len);
-  if (len == 0) return CTAP2_ERR_MISSING_PARAMETER;
-  const n = RD.readMap();
-  if (n < 0) return cst(n);
+  const n = openRequestMap(p, len);
+  if (n < 0) return -n;
   for (let i = 0; i < n; i++) {
     const k = intKey(RD);
     if (k < 0) return cst(k);
-    if (k == 0) { let s = skipValue(RD); if (s != 0) return s; s = skipValue(RD); if (s != 0) return s; continue; }
+    if (k == 0) { const s = skipEntry(RD); if (s != 0) return s; continue; }
     const key = RD.i;
     let s: i32 = 0;
     if (key == 1) {

@@ -1,6 +1,7 @@
 // authenticatorMakeCredential (CTAP 2.1 §6.1), packed attestation (batch key + x5c, or self).
 import {
   RD, WR, litEq, cst, textKey, intKey, skipValue, checkDescriptorList, readDescriptor, RD2, descId, descIdLen, descPublicKey,
+  openRequestMap, skipEntry,
   readUserEntity, userEntityId, userEntityIdLen, userEntityHasId, userEntityName, userEntityNameLen, userEntityDisplayName, userEntityDisplayNameLen,
 } from "./ctapio";
 import { CBOR_ERR_TYPE } from "./cbor";
@@ -167,14 +168,12 @@ export function optionUv(): bool { return optUv; }
 function parse(p: usize, len: u32): i32 {
   reset();
   optionsReset();
-  RD.init(p, len);
-  if (len == 0) return CTAP2_ERR_MISSING_PARAMETER;
-  const n = RD.readMap();
-  if (n < 0) return cst(n);
+  const n = openRequestMap(p, len);
+  if (n < 0) return -n;
   for (let i = 0; i < n; i++) {
     const k = intKey(RD);
     if (k < 0) return cst(k);
-    if (k == 0) { let s = skipValue(RD); if (s != 0) return s; s = skipValue(RD); if (s != 0) return s; continue; }
+    if (k == 0) { const s = skipEntry(RD); if (s != 0) return s; continue; }
     const key = RD.i;
     let s: i32 = 0;
     if (key == 1) {
