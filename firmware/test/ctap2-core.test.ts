@@ -1,7 +1,7 @@
 // CTAP2 core through the ctap2 harness: getInfo, makeCredential (self attestation), getAssertion
 // (allowList, discoverable + getNextAssertion), counters, excludeList, credProtect, user presence,
 // reset, selection.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import {
   Chip, CMD, ST, CMap, mget, mkeys, bytes, parseAuthData, sha256, verifyEs256, mcRequest, gaRequest, makeCred, cdh, hex,

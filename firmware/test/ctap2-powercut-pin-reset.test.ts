@@ -1,7 +1,7 @@
 // Power cuts at every flash operation of setPIN and of authenticatorReset. After each cut the chip
 // boots and answers; setPIN leaves the PIN wholly unset or wholly set (8 retries); reset never
 // leaves a credential half-deleted, never lowers a counter, and can be completed afterwards.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { CMap, CMD, ST, Chip, bytes, chipOn, cutAt, gaRequest, makeCred, mget, opsOf, parseAuthData, pinSet, pinToken } from "./ctap2-util.js";
 

@@ -2,7 +2,7 @@
 // that creates the master secret) and of getAssertion, on a small flash whose log has wrapped (so
 // compaction runs too). After each cut the chip reboots and must answer; no counter may go back;
 // a discoverable credential is either wholly there and usable or not there at all.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Chip, CMD, ST, mget, bytes, parseAuthData, gaRequest, mcRequest, makeCred, hex, cdh, verifyEs256, chipOn, opsOf, cutAt } from "./ctap2-util.js";
 

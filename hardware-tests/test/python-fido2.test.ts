@@ -1,7 +1,7 @@
 // python-fido2 (Debian's python3-fido2 0.9.1) as an independent FIDO client: a simulated chip
 // behind the UDP bridge on free ports, touched by the "accept" presence policy, with the HTTP
 // control API for power cycles; pytest runs hardware-tests/python against it.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createSocket } from "node:dgram";
@@ -10,7 +10,7 @@ import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Simulator, UdpBridge, attachPresence, provisionChip, startControlServer } from "@segl/simulator";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SUITE = join(ROOT, "hardware-tests/python");
 const SERIAL = "SIM-FIDO2-0001";
 
@@ -40,7 +40,7 @@ test("python-fido2 over the UDP bridge: CTAPHID, getInfo, WebAuthn with Fido2Ser
     t.skip("python3-fido2 / python3-pytest not installed (CI installs them: apt-get install python3-fido2 python3-pytest)");
     return;
   }
-  t.diagnostic(`${py.python}: fido2 ${py.version}`);
+  console.log(`${py.python}: fido2 ${py.version}`);
   const sim = new Simulator({ mode: "real", serialBinding: false });
   const device = sim.add({ name: "chip" });
   provisionChip(device, { serial: SERIAL });
@@ -68,7 +68,7 @@ test("python-fido2 over the UDP bridge: CTAPHID, getInfo, WebAuthn with Fido2Ser
     const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
     const [code] = (await once(child, "exit")) as [number | null];
     clearTimeout(timer);
-    t.diagnostic(out.trim().split("\n").at(-1) ?? "");
+    console.log(out.trim().split("\n").at(-1) ?? "");
     assert.equal(code, 0, `pytest failed:\n${out}`);
     assert.ok(presence.presses > 0, "the chip was touched by the presence policy");
     assert.deepEqual(device.faults, [], "the firmware never trapped");

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const segl = fileURLToPath(new URL("../../../scripts/segl.mjs", import.meta.url));
+const segl = fileURLToPath(new URL("../../scripts/segl.mjs", import.meta.url));
 
 test("segl demo: provisions a simulated display, the shown code is accepted once", () => {
   const dir = mkdtempSync(join(tmpdir(), "segl-demo-"));

@@ -1,5 +1,5 @@
 // segl info / provision / totp against a simulated display behind a real PTY.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Device, PtyBridge, SimClock } from "@segl/simulator";
 
-const segl = fileURLToPath(new URL("../../../scripts/segl.mjs", import.meta.url));
+const segl = fileURLToPath(new URL("../../scripts/segl.mjs", import.meta.url));
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

@@ -1,6 +1,6 @@
 // `segl sim chip`, run as a user would: provisioned as a chip on start, CTAPHID over UDP, the
 // presence policy (or Enter) touches it, the HTTP control API sees it.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SEGL = join(ROOT, "scripts/segl.mjs");
 
 class Output {

@@ -1,7 +1,7 @@
 // CTAPHID client against a scripted fake device: framing at every boundary up to 7609 bytes,
 // INIT nonce matching, wrong-CID traffic, KEEPALIVE, CHANNEL_BUSY, CANCEL on abort, timeouts,
 // malformed answers (always an error, never a hang).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { CtapHidClient } from "../src/protocols/ctaphid/client.js";

@@ -1,7 +1,7 @@
 // Maker CA and batch attestation certificates: parsed and verified by node:crypto (OpenSSL) and
 // by the openssl CLI when present; WebAuthn §8.2.1 checks catch each broken requirement; chains
 // through an intermediate.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { X509Certificate, createPrivateKey, createPublicKey, sign } from "node:crypto";
 import { spawnSync } from "node:child_process";

@@ -1,6 +1,6 @@
 // ServiceClient against a scripted fake device (delays, stale and wrong answers, silence,
 // aborts), and provisionDevice against a small model of the protocol.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import {

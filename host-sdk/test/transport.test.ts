@@ -1,6 +1,6 @@
 // Transport building blocks: timeouts and aborts, the mutex, the in-memory transport, and the
 // serial transport over serialport's MockBinding and over a plain stream.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -31,7 +31,7 @@ async function closePort(port: SerialPort): Promise<void> {
 }
 
 const dir = mkdtempSync(join(tmpdir(), "segl-pty-"));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("a real serialport opens the PTY by path: bytes both ways, across several opens and closes", async () => {
   const ep = new EchoEndpoint();

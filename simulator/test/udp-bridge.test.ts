@@ -1,5 +1,5 @@
 // The UDP bridge: raw 64-byte CTAPHID reports in datagrams, both ways, on ephemeral ports.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
