@@ -1,5 +1,5 @@
 // Loads and compiles the firmware image once; every device instantiates the same module.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
@@ -11,7 +11,13 @@ export interface FirmwareImage {
 }
 
 /** Where `npm run build:firmware` puts the image, unless the SEGL_FIRMWARE environment variable names another file. */
-export const DEFAULT_IMAGE_PATH = process.env.SEGL_FIRMWARE || fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
+export const DEFAULT_IMAGE_PATH = process.env.SEGL_FIRMWARE || inTree("firmware/build/firmware.wasm");
+
+/** A file of the repository, from simulator/src (sources, as the tests run them) or simulator/dist/src (compiled). */
+function inTree(rel: string): string {
+  const fromSource = fileURLToPath(new URL(`../../${rel}`, import.meta.url));
+  return existsSync(fromSource) ? fromSource : fileURLToPath(new URL(`../../../${rel}`, import.meta.url));
+}
 
 const cache = new Map<string, FirmwareImage>();
 
