@@ -22,7 +22,10 @@ test("two worker threads with their own SQLite connections race to verify the sa
 
   const sab = new SharedArrayBuffer(4);
   const workers = [0, 1].map(
-    () => new Worker(new URL("./verify-race-worker.ts", import.meta.url), { workerData: { path, key, id: "shared", sab } }),
+    // scripts/run-ts.mjs runs the worker's TypeScript source (tsx), like the tests themselves
+    () => new Worker(new URL("../../scripts/run-ts.mjs", import.meta.url), {
+      workerData: { path, key, id: "shared", sab, tsEntry: new URL("./verify-race-worker.ts", import.meta.url).href },
+    }),
   );
   const inbox: Answer[][] = [[], []];
   const waiters: (() => void)[] = [];
