@@ -18,7 +18,7 @@ class Output {
     stream.setEncoding("utf8");
     stream.on("data", (s: string) => { this.text += s; for (const w of this.waiters.splice(0)) w(); });
   }
-  async waitFor(re: RegExp, ms = 5000): Promise<RegExpExecArray> {
+  async waitFor(re: RegExp, ms = 30_000): Promise<RegExpExecArray> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = re.exec(this.text);

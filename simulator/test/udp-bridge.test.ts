@@ -26,7 +26,7 @@ class Peer {
   send(port: number, data: Uint8Array): void {
     this.sock.send(data, port, "127.0.0.1");
   }
-  async next(ms = 2000): Promise<Buffer> {
+  async next(ms = 30_000): Promise<Buffer> {
     const deadline = Date.now() + ms;
     while (this.got.length === 0) {
       if (Date.now() > deadline) throw new Error("no datagram");
