@@ -2,7 +2,7 @@
 // Builds the firmware image (firmware/build/firmware.wasm) and the test harness images
 // (firmware/harness/*.ts → firmware/build/harness-*.wasm) with the options of asconfig.json.
 // Skips work when every output is newer than every firmware source. `--force` rebuilds;
-// `--image-only` builds just the image.
+// `--image-only` builds just the image; `--only=firmware,pin` just the images named.
 import { readdirSync, statSync, mkdirSync, existsSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -44,8 +44,14 @@ if (!imageOnly && existsSync(harnessDir)) {
     if (f.endsWith(".ts")) jobs.push({ entry: `firmware/harness/${f}`, out: join(outDir, `harness-${basename(f, ".ts")}.wasm`), extra: [] });
   }
 }
+// `--only firmware,pin,ctap2`: just these images (firmware = the image, others = harness names);
+// scripts/firmware-mutants.mjs rebuilds only what a mutant's tests load.
+const onlyArg = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
+const only = onlyArg ? new Set(onlyArg.split(",")) : null;
+const imageName = (out) => basename(out, ".wasm").replace(/^harness-/, "");
 process.chdir(root);
 for (const job of jobs) {
+  if (only && !only.has(imageName(job.out))) continue;
   if (!force && existsSync(job.out) && statSync(job.out).mtimeMs >= sources) continue;
   await compile(job.entry, job.out, job.extra);
   console.error(`built ${job.out.slice(root.length + 1)} (${statSync(job.out).size} bytes)`);

@@ -68,3 +68,28 @@ test("power cut at every flash operation of reset: no half-deleted credential, n
     assert.equal(pinIsSet(chip), false);
   }
 });
+
+test("getPinToken commits the retry decrement before it compares, even for the right PIN: a cut between decrement and restore leaves 7", () => {
+  // A device that wrote flash only for a wrong PIN would tell an attacker watching its power draw
+  // which guesses failed, in time to cut the power before the decrement lands: unlimited guesses.
+  const setup = chipOn();
+  assert.equal(pinSet(setup, 2, PIN), ST.OK);
+  const img = setup.dev.snapshotFlash();
+  const right = (c: Chip) => { pinToken(c, 2, PIN, 0x01, "a.example"); };
+  const wrong = (c: Chip) => { assert.throws(() => pinToken(c, 2, "0000", 0x01, "a.example")); };
+  const total = opsOf(img, right);
+  assert.ok(total >= 2, `the right PIN: decrement, then restore (${total} flash operations)`);
+  assert.ok(opsOf(img, wrong) >= 1, "the wrong PIN: the decrement");
+  const left = new Set<number>();
+  for (let n = 1; n <= total; n++) {
+    const { chip, cut } = cutAt(img, n, right);
+    assert.ok(cut, `cut ${n}`);
+    const r = retries(chip);
+    assert.ok(r === 7 || r === 8, `cut ${n}: ${r} retries`);
+    left.add(r);
+  }
+  assert.ok(left.has(7), "a cut after the decrement's commit and before the restore leaves 7 retries");
+  const after = chipOn(img);
+  right(after);
+  assert.equal(retries(after), 8, "the right PIN, uncut, restores 8");
+});
