@@ -20,7 +20,8 @@ const workspaceSource: Plugin = {
 
 /** SEGL_TEST_FILTER=part-of-path keeps the files whose path (from the repository root) contains it. */
 function include(pkg: string): string[] {
-  const filter = process.env.SEGL_TEST_FILTER;
+  // Filters written for the compiled layout (firmware/dist/test/x.test.js) name the same sources.
+  const filter = process.env.SEGL_TEST_FILTER?.replace(/\/dist\/test\//g, "/test/").replace(/\.test\.js$/, ".test.ts");
   if (!filter) return [`${pkg}/test/**/*.test.ts`];
   const files: string[] = [];
   const walk = (dir: string): void => {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Long fuzzing runs of the firmware's input parsers (build first: npm run build).
+// Long fuzzing runs of the firmware's input parsers (images built by `node scripts/bootstrap.mjs test`).
+// Each target is a vitest test file run with a larger iteration count (and a seed).
 //   node scripts/fuzz.mjs <target> [iterations] [seed]
 // targets: uart (service frames), ctaphid (HID reports), ctap2 (CTAP2 requests), pin (clientPIN),
 //          u2f (APDUs), cbor (the CBOR decoder), all
@@ -7,13 +8,16 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const VITEST = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
+
 const TARGETS = {
-  uart: { file: "uart-fuzz.test.js", count: "SEGL_FUZZ_FRAMES" },
-  ctaphid: { file: "ctaphid.test.js", count: "SEGL_FUZZ_REPORTS", only: "CTAPHID fuzzer" },
-  ctap2: { file: "ctap2-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
-  pin: { file: "pin-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
-  u2f: { file: "u2f-apdu.test.js", count: "SEGL_FUZZ_ITERATIONS", only: "U2F fuzz" },
-  cbor: { file: "cbor-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  uart: { file: "uart-fuzz.test.ts", count: "SEGL_FUZZ_FRAMES" },
+  ctaphid: { file: "ctaphid.test.ts", count: "SEGL_FUZZ_REPORTS", only: "CTAPHID fuzzer" },
+  ctap2: { file: "ctap2-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  pin: { file: "pin-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  u2f: { file: "u2f-apdu.test.ts", count: "SEGL_FUZZ_ITERATIONS", only: "U2F fuzz" },
+  cbor: { file: "cbor-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
 };
 const [target = "", iterations = "1000000", seed = String(Math.floor(Math.random() * 2 ** 31))] = process.argv.slice(2);
 const chosen = target === "all" ? Object.keys(TARGETS) : [target];
@@ -26,9 +30,9 @@ for (const t of chosen) {
   const spec = TARGETS[t];
   const env = { ...process.env, [spec.count]: iterations };
   if (spec.seed) env[spec.seed] = seed;
-  const args = ["--test", ...(spec.only ? ["--test-name-pattern", spec.only] : []), fileURLToPath(new URL(`../firmware/dist/test/${spec.file}`, import.meta.url))];
+  const args = [VITEST, "run", "--project", "firmware", `firmware/test/${spec.file}`, ...(spec.only ? ["-t", spec.only] : [])];
   console.error(`fuzz ${t}: ${iterations} inputs${spec.seed ? `, seed ${seed}` : ""}`);
-  const r = spawnSync(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);
