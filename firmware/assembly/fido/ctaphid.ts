@@ -1,12 +1,13 @@
 // CTAPHID (CTAP 2.1 §11.2): 64-byte reports, channels, message assembly, KEEPALIVE while a
 // request waits for a touch, CANCEL, WINK, LOCK, and the Segl vendor command that carries the
 // service protocol (factory provisioning of the chip).
-import { hid_tx, uptime_ms, led_set, rng_fill } from "../hal";
+import { hid_tx, uptime_ms, led_set } from "../hal";
+import { randomBytes } from "../platform/rng";
 import { timerSet, timerCancel, TIMER_CTAPHID } from "../timers";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
 import { ctap2Dispatch } from "./ctap2";
 import { u2fDispatch } from "./u2f";
-import { upLatch, upClear } from "./up";
+import { upLatch, upClear } from "../platform/presence";
 import {
   NEED_UP, CTAP1_ERR_INVALID_COMMAND, CTAP1_ERR_INVALID_PARAMETER, CTAP1_ERR_INVALID_LENGTH, CTAP1_ERR_INVALID_SEQ,
   CTAP1_ERR_TIMEOUT, CTAP1_ERR_CHANNEL_BUSY, CTAP1_ERR_INVALID_CHANNEL, CTAP1_ERR_OTHER,
@@ -56,6 +57,7 @@ let rxLen: u32 = 0;
 let rxGot: u32 = 0;
 let rxSeq: u32 = 0;
 let rxLast: i64 = 0;
+let reqDirty = false; // req holds bytes of a request
 // a CBOR request waiting for a touch
 let upPending = false;
 let upCid: u32 = 0;
@@ -71,12 +73,31 @@ export function ctaphidReset(): void {
   upPending = false;
   winkUntil = 0;
   lockCid = 0;
+  settle();
   led_set(0);
   timerCancel(TIMER_CTAPHID);
 }
 
 /** One output report from the host (64 bytes; a leading report-ID 0 byte is tolerated). */
 export function ctaphidReport(src: usize, len: u32): void {
+  receive(src, len);
+  settle();
+}
+
+/**
+ * The request buffer may hold secrets (a seed or batch key for the vendor command, hmac-secret
+ * salts, PIN ciphertexts): it is zeroed at the end of every event that leaves no message being
+ * assembled or parked for a touch, whatever path the event took (answered, rejected, timed out,
+ * cancelled, resynchronised).
+ */
+function settle(): void {
+  if (reqDirty && !rxBusy && !upPending) {
+    memory.fill(req, 0, MAX_MESSAGE);
+    reqDirty = false;
+  }
+}
+
+function receive(src: usize, len: u32): void {
   if (len == REPORT_SIZE + 1 && load<u8>(src) == 0) { src++; len--; }
   if (len != REPORT_SIZE) return; // not a report of ours: nothing to answer on
   const now = uptime_ms();
@@ -105,6 +126,7 @@ export function ctaphidReport(src: usize, len: u32): void {
     rxGot = min<u32>(bcnt, INIT_DATA);
     rxSeq = 0;
     rxLast = now;
+    reqDirty = true;
     memory.copy(req, src + 7, rxGot);
   } else {
     if (!rxBusy || cid != rxCid) return; // a stray continuation: ignore
@@ -127,6 +149,7 @@ export function ctaphidButton(): void {
     upPending = false;
     execute(upCid, CMD_CBOR, rxLenPending, true);
   } else upLatch();
+  settle();
 }
 
 export function ctaphidTick(): void {
@@ -146,6 +169,7 @@ export function ctaphidTick(): void {
   }
   updateLed(now);
   armTimer();
+  settle();
 }
 
 // ---------------------------------------------------------------- commands
@@ -305,7 +329,7 @@ function armTimer(): void {
 /** Random first channel id, so channels are not predictable across power cycles. */
 export function ctaphidPowerUp(): void {
   ctaphidReset();
-  rng_fill(report, 4);
+  randomBytes(report, 4); // a failed source gives zeros: channel ids are not secrets
   firstCid = (readU32BE(report) & 0x7fffffff) | 1;
   nextCid = firstCid;
 }

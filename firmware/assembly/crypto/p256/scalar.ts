@@ -60,6 +60,7 @@ export function scInv(r: usize, a: usize): void {
   }
   memory.copy(r, T, 36);
   memory.fill(POW, 0, 36 * 16);
+  memory.fill(T, 0, 36); // a⁻¹: after signing, k⁻¹ (with one signature it gives the private key)
 }
 
 export { limbsFromBytes as scLimbsFromBytes, limbsToBytes as scLimbsToBytes, limbsCmov as scCmov };
