@@ -73,6 +73,11 @@ function forgetKeys(): void {
   haveMaster = false;
 }
 
+/** True once a credential master secret exists (made at the first registration, or by a reset). */
+export function credInUse(): bool {
+  return haveMaster;
+}
+
 /** Power-up: loads the master secret if there is one (a new one is made at the first credential). */
 export function credPowerUp(): void {
   forgetKeys();

@@ -13,7 +13,10 @@ import {
   CTAP1_ERR_TIMEOUT, CTAP1_ERR_CHANNEL_BUSY, CTAP1_ERR_INVALID_CHANNEL, CTAP1_ERR_OTHER,
   CTAP2_ERR_KEEPALIVE_CANCEL, CTAP2_ERR_USER_ACTION_TIMEOUT,
 } from "./status";
-import { serviceRun, serviceOutLen } from "../service/protocol";
+import { serviceRun, serviceOutLen, CMD_PROVISION as SVC_PROVISION, CMD_ATTESTATION as SVC_ATTESTATION, ST_IN_USE } from "../service/protocol";
+import { locked } from "../state";
+import { credInUse } from "./credential";
+import { pinIsSet } from "./pin";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
 
 export const REPORT_SIZE: u32 = 64;
@@ -223,7 +226,14 @@ function execute(cid: u32, cmd: u8, len: u32, upGranted: bool): void {
   }
   if (cmd == CMD_VENDOR_SERVICE) {
     if (len < 1) { sendError(cid, CTAP1_ERR_INVALID_LENGTH); return; }
-    const status = serviceRun(load<u8>(req), req + 1, len - 1, resp + 1, MAX_MESSAGE - 1);
+    const sc = load<u8>(req);
+    // Factory set-up only: a chip someone already uses keeps its identity (docs/serial-protocol.md).
+    if ((sc == SVC_PROVISION || sc == SVC_ATTESTATION) && !locked && (credInUse() || pinIsSet())) {
+      store<u8>(resp, ST_IN_USE);
+      send(cid, CMD_VENDOR_SERVICE, resp, 1);
+      return;
+    }
+    const status = serviceRun(sc, req + 1, len - 1, resp + 1, MAX_MESSAGE - 1);
     store<u8>(resp, status);
     send(cid, CMD_VENDOR_SERVICE, resp, 1 + serviceOutLen);
     return;
