@@ -23,6 +23,9 @@ const ENTROPY_BYTES: u32 = 256 / H_BITS;
 const NONCE_BYTES: u32 = 128 / H_BITS;
 /** The DRBG is reseeded from the TRNG after this many requests. */
 export const RESEED_INTERVAL: u32 = 128;
+/** Every request also takes this many fresh TRNG bytes (health-tested) as additional input, so
+ * the source is tested on every draw and a failure stops the very next key. */
+const FRESH_BYTES: u32 = 16;
 
 export const RNG_OK: u32 = 0;
 export const RNG_FAIL_HAL: u32 = 1; // rng_fill returned an error
@@ -32,7 +35,7 @@ export const RNG_FAIL_APT: u32 = 4; // adaptive proportion test
 export const RNG_FAIL_DRBG: u32 = 5; // the DRBG refused (not seeded, or its MAC failed)
 
 const CHUNK: u32 = 64;
-const RAW: usize = secretBuffer(ENTROPY_BYTES + NONCE_BYTES);
+const RAW: usize = secretBuffer(FRESH_BYTES + ENTROPY_BYTES + NONCE_BYTES);
 const STATE: usize = memory.data(<i32>DRBG_STATE_SIZE, 16);
 const LABEL: usize = memory.data<u8>([0x73, 0x65, 0x67, 0x6c, 0x2f, 0x72, 0x6e, 0x67]); // "segl/rng"
 const PERS: usize = memory.data(8 + 32, 8);
@@ -104,14 +107,14 @@ export function rngFailed(): bool {
  * requests). False, with dst zeroed, when the source has failed: the caller must refuse.
  */
 export function randomBytes(dst: usize, len: u32): bool {
-  let ok = rngFailure == RNG_OK;
+  let ok = trng(RAW, FRESH_BYTES);
   if (ok && ++requests >= RESEED_INTERVAL) {
-    ok = trng(RAW, ENTROPY_BYTES);
-    if (ok && drbgReseed(STATE, RAW, ENTROPY_BYTES, 0, 0) != DRBG_OK) ok = latch(RNG_FAIL_DRBG);
-    memory.fill(RAW, 0, ENTROPY_BYTES);
+    ok = trng(RAW + FRESH_BYTES, ENTROPY_BYTES);
+    if (ok && drbgReseed(STATE, RAW + FRESH_BYTES, ENTROPY_BYTES, 0, 0) != DRBG_OK) ok = latch(RNG_FAIL_DRBG);
     requests = 0;
   }
-  if (ok && drbgGenerate(STATE, dst, len, 0, 0) != DRBG_OK) ok = latch(RNG_FAIL_DRBG);
+  if (ok && drbgGenerate(STATE, dst, len, RAW, FRESH_BYTES) != DRBG_OK) ok = latch(RNG_FAIL_DRBG);
+  memory.fill(RAW, 0, FRESH_BYTES + ENTROPY_BYTES);
   if (!ok) memory.fill(dst, 0, len);
   return ok;
 }
