@@ -9,6 +9,7 @@ import { sha512Wipe } from "./sha512";
 import { hashWipe } from "./hash";
 import { hmacWipe } from "./hmac";
 import { pointWipe } from "./p256/point";
+import { scWipe } from "./p256/arith";
 
 export function cryptoWipe(): void {
   sha256Wipe();
@@ -17,4 +18,5 @@ export function cryptoWipe(): void {
   hashWipe();
   hmacWipe();
   pointWipe();
+  scWipe();
 }
