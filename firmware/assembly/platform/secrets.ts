@@ -11,7 +11,7 @@ import { fault } from "../hal";
 import { cryptoWipe } from "../crypto/scratch";
 
 /** Bytes of the arena; secretBuffer traps at instantiation when the layout outgrows it. */
-export const SECRET_ARENA_SIZE: u32 = 4096;
+export const SECRET_ARENA_SIZE: u32 = 3072; // 2,320 in use (docs/architecture.md)
 const ARENA: usize = memory.data(<i32>SECRET_ARENA_SIZE, 16);
 let used: u32 = 0;
 
