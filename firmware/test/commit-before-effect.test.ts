@@ -12,6 +12,7 @@ import {
 } from "./ctap2-util.js";
 import { pinHash16, padPin } from "./pin-util.js";
 import { HID, HidPort } from "./hid-util.js";
+import { encode as encodeMap } from "./cbor-util.js";
 import { newDevice, provisionPayload, timePayload, LOCK_PAYLOAD, CMD as SVC, ST as SST, T0 } from "./service-util.js";
 
 const PIN = "4821";
@@ -158,6 +159,46 @@ for (const [how, plan] of FAILS) {
     assert.notDeepEqual([...failed], [0x90, 0x00]);
   });
 }
+
+test("getNextAssertion, credentialManagement delete and U2F REGISTER: a failed commit answers an error, nothing released", () => {
+  for (const [how, plan] of FAILS) {
+    // getNextAssertion commits the second credential's counter before signing
+    const { chip } = readyChip(`next-${how}`);
+    const { token, pl } = pinToken(chip, 2, PIN, 1, "a.example");
+    const cdh = new Uint8Array(32).fill(8);
+    assert.equal(chip.call(CMD.MC, mcRequest({ rp: "a.example", rk: true, userId: new Uint8Array([2]), clientDataHash: cdh, extra: [[8n, pl.authToken(token, cdh)], [9n, 2n]] })).status, ST.OK);
+    const first = chip.call(CMD.GA, gaRequest({ rp: "a.example", up: false }));
+    assert.equal(first.status, ST.OK);
+    assert.equal(mget(first.body, 5), 2n, "two credentials");
+    chip.dev.setFlashFaults(plan);
+    const next = chip.call(CMD.NEXT);
+    assert.equal(next.status, ST.OTHER, `getNextAssertion (${how})`);
+    assert.equal(next.raw.length, 0);
+    chip.dev.setFlashFaults({});
+    // credentialManagement deleteCredential: the credential stays when the delete is not durable
+    chip.reboot();
+    const cmTok = pinToken(chip, 2, PIN, 4);
+    const list = chip.call(CMD.GA, gaRequest({ rp: "a.example", up: false }));
+    const id = bytes(mget(mget(list.body, 1), "id"));
+    const params = new CMap([[2n, new CMap([["id", id], ["type", "public-key"]])]]);
+    const e: [bigint, unknown][] = [[1n, 6n], [2n, params], [3n, 2n], [4n, cmTok.pl.authToken(cmTok.token, new Uint8Array([6, ...encodeMap(params)]))]];
+    chip.dev.setFlashFaults(plan);
+    assert.equal(chip.call(CMD.CM, new CMap(e as [bigint, never][])).status, ST.OTHER, `deleteCredential (${how})`);
+    chip.dev.setFlashFaults({});
+    chip.reboot();
+    assert.equal(chip.call(CMD.GA, gaRequest({ rp: "a.example", allow: [id], up: false })).status, ST.OK, "still there");
+    // U2F REGISTER on a fresh chip commits the master secret before answering
+    const device = new Device({ clock: new SimClock({ startMs: T0 }), rngSeed: `reg-${how}` });
+    provisionChip(device, { serial: "U2F-2" });
+    const hid = new HidPort(device);
+    const cid = hid.open();
+    device.setFlashFaults(plan);
+    device.click();
+    const reg = hid.request(cid, HID.MSG, new Uint8Array([0, 1, 3, 0, 64, ...new Uint8Array(64).fill(1)]))[0]!.data;
+    assert.equal(reg.length, 2, `U2F REGISTER (${how}): a status word only`);
+    assert.notDeepEqual([...reg], [0x90, 0x00]);
+  }
+});
 
 test("a store that cannot erase a page (full, no reclaim): PROVISION answers STORAGE_FAILURE on a blank part", () => {
   const { device, port } = newDevice({ rngSeed: "erase" });
