@@ -13,6 +13,7 @@ import { Chip, CMD, CMap, ST, mcRequest, pinSet, pinSession } from "./ctap2-util
 import { padPin, pinHash16 } from "./pin-util.js";
 import { newDevice, provisionPayload, timePayload, LOCK_PAYLOAD, CMD as SVC, ST as SST, T0 } from "./service-util.js";
 import { Harness, N, be32, int, mod, powmod } from "./p256-util.js";
+import { encodeRequest } from "@segl/host-sdk";
 
 /** True when needle occurs in the device's memory outside [skipFrom, skipFrom + skipLen). */
 function inRam(mem: WebAssembly.Memory, needle: Uint8Array, skipFrom = 0, skipLen = 0): boolean {
@@ -44,6 +45,16 @@ test("a rejected PROVISION over the UART leaves no trace of its seed (every reje
   assert.equal(port.request(SVC.LOCK, LOCK_PAYLOAD)?.status, SST.OK);
   assert.equal(port.request(SVC.PROVISION, provisionPayload({ seed: SEED }))?.status, SST.LOCKED);
   assert.equal(inRam(device.raw.memory, SEED.subarray(0, 16)), false, "seed in RAM after LOCKED");
+});
+
+test("a PROVISION frame that stalls half way is dropped and zeroed with the next byte", () => {
+  const { device, port } = newDevice({ rngSeed: "stall" });
+  const frame = encodeRequest(SVC.PROVISION, 1, provisionPayload({ seed: SEED }));
+  device.uartWrite(frame.subarray(0, frame.length - 6)); // the seed is in, the CRC is not
+  assert.equal(inRam(device.raw.memory, SEED.subarray(0, 16)), true, "positive control: a partial frame waits in the receive buffer");
+  device.clock.advance(300);
+  assert.equal(port.request(SVC.INFO)?.status, SST.OK);
+  assert.equal(inRam(device.raw.memory, SEED.subarray(0, 16)), false, "dropped after the inter-byte timeout");
 });
 
 test("rejected PROVISION and ATTESTATION through the chip's HID tunnel leave no trace of seed or batch key", () => {

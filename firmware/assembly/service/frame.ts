@@ -37,7 +37,7 @@ export function rxReset(): void {
  */
 export function rxBytes(src: usize, len: u32, handle: () => void): void {
   const now = uptime_ms();
-  if (rxLen > 0 && now - lastRx > INTER_BYTE_TIMEOUT_MS) rxLen = 0; // a stalled frame is dropped
+  if (rxLen > 0 && now - lastRx > INTER_BYTE_TIMEOUT_MS) dropFront(rxLen); // a stalled frame is dropped (and zeroed)
   lastRx = now;
   let off: u32 = 0;
   while (off < len) {
