@@ -108,6 +108,15 @@ test("the adaptive proportion test's reach: a period of 6 bytes fails at boot, 7
   }
 });
 
+test("the repetition count test's cutoff: runs of 10 equal bytes pass, runs of 11 fail (docs/hal.md)", () => {
+  for (const [length, failed] of [[10, false], [11, true]] as const) {
+    const { device } = chip();
+    device.setRngFault({ kind: "runs", length });
+    device.reboot();
+    assert.deepEqual(entropyReport(device), { failed, reason: failed ? FAIL.RCT : 0 }, `runs of ${length}`);
+  }
+});
+
 test("a code display whose TRNG failed refuses PROVISION over the UART with ENTROPY_FAILURE", () => {
   const { device, port } = newDevice({ rngSeed: "display" });
   device.setRngFault({ kind: "error" });

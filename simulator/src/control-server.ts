@@ -7,7 +7,8 @@
 //   POST /devices/:name/power             {action: "cut"|"on"|"reboot", atFlashOperation?}
 //   POST /devices/:name/drift             {ppm}
 //   POST /devices/:name/rng               {seed: string|null} and/or {fault: null | {kind: "stuck", value?}
-//                                         | {kind: "repeat", period} | {kind: "short"} | {kind: "error", code?}}
+//                                         | {kind: "repeat", period} | {kind: "runs", length} | {kind: "short"}
+//                                         | {kind: "error", code?}}
 //   POST /devices/:name/flash-faults      {failAtOperation?, mode?: "report"|"silent", wornWords?: number[],
 //                                         failErases?: boolean}: write failures to inject ({} clears them)
 //   GET  /devices/:name/flash             the flash content (application/octet-stream)
@@ -141,9 +142,10 @@ function rngFault(v: unknown): RngFault | undefined {
   let fault: RngFault;
   if (f.kind === "stuck") { const value = opt("value"); fault = value === undefined ? { kind: "stuck" } : { kind: "stuck", value }; }
   else if (f.kind === "repeat") fault = { kind: "repeat", period: opt("period") ?? 0 };
+  else if (f.kind === "runs") fault = { kind: "runs", length: opt("length") ?? 0 };
   else if (f.kind === "short") fault = { kind: "short" };
   else if (f.kind === "error") { const code = opt("code"); fault = code === undefined ? { kind: "error" } : { kind: "error", code }; }
-  else throw new HttpError(400, `"fault.kind" must be "stuck", "repeat", "short" or "error"`);
+  else throw new HttpError(400, `"fault.kind" must be "stuck", "repeat", "runs", "short" or "error"`);
   try {
     new SimRng().setFault(fault); // the same checks the device applies
   } catch (e) {

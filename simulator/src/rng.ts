@@ -3,6 +3,7 @@
 // firmware's health tests and fail-closed paths at work:
 //   stuck   every byte is `value` (a dead ring oscillator)
 //   repeat  the stream repeats with a period of `period` bytes (a stuck state machine)
+//   runs    every byte of the stream comes `length` times in a row (a slow, oversampled source)
 //   short   the HAL fills only half of what was asked and returns that count
 //   error   the HAL returns a negative error code (`code`, default -3)
 import { createHash, randomFillSync } from "node:crypto";
@@ -10,6 +11,7 @@ import { createHash, randomFillSync } from "node:crypto";
 export type RngFault =
   | { kind: "stuck"; value?: number }
   | { kind: "repeat"; period: number }
+  | { kind: "runs"; length: number }
   | { kind: "short" }
   | { kind: "error"; code?: number };
 
@@ -47,6 +49,9 @@ export class SimRng {
     if (f?.kind === "repeat" && !(Number.isInteger(f.period) && f.period >= 1 && f.period <= 4096)) {
       throw new RangeError("a repeat period is 1..4096 bytes");
     }
+    if (f?.kind === "runs" && !(Number.isInteger(f.length) && f.length >= 1 && f.length <= 4096)) {
+      throw new RangeError("a run length is 1..4096 bytes");
+    }
     if (f?.kind === "error" && f.code !== undefined && !(Number.isInteger(f.code) && f.code < 0 && f.code >= -0x8000_0000)) {
       throw new RangeError("an error code is a negative 32-bit integer");
     }
@@ -71,6 +76,15 @@ export class SimRng {
         for (let i = 0; i < out.length; i++) {
           out[i] = this.pattern[this.patternPos]!;
           this.patternPos = (this.patternPos + 1) % this.pattern.length;
+        }
+        return 0;
+      }
+      case "runs": {
+        const one = new Uint8Array(1);
+        for (let i = 0; i < out.length; i++) {
+          if (this.patternPos === 0) { this.fill(one); this.pattern = one.slice(); }
+          out[i] = this.pattern![0]!;
+          this.patternPos = (this.patternPos + 1) % f.length;
         }
         return 0;
       }
