@@ -4,7 +4,7 @@ import { COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, findCommand, t
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
     return pkg.version ?? "unknown";
   } catch {
     return "unknown";

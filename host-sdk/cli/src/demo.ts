@@ -5,10 +5,9 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Device, SimClock, loadImage, renderTerminal } from "@segl/simulator";
-import { MemoryTransport } from "../transport/memory.js";
-import { ServiceClient } from "../protocols/service/client.js";
-import { provisionDevice } from "../provision.js";
-import { TotpVerifier, SqliteStore } from "../verify/index.js";
+import { MemoryTransport, ServiceClient } from "@segl/host-sdk/device";
+import { provisionDevice } from "@segl/host-sdk/provision";
+import { TotpVerifier, SqliteStore } from "@segl/host-sdk/verify";
 import { EXIT_FAILURE, EXIT_OK, parseOptions, type CliContext } from "./commands.js";
 
 export const help = (prog: string) => `Usage: ${prog} [--db FILE] [--json]

@@ -7,12 +7,10 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { fileURLToPath } from "node:url";
 import { SerialPort } from "serialport";
 import { renderTerminal } from "@segl/simulator";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SEGL = join(ROOT, "scripts/segl.mjs");
+import { ROOT, SEGL } from "./root.js";
 
 function segl(...args: string[]) {
   return spawnSync(process.execPath, [SEGL, ...args], { cwd: ROOT, encoding: "utf8", timeout: 10_000 });

@@ -5,11 +5,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SEGL = join(ROOT, "scripts/segl.mjs");
+import { ROOT, SEGL } from "./root.js";
 
 class Output {
   text = "";
