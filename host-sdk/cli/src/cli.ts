@@ -1,6 +1,7 @@
 // `segl <command> [options]`: dispatch, --help, --version, errors and exit codes.
 import { readFileSync } from "node:fs";
-import { COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, findCommand, type CliContext } from "./commands.js";
+import { COMMANDS, findCommand } from "./commands.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from "./common.js";
 
 function version(): string {
   try {

@@ -1,26 +1,7 @@
-import { parseArgs } from "node:util";
-// The table of `segl` subcommands. Each is loaded only when it runs, so `segl verify …` never
+// The table of `segl` subcommands. Each is loaded only when it runs, so `segl totp …` never
 // pulls in the simulator and `segl --help` loads nothing. To add a command: write
-// `cli/<name>.ts` exporting `run(args, ctx)` (and optionally `help`), then add a row below.
-
-export const EXIT_OK = 0;
-/** The command ran and failed (device error, file missing, verification failed…). */
-export const EXIT_FAILURE = 1;
-/** The command line was wrong. */
-export const EXIT_USAGE = 2;
-/** Interrupted by a signal (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130;
-
-export interface CliContext {
-  /** Program name for messages ("segl"). */
-  readonly prog: string;
-  readonly stdin: NodeJS.ReadStream;
-  /** Data goes here. */
-  readonly stdout: NodeJS.WriteStream;
-  /** Logs, progress and errors go here. */
-  readonly stderr: NodeJS.WriteStream;
-  readonly env: NodeJS.ProcessEnv;
-}
+// `src/<name>.ts` exporting `run(args, ctx)` (and optionally `help`), then add a row below.
+import type { CliContext } from "./common.js";
 
 export interface CommandModule {
   /** Runs with the arguments after the command name; resolves to the exit code. */
@@ -32,23 +13,6 @@ export interface CommandEntry {
   /** One line for `segl --help`. */
   summary: string;
   load(): Promise<CommandModule>;
-}
-
-/** A bad command line: printed with a pointer to --help, exit code 2. */
-export class UsageError extends Error {
-  override readonly name = "UsageError";
-}
-
-export type OptionSpec = Record<string, { type: "string" | "boolean"; short?: string }>;
-export type OptionValues<O extends OptionSpec> = { [K in keyof O]?: O[K]["type"] extends "boolean" ? boolean : string } & { help?: boolean };
-
-/** Parses a command's options (and -h/--help); a bad command line becomes a UsageError. */
-export function parseOptions<const O extends OptionSpec>(args: string[], options: O): OptionValues<O> {
-  try {
-    return parseArgs({ args, strict: true, options: { ...options, help: { type: "boolean", short: "h" } } }).values as OptionValues<O>;
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
 }
 
 export const COMMANDS: CommandEntry[] = [

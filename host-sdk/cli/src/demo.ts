@@ -8,7 +8,7 @@ import { Device, SimClock, loadImage, renderTerminal } from "@segl/simulator";
 import { MemoryTransport, ServiceClient } from "@segl/host-sdk/device";
 import { provisionDevice } from "@segl/host-sdk/provision";
 import { TotpVerifier, SqliteStore } from "@segl/host-sdk/verify";
-import { EXIT_FAILURE, EXIT_OK, parseOptions, type CliContext } from "./commands.js";
+import { EXIT_FAILURE, EXIT_OK, parseOptions, type CliContext } from "./common.js";
 
 export const help = (prog: string) => `Usage: ${prog} [--db FILE] [--json]
 

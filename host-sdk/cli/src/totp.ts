@@ -1,5 +1,5 @@
 // `segl totp --secret BASE32 | --secret-hex HEX`: the code a device with that seed shows now (or at --time).
-import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./commands.js";
+import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js";
 import { totp, base32Decode, parseAlgorithm } from "@segl/host-sdk/otp";
 
 export const help = (prog: string) => `Usage: ${prog} (--secret BASE32 | --secret-hex HEX) [--time UNIX_S] [--algorithm A] [--digits N] [--period S]
