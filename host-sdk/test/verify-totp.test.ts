@@ -263,7 +263,7 @@ test("every kind of failure returns the identical answer; only the audit hook se
   for (const r of results) {
     assert.deepEqual(r, { verified: false });
     assert.equal(JSON.stringify(r), first);
-    assert.deepEqual(Object.keys(r), ["valid"]);
+    assert.deepEqual(Object.keys(r), ["verified"]);
   }
   assert.deepEqual(reasons, [
     "mismatch", "replay", "unknown-device", "unknown-device", "malformed", "malformed", "mismatch", "mismatch", "mismatch", "locked", "mismatch",

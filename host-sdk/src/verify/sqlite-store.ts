@@ -81,6 +81,9 @@ export class SqliteStore implements VerifierStore {
     if (typeof options !== "object" || options === null) {
       throw new SeglError("INVALID_ARGUMENT", "options are required: { secretKey: 32 bytes }", { details: { field: "options" } });
     }
+    if (!(options.secretKey instanceof Uint8Array) || options.secretKey.length !== 32) {
+      throw new SeglError("INVALID_ARGUMENT", "secretKey must be 32 bytes (AES-256)", { details: { field: "secretKey" } });
+    }
     checkKey(options.secretKey);
     const busy = options.busyTimeoutMs ?? 5000;
     if (typeof busy !== "number" || !Number.isFinite(busy) || busy < 0) {
@@ -189,7 +192,10 @@ export class SqliteStore implements VerifierStore {
       for (const st of made) {
         try { st.finalize(); } catch { /* released anyway */ }
       }
-      throw e;
+      if (e instanceof Error && BUSY.test(e.message)) throw e; // retried by run()
+      throw new SeglError("STORE_UNAVAILABLE", `${this.path} holds a tokens table of another shape: ${e instanceof Error ? e.message : String(e)}`, {
+        details: { path: this.path }, cause: e,
+      });
     }
     return this.stmts;
   }
