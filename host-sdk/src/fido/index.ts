@@ -24,3 +24,4 @@ export {
 } from "./ca.js";
 export { parseCertFields, derToPem, pemToDer, type CertFields, type CertExtension } from "./asn1.js";
 export { SeglError, isSeglError, type ErrorCode } from "../errors.js";
+export type { FidoFailureReason, FailureReason } from "../reasons.js";

@@ -2,6 +2,7 @@
 
 import type { OtpAlgorithm } from "../otp/types.js";
 import { SeglError, type ErrorCode } from "../errors.js";
+import type { OtpFailureReason } from "../reasons.js";
 
 /** HMAC hash of an OATH token (RFC 4226 / RFC 6238): the same type as the pure OTP functions use. */
 export type { OtpAlgorithm };
@@ -73,14 +74,8 @@ export type VerifyResult =
   | { readonly verified: true; readonly step: number; readonly driftSteps: number }
   | { readonly verified: false };
 
-/** Why an attempt failed; only ever passed to the audit hook. */
-export type FailureReason =
-  | "unknown-device"
-  | "locked"
-  | "malformed"
-  | "mismatch"
-  | "replay"
-  | "contention";
+/** Why an attempt failed; only ever passed to the audit hook. One vocabulary with FIDO's: see ../reasons.ts. */
+export type { OtpFailureReason, FidoFailureReason, FailureReason } from "../reasons.js";
 
 /** One audit event. Contains neither the code nor the secret. */
 export interface AuditEvent {
@@ -88,7 +83,7 @@ export interface AuditEvent {
   readonly id: string;
   readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock";
   readonly outcome: "accepted" | "rejected" | "done";
-  readonly reason?: FailureReason;
+  readonly reason?: OtpFailureReason;
   readonly step?: number;
   readonly driftSteps?: number;
   readonly failures?: number;

@@ -5,7 +5,7 @@ import { oathCode } from "./oath.js";
 import {
   LOCKED_PERMANENTLY,
   type AuditEvent,
-  type FailureReason,
+  type OtpFailureReason,
   type OtpAlgorithm,
   type TokenKind,
   type TokenRecord,
@@ -242,7 +242,7 @@ export abstract class OtpVerifierBase {
     op: "verify" | "resync",
     id: string,
     now: number,
-    decide: (rec: TokenRecord) => { step: number } | { reason: FailureReason },
+    decide: (rec: TokenRecord) => { step: number } | { reason: OtpFailureReason },
   ): Promise<VerifyResult> {
     if (typeof id !== "string") return this.reject(op, String(id), now, "unknown-device");
     for (let i = 0; i <= this.maxCasRetries; i++) {
@@ -282,7 +282,7 @@ export abstract class OtpVerifierBase {
     return { ...rec, failures: 0, lockouts, lockedUntil, version: rec.version + 1 };
   }
 
-  private reject(op: "verify" | "resync", id: string, now: number, reason: FailureReason, rec?: TokenRecord): VerifyResult {
+  private reject(op: "verify" | "resync", id: string, now: number, reason: OtpFailureReason, rec?: TokenRecord): VerifyResult {
     const ev: AuditEvent = rec
       ? { at: now, id, op, outcome: "rejected", reason, failures: rec.failures, lockedUntil: rec.lockedUntil }
       : { at: now, id, op, outcome: "rejected", reason };
