@@ -61,7 +61,7 @@ describe("SqliteStore set-up errors", () => {
     assert.throws(() => new SqliteStore(path, undefined as never), seglError("INVALID_ARGUMENT", { field: "options" }));
     assert.throws(() => new SqliteStore(path, { secretKey: new Uint8Array(16) }), seglError("INVALID_ARGUMENT", { field: "secretKey" }));
     assert.throws(() => new SqliteStore(path, { secretKey: "k".repeat(32) as never }), seglError("INVALID_ARGUMENT", { field: "secretKey" }));
-    assert.throws(() => new SqliteStore(path, { secretKey: KEY, busyTimeoutMs: -1 }), seglError("INVALID_ARGUMENT", { field: "busyTimeoutMs", value: -1 }));
+    assert.throws(() => new SqliteStore(path, { secretKey: KEY, busyTimeoutMs: -1 }), seglError("INVALID_ARGUMENT", { field: "busyTimeoutMs", busyTimeoutMs: -1 }));
   }));
 
   test("enrolling an id twice is ALREADY_EXISTS with the id, on both stores", withDir(async (dir) => {
@@ -82,13 +82,13 @@ describe("verifier set-up errors", () => {
     assert.throws(() => new TotpVerifier(undefined as never), seglError("INVALID_ARGUMENT", { field: "options" }));
     assert.throws(() => new TotpVerifier({} as never), seglError("INVALID_ARGUMENT", { field: "store" }));
     assert.throws(() => new TotpVerifier({ store: { get: () => undefined } as never }), seglError("INVALID_ARGUMENT", { field: "store" }));
-    assert.throws(() => new TotpVerifier({ store, maxFailures: 0 }), seglError("INVALID_ARGUMENT", { field: "maxFailures", value: 0 }));
-    assert.throws(() => new TotpVerifier({ store, lockoutMs: 1.5 }), seglError("INVALID_ARGUMENT", { field: "lockoutMs", value: 1.5 }));
+    assert.throws(() => new TotpVerifier({ store, maxFailures: 0 }), seglError("INVALID_ARGUMENT", { field: "maxFailures", maxFailures: 0 }));
+    assert.throws(() => new TotpVerifier({ store, lockoutMs: 1.5 }), seglError("INVALID_ARGUMENT", { field: "lockoutMs", lockoutMs: 1.5 }));
     assert.throws(() => new TotpVerifier({ store, window: { past: 5000 } }), seglError("INVALID_ARGUMENT", { field: "window" }));
     assert.throws(() => new TotpVerifier({ store, resyncWindow: 200_000 }), seglError("INVALID_ARGUMENT", { field: "resyncWindow" }));
     assert.throws(() => new TotpVerifier({ store, clock: 5 as never }), seglError("INVALID_ARGUMENT", { field: "clock" }));
     assert.throws(() => new TotpVerifier({ store, onAudit: "log" as never }), seglError("INVALID_ARGUMENT", { field: "onAudit" }));
-    assert.throws(() => new HotpVerifier({ store, window: 20_000 }), seglError("INVALID_ARGUMENT", { field: "window", value: 20_000 }));
+    assert.throws(() => new HotpVerifier({ store, window: 20_000 }), seglError("INVALID_ARGUMENT", { field: "window", window: 20_000 }));
   });
 
   test("bad seeds and enrolment data are INVALID_ARGUMENT naming the field", async () => {
@@ -96,14 +96,14 @@ describe("verifier set-up errors", () => {
     const h = new HotpVerifier({ store });
     await assert.rejects(v.enroll("a", undefined as never), seglError("INVALID_ARGUMENT", { field: "enrollment" }));
     // A base32 or hex string is not bytes: copying it would enroll a seed of zeros.
-    await assert.rejects(v.enroll("a", { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" as never }), seglError("INVALID_ARGUMENT", { field: "secret", value: "string" }));
-    await assert.rejects(h.enroll("a", { secret: [1, 2, 3] as never }), seglError("INVALID_ARGUMENT", { field: "secret", value: "object" }));
-    await assert.rejects(v.enroll("a", { secret: new Uint8Array(8) }), seglError("INVALID_ARGUMENT", { field: "secret", value: 8 }));
-    await assert.rejects(v.enroll("a", { secret: SEED, digits: 5 }), seglError("INVALID_ARGUMENT", { field: "digits", value: 5 }));
-    await assert.rejects(v.enroll("a", { secret: SEED, algorithm: "MD5" as never }), seglError("INVALID_ARGUMENT", { field: "algorithm", value: "MD5" }));
-    await assert.rejects(v.enroll("a", { secret: SEED, period: 0 }), seglError("INVALID_ARGUMENT", { field: "period", value: 0 }));
+    await assert.rejects(v.enroll("a", { secret: "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ" as never }), seglError("INVALID_ARGUMENT", { field: "secret", type: "string" }));
+    await assert.rejects(h.enroll("a", { secret: [1, 2, 3] as never }), seglError("INVALID_ARGUMENT", { field: "secret", type: "object" }));
+    await assert.rejects(v.enroll("a", { secret: new Uint8Array(8) }), seglError("INVALID_ARGUMENT", { field: "secret", length: 8 }));
+    await assert.rejects(v.enroll("a", { secret: SEED, digits: 5 }), seglError("INVALID_ARGUMENT", { field: "digits", digits: 5 }));
+    await assert.rejects(v.enroll("a", { secret: SEED, algorithm: "MD5" as never }), seglError("INVALID_ARGUMENT", { field: "algorithm", algorithm: "MD5" }));
+    await assert.rejects(v.enroll("a", { secret: SEED, period: 0 }), seglError("INVALID_ARGUMENT", { field: "period", period: 0 }));
     await assert.rejects(v.enroll("", { secret: SEED }), seglError("INVALID_ARGUMENT", { field: "id" }));
-    await assert.rejects(h.enroll("a", { secret: SEED, counter: -1 }), seglError("INVALID_ARGUMENT", { field: "counter", value: -1 }));
+    await assert.rejects(h.enroll("a", { secret: SEED, counter: -1 }), seglError("INVALID_ARGUMENT", { field: "counter", counter: -1 }));
     assert.equal(await store.get("a"), undefined, "nothing was stored");
     await assert.rejects(v.verify("a", "123456", { now: Number.NaN }), seglError("INVALID_ARGUMENT", { field: "now" }));
   });

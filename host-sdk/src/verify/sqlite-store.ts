@@ -87,7 +87,7 @@ export class SqliteStore implements VerifierStore {
     checkKey(options.secretKey);
     const busy = options.busyTimeoutMs ?? 5000;
     if (typeof busy !== "number" || !Number.isFinite(busy) || busy < 0) {
-      throw new SeglError("INVALID_ARGUMENT", "busyTimeoutMs must be a non-negative number of ms", { details: { field: "busyTimeoutMs", value: busy } });
+      throw new SeglError("INVALID_ARGUMENT", "busyTimeoutMs must be a non-negative number of ms", { details: { field: "busyTimeoutMs", busyTimeoutMs: busy } });
     }
     if (path !== ":memory:") {
       const dir = dirname(resolve(path));

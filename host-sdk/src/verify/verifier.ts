@@ -81,7 +81,7 @@ interface Range { readonly from: number; readonly to: number; readonly center: n
 
 function intOpt(v: number | undefined, dflt: number, min: number, name: string): number {
   if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < min) throw badArgument(name, `${name} must be an integer >= ${min}`, v);
+  if (!Number.isSafeInteger(v) || v < min) throw badArgument(name, `${name} must be an integer >= ${min}`, { [name]: v });
   return v;
 }
 
@@ -112,7 +112,7 @@ export abstract class OtpVerifierBase {
     if (!isStore(o.store)) throw badArgument("store", "a store is required: an object with get, create, compareAndSet and delete");
     if (o.clock !== undefined && typeof o.clock !== "function") throw badArgument("clock", "clock must be a function returning Unix ms");
     if (o.onAudit !== undefined && typeof o.onAudit !== "function") throw badArgument("onAudit", "onAudit must be a function");
-    if (o.lockoutDoubling !== undefined && typeof o.lockoutDoubling !== "boolean") throw badArgument("lockoutDoubling", "lockoutDoubling must be a boolean", o.lockoutDoubling);
+    if (o.lockoutDoubling !== undefined && typeof o.lockoutDoubling !== "boolean") throw badArgument("lockoutDoubling", "lockoutDoubling must be a boolean", { lockoutDoubling: o.lockoutDoubling });
     this.store = o.store;
     this.maxFailures = intOpt(o.maxFailures, 3, 1, "maxFailures");
     this.lockoutMs = intOpt(o.lockoutMs, 15 * 60_000, 0, "lockoutMs");
@@ -215,17 +215,17 @@ export abstract class OtpVerifierBase {
   protected async insert(rec: TokenRecord): Promise<void> {
     validateId(rec.id);
     if (!(rec.secret instanceof Uint8Array) || rec.secret.length < 16 || rec.secret.length > 256) {
-      throw badArgument("secret", "secret must be 16..256 bytes (RFC 4226: at least 128 bits)", rec.secret instanceof Uint8Array ? rec.secret.length : typeof rec.secret);
+      throw badArgument("secret", "secret must be 16..256 bytes (RFC 4226: at least 128 bits)", { length: rec.secret.length });
     }
-    if (!ALGORITHMS.includes(rec.algorithm)) throw badArgument("algorithm", "algorithm must be SHA1, SHA256 or SHA512", rec.algorithm);
-    if (!Number.isInteger(rec.digits) || rec.digits < 6 || rec.digits > 10) throw badArgument("digits", "digits must be 6..10", rec.digits);
+    if (!ALGORITHMS.includes(rec.algorithm)) throw badArgument("algorithm", "algorithm must be SHA1, SHA256 or SHA512", { algorithm: rec.algorithm });
+    if (!Number.isInteger(rec.digits) || rec.digits < 6 || rec.digits > 10) throw badArgument("digits", "digits must be 6..10", { digits: rec.digits });
     await this.store.create(rec);
     this.audit({ at: this.clock(), id: rec.id, op: "enroll", outcome: "done" });
   }
 
   private now(opts: CallOptions): number {
     const n = opts.now ?? this.clock();
-    if (typeof n !== "number" || !Number.isFinite(n)) throw badArgument("now", "now must be a finite number of ms", n);
+    if (typeof n !== "number" || !Number.isFinite(n)) throw badArgument("now", "now must be a finite number of ms", { now: n });
     return Math.floor(n);
   }
 
@@ -296,18 +296,19 @@ export abstract class OtpVerifierBase {
   }
 }
 
-/** INVALID_ARGUMENT naming the option at fault (`details.field`) and, where harmless, the value given. */
-function badArgument(field: string, message: string, value?: unknown): SeglError {
-  const details: Record<string, unknown> = { field };
-  if (value !== undefined) details["value"] = value;
-  return new SeglError("INVALID_ARGUMENT", message, { details });
+/**
+ * INVALID_ARGUMENT naming the option at fault (`details.field`), with what was given keyed by its
+ * name as everywhere in the SDK (`{ digits: 5 }`), or only a seed's length or type.
+ */
+function badArgument(field: string, message: string, given: Record<string, unknown> = {}): SeglError {
+  return new SeglError("INVALID_ARGUMENT", message, { details: { field, ...given } });
 }
 
 /** An enrollment is an object whose seed is bytes (a string or an array would be copied as something else). */
 function checkEnrollment(e: unknown): asserts e is { secret: Uint8Array } {
   if (typeof e !== "object" || e === null) throw badArgument("enrollment", "an enrollment object ({ secret, … }) is required");
   const secret = (e as { secret?: unknown }).secret;
-  if (!(secret instanceof Uint8Array)) throw badArgument("secret", "secret must be a Uint8Array of 16..256 bytes (decode base32 or hex first)", typeof secret);
+  if (!(secret instanceof Uint8Array)) throw badArgument("secret", "secret must be a Uint8Array of 16..256 bytes (decode base32 or hex first)", { type: typeof secret });
 }
 
 function isStore(s: unknown): s is VerifierStore {
@@ -324,7 +325,7 @@ function closer(s: number, best: number, center: number): boolean {
 
 function validateId(id: unknown): asserts id is string {
   if (typeof id !== "string" || id.length === 0 || id.length > 256) {
-    throw badArgument("id", "id must be a non-empty string of at most 256 characters", typeof id === "string" ? id.length : typeof id);
+    throw badArgument("id", "id must be a non-empty string of at most 256 characters", typeof id === "string" ? { length: id.length } : { type: typeof id });
   }
 }
 
@@ -345,7 +346,7 @@ export class TotpVerifier extends OtpVerifierBase {
     this.future = intOpt(o.window?.future, 1, 0, "window.future");
     this.resyncSteps = intOpt(o.resyncWindow, 40, 1, "resyncWindow");
     if (this.past > 1000 || this.future > 1000) throw badArgument("window", "window.past and window.future must be at most 1000 steps");
-    if (this.resyncSteps > 100_000) throw badArgument("resyncWindow", "resyncWindow must be at most 100000 steps", this.resyncSteps);
+    if (this.resyncSteps > 100_000) throw badArgument("resyncWindow", "resyncWindow must be at most 100000 steps", { resyncWindow: this.resyncSteps });
   }
 
   /** Registers a device. Rejects with ALREADY_EXISTS if the id is taken. */
@@ -354,7 +355,7 @@ export class TotpVerifier extends OtpVerifierBase {
     const period = intOpt(e.period, 30, 1, "period");
     const t0 = intOpt(e.t0, 0, 0, "t0");
     const driftSteps = e.driftSteps ?? 0;
-    if (!Number.isSafeInteger(driftSteps)) throw badArgument("driftSteps", "driftSteps must be an integer", driftSteps);
+    if (!Number.isSafeInteger(driftSteps)) throw badArgument("driftSteps", "driftSteps must be an integer", { driftSteps });
     await this.insert({
       id, kind: "totp", secret: Uint8Array.from(e.secret), algorithm: e.algorithm ?? "SHA1", digits: e.digits ?? 6,
       period, t0, driftSteps, lastAcceptedStep: -1, failures: 0, lockedUntil: 0, lockouts: 0, version: 0,
@@ -399,8 +400,8 @@ export class HotpVerifier extends OtpVerifierBase {
     super(o);
     this.window = intOpt(o.window, 10, 1, "window");
     this.resyncCount = intOpt(o.resyncWindow, 100, 2, "resyncWindow");
-    if (this.window > 10_000) throw badArgument("window", "window must be at most 10000 counters", this.window);
-    if (this.resyncCount > 100_000) throw badArgument("resyncWindow", "resyncWindow must be at most 100000 counters", this.resyncCount);
+    if (this.window > 10_000) throw badArgument("window", "window must be at most 10000 counters", { window: this.window });
+    if (this.resyncCount > 100_000) throw badArgument("resyncWindow", "resyncWindow must be at most 100000 counters", { resyncWindow: this.resyncCount });
   }
 
   async enroll(id: string, e: HotpEnrollment): Promise<void> {
