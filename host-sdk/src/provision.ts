@@ -97,9 +97,5 @@ export {
   validateProvisionParams, encodeProvisionPayload, MODEL_CODES, ALGORITHM_CODES,
   type ProvisionParams, type ModelName, type DeviceInfo, type ServiceCallOptions,
 } from "./protocols/service/client.js";
-export {
-  createMakerCa, createBatchCertificate, issueCertificate, basicConstraintsExt, aaguidExt, ATTESTATION_OU,
-  type MakerCaOptions, type BatchCertificateOptions, type IssuedCertificate, type IssueCertificateOptions,
-  type NameAttribute, type CertificateExtension,
-} from "./fido/ca.js";
+export * from "./fido/ca.js"; // the maker CA and batch attestation certificates
 export { SeglError, isSeglError, type ErrorCode } from "./errors.js";
