@@ -79,7 +79,7 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     for (const doc of ["README.md", "docs/device.md", "docs/otp.md", "docs/fido.md", "docs/verify.md", "docs/provision.md"]) {
       assert.ok(files.includes(doc), `${doc} is shipped`);
     }
-    const unwanted = files.filter((f) => /^(src|test|cli|examples)\/|^dist\/test\/|\.map$|tsbuildinfo|(?<!\.d)\.ts$/.test(f));
+    const unwanted = files.filter((f) => /^(src|test|cli|examples)\/|^dist\/(test|src\/cli)\/|\.map$|tsbuildinfo|(?<!\.d)\.ts$/.test(f));
     assert.deepEqual(unwanted, [], "no sources, tests, maps or the CLI in the tarball");
 
     // The user's project: the SDK's tarball, and its dependencies as tarballs (no registry needed).
