@@ -64,3 +64,12 @@ export function hkdf_sha256(salt: usize, saltLen: u32, ikm: usize, ikmLen: u32, 
   if (outLen <= 255 * 32 && !inIo(out, outLen)) return ERR_PTR;
   return hkdf(salt, saltLen, ikm, ikmLen, info, infoLen, out, outLen);
 }
+
+// Test-only: a deliberate overflow for the guard-region test (firmware/test/guards.test.ts). Writes
+// n bytes of 0x41 into a 32-byte static buffer with no capacity check, as the pre-fix newPin() did.
+const OVERFLOW_DEMO: usize = memory.data(32, 16);
+export function overflow_demo(n: u32): u32 {
+  if (n > 64) return 0;
+  memory.fill(OVERFLOW_DEMO, 0x41, n);
+  return n;
+}

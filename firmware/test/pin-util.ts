@@ -1,10 +1,10 @@
 // Test helpers for clientPIN: the harness image in a simulated device with its own NOR flash,
 // a small CBOR decoder for responses, and a reference *platform* side of PIN/UV auth protocols
 // 1 and 2 written with @noble/curves and node:crypto (independent of the firmware).
-import { readFileSync } from "node:fs";
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { Device, SimClock, NorFlash, imageFromBytes, PowerCut, type FirmwareImage } from "@segl/simulator";
+import { Device, SimClock, NorFlash, PowerCut, type FirmwareImage } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 import { encode, CMap, type CborValue } from "./cbor-util.js";
 
 export { encode, CMap };
@@ -36,7 +36,7 @@ interface PinExports {
 
 let image: FirmwareImage | undefined;
 export function pinImage(): FirmwareImage {
-  image ??= imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-pin.wasm")));
+  image ??= harnessImage("pin");
   return image;
 }
 

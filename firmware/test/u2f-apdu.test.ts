@@ -4,10 +4,10 @@
 // fuzzer. SEGL_FUZZ_ITERATIONS (default 10 000) tunes the fuzzer.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { Device, SimClock, NorFlash, imageFromBytes, PowerCut } from "@segl/simulator";
+import { Device, SimClock, NorFlash, PowerCut } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 
 interface U2fExports {
   io_ptr(): number;
@@ -23,7 +23,7 @@ interface U2fExports {
 }
 
 const SW = { OK: 0x9000, UP: 0x6985, DATA: 0x6a80, LEN: 0x6700, INS: 0x6d00, CLA: 0x6e00, UNKNOWN: 0x6f00 };
-const image = imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-u2f.wasm")));
+const image = harnessImage("u2f");
 const sha = (...parts: Uint8Array[]): Uint8Array => {
   const h = createHash("sha256");
   for (const p of parts) h.update(p);
