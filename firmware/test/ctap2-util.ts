@@ -26,6 +26,7 @@ interface Ctap2Exports {
   ctap2_call_max(len: number, up: number, outMax: number): number;
   att_provision(keyOff: number, certOff: number, certLen: number): number;
   counter_peek(off: number, len: number): number;
+  pin_state(): number;
 }
 
 let image: FirmwareImage | undefined;
