@@ -9,6 +9,10 @@ import {
   pinSharedFromCose, pinSharedVerify, pinSharedDecrypt, pinSharedEncrypt, pinRetries,
 } from "../assembly/fido/pin";
 import { hkdf } from "../assembly/crypto/hkdf";
+import { buf } from "../assembly/platform/buffer";
+
+/** The rest of the exchange buffer from ptr on, as a Buf. */
+function ioBuf(ptr: usize): u64 { return buf(ptr, <u32>(IO_BUF + IO_SIZE - ptr)); }
 
 const ERR_PTR: i32 = -100;
 /** Requests go at offset 0, responses at OUT_OFF of the exchange buffer. */
@@ -52,12 +56,12 @@ export function pin_shared_verify(msg: usize, len: u32, sig: usize, sigLen: u32)
   return pinSharedVerify(msg, len, sig, sigLen) ? 1 : 0;
 }
 export function pin_shared_decrypt(ct: usize, len: u32, out: usize): i32 {
-  if (!inIo(ct, len) || !inIo(out, len)) return ERR_PTR;
-  return pinSharedDecrypt(ct, len, out);
+  if (!inIo(ct, len) || !inIo(out, 0)) return ERR_PTR;
+  return pinSharedDecrypt(ct, len, ioBuf(out));
 }
 export function pin_shared_encrypt(pt: usize, len: u32, out: usize): i32 {
-  if (!inIo(pt, len) || !inIo(out, len + 16)) return ERR_PTR;
-  return pinSharedEncrypt(pt, len, out);
+  if (!inIo(pt, len) || !inIo(out, 0)) return ERR_PTR;
+  return pinSharedEncrypt(pt, len, ioBuf(out));
 }
 export function hkdf_sha256(salt: usize, saltLen: u32, ikm: usize, ikmLen: u32, info: usize, infoLen: u32, out: usize, outLen: u32): i32 {
   if (!inIo(salt, saltLen) || !inIo(ikm, ikmLen) || !inIo(info, infoLen)) return ERR_PTR;

@@ -25,6 +25,7 @@ import {
   protoVerify,
 } from "./pin_proto";
 import { ctEqual } from "../util/bytes";
+import { Buf, buf, bufPtr } from "../platform/buffer";
 
 export const PIN_MAX_RETRIES: u32 = 8;
 /** Consecutive mismatches in one power cycle before PIN_AUTH_BLOCKED. */
@@ -79,9 +80,11 @@ let hsProtocol: u32 = 0;
 // scratch
 const SHARED: usize = memory.data(<i32>SHARED_LEN, 16);
 const PEER: usize = memory.data(64, 16);
-const PT: usize = memory.data(96, 16);
+const PT_BUF: Buf = buf(memory.data(96, 16), 96); // decrypted newPin / pinHash
+const PT: usize = bufPtr(PT_BUF);
 const DIG: usize = memory.data(32, 16);
-const ENC: usize = memory.data(64, 16);
+const ENC_BUF: Buf = buf(memory.data(64, 16), 64); // encrypted token
+const ENC: usize = bufPtr(ENC_BUF);
 const RD: usize = memory.data(CBOR_READER_SIZE, 16);
 const WR: usize = memory.data(CBOR_WRITER_SIZE, 16);
 
@@ -242,13 +245,14 @@ export function pinSharedVerify(msg: usize, msgLen: u32, sig: usize, sigLen: u32
   if (hsProtocol == 0) return false;
   return protoVerify(hsProtocol, HS, msg, msgLen, 0, 0, sig, sigLen);
 }
-/** decrypt(sharedSecret, ct) → plaintext length, or -1. out must not overlap ct. */
-export function pinSharedDecrypt(ct: usize, ctLen: u32, out: usize): i32 {
+/** decrypt(sharedSecret, ct) → plaintext length, -1, or BUF_ERR_FIT (does not fit out). out must not overlap ct. */
+export function pinSharedDecrypt(ct: usize, ctLen: u32, out: Buf): i32 {
   if (hsProtocol == 0) return -1;
   return protoDecrypt(hsProtocol, HS, ct, ctLen, out);
 }
-/** encrypt(sharedSecret, pt) → ciphertext length (v2 prepends a random IV), or -1 (length not a multiple of 16). */
-export function pinSharedEncrypt(pt: usize, ptLen: u32, out: usize): i32 {
+/** encrypt(sharedSecret, pt) → ciphertext length (v2 prepends a random IV), -1 (length not a multiple
+ *  of 16) or BUF_ERR_FIT (does not fit out). */
+export function pinSharedEncrypt(pt: usize, ptLen: u32, out: Buf): i32 {
   if (hsProtocol == 0) return -1;
   return protoEncrypt(hsProtocol, HS, pt, ptLen, out);
 }
@@ -365,7 +369,10 @@ function shared(p: u32): bool {
 
 /** Decrypts newPinEnc and applies the PIN policy; on success DIG = LEFT(SHA-256(newPin), 16). */
 function newPin(p: u32): u8 {
-  const n = protoDecrypt(p, SHARED, newPinPtr, newPinLen, PT);
+  // newPinEnc is exactly 64 bytes of padded PIN (+ the IV for v2); the decrypt refuses anything
+  // longer than PT_BUF in any case
+  if (newPinLen != (p == 1 ? <u32>64 : <u32>80)) return CTAP1_ERR_INVALID_PARAMETER;
+  const n = protoDecrypt(p, SHARED, newPinPtr, newPinLen, PT_BUF);
   if (n < 0) return CTAP2_ERR_PIN_AUTH_INVALID;
   if (n != 64) return CTAP1_ERR_INVALID_PARAMETER;
   let l: u32 = 64;
@@ -407,7 +414,7 @@ function checkPin(p: u32): u8 {
   if (pinHashLen != (p == 1 ? <u32>16 : <u32>32)) return CTAP2_ERR_PIN_AUTH_INVALID;
   // decrement first, durable before the compare
   if (saveState(true, retries - 1, PIN_HASH) != STORE_OK) return CTAP1_ERR_OTHER;
-  protoDecrypt(p, SHARED, pinHashPtr, pinHashLen, PT);
+  if (protoDecrypt(p, SHARED, pinHashPtr, pinHashLen, PT_BUF) != 16) return CTAP2_ERR_PIN_AUTH_INVALID;
   const same = ctEqual(PT, PIN_HASH, 16);
   memory.fill(PT, 0, 16);
   if (!same) {
@@ -460,7 +467,7 @@ function getToken(p: u32, out: usize, outMax: u32): i32 {
     sha256(rpPtr, rpLen, TOKEN_RP);
     tokenRpBound = true;
   }
-  const n = protoEncrypt(p, SHARED, TOKEN, 32, ENC);
+  const n = protoEncrypt(p, SHARED, TOKEN, 32, ENC_BUF);
   if (n < 0) return fail(out, CTAP1_ERR_OTHER);
   const w = CborWriter.at(WR);
   w.init(out + 1, outMax - 1);

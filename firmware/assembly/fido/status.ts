@@ -43,6 +43,8 @@ export const CTAP2_ERR_OPERATION_PENDING: u8 = 0x24;
 export const CTAP2_ERR_NO_OPERATIONS: u8 = 0x25;
 /** Authenticator does not support requested algorithm. */
 export const CTAP2_ERR_UNSUPPORTED_ALGORITHM: u8 = 0x26;
+/** hmac-secret asked for without user presence (as OpenSK: the extension needs a touch). */
+export const CTAP2_ERR_UNSUPPORTED_EXTENSION: u8 = 0x16;
 /** Not authorized for requested operation. */
 export const CTAP2_ERR_OPERATION_DENIED: u8 = 0x27;
 /** Internal key storage is full. */
