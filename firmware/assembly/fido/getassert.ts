@@ -10,7 +10,7 @@ import {
 import { pinIsSet, pinProtocolSupported, pinCheckAuth, pinTokenUsed } from "./pin";
 import { credUnwrap, counterNext, CRED_ID_LEN, CRED_FLAG_HMAC_SECRET } from "./credential";
 import {
-  rkListRp, rkFlags, rkRead, REC, REC_ID, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN, recUserId, recName, recDisplayName,
+  rkListRp, rkFlags, rkRead, rkFindById, REC, REC_ID, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN, recUserId, recName, recDisplayName,
   RK_CAPACITY,
 } from "./credstore";
 import { adHeader, AD_UP, AD_UV, AD_ED, derSignature, DER_SIG_MAX } from "./authdata";
@@ -163,6 +163,7 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
 
   // locate the credentials
   let fromList = false;
+  let listSlot: i32 = -1; // the allowList credential's slot when it is discoverable
   let count: u32 = 0;
   if (allowCount > 0) {
     RD2.init(allowPtr, allowLen);
@@ -174,6 +175,9 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
       memory.fill(PRIV, 0, 32);
       if (!protectAllows(load<u8>(FL), uv, true)) continue;
       memory.copy(ID, descId, CRED_ID_LEN);
+      // a discoverable credential named in the allowList still answers with its user (§6.2.2)
+      listSlot = rkFindById(ID, CRED_ID_LEN);
+      if (listSlot >= 0 && (rkRead(<u32>listSlot) < 0 || memory.compare(REC + REC_ID, ID, CRED_ID_LEN) != 0)) listSlot = -1;
       fromList = true;
       count = 1;
       break;
@@ -193,7 +197,7 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
   if (up && !upGranted) { hsClear(); return NEED_UP; }
 
   memory.copy(CDH, cdh, 32);
-  const n = assertOne(fromList ? -1 : <i32>load<u8>(LIST), up, uv, fromList ? 0 : count, out, outMax);
+  const n = assertOne(fromList ? listSlot : <i32>load<u8>(LIST), up, uv, fromList ? 0 : count, out, outMax);
   if (havePuap && up) pinTokenUsed();
   if (n > 1 && !fromList && count > 1) {
     nextActive = true;

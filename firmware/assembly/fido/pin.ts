@@ -43,6 +43,8 @@ export const PERM_CM: u32 = 0x04;
 export const PERM_BE: u32 = 0x08;
 export const PERM_LBW: u32 = 0x10;
 export const PERM_ACFG: u32 = 0x20;
+/** Asked by credentialManagement preview (0x41): cm, or a token from getPinToken (the preview had no permissions). */
+export const PERM_CM_PREVIEW: u32 = 0x8000;
 /** Permissions this authenticator grants (no bio enrollment, large blobs or config). */
 export const PERM_SUPPORTED: u32 = PERM_MC | PERM_GA | PERM_CM;
 
@@ -69,6 +71,7 @@ let tokenInUse = false;
 let tokenProtocol: u32 = 0;
 let tokenPerms: u32 = 0;
 let tokenRpBound = false;
+let tokenLegacy = false; // issued by getPinToken (0x05)
 const TOKEN_RP: usize = memory.data(32, 16); // SHA-256 of the bound rpId
 let tokenIssuedAt: i64 = 0;
 let tokenEverUsed = false;
@@ -139,6 +142,7 @@ function resetToken(): void {
   tokenProtocol = 0;
   tokenPerms = 0;
   tokenRpBound = false;
+  tokenLegacy = false;
   memory.fill(TOKEN_RP, 0, 32);
   tokenEverUsed = false;
 }
@@ -186,8 +190,9 @@ export function pinRetries(): u32 { return retries; }
 /**
  * Checks pinUvAuthParam = authenticate(pinUvAuthToken, msg) for a command needing `permission`
  * (0x01 mc, 0x02 ga, 0x04 cm, …) and, when rpId is given (rpIdLen > 0), the token's RP binding
- * (binds it on first use). Returns a CTAP status: 0, PIN_AUTH_INVALID, UNAUTHORIZED_PERMISSION,
- * PIN_NOT_SET, INVALID_PARAMETER (unsupported protocol).
+ * (binds it on first use). Returns a CTAP status: 0, PIN_AUTH_INVALID (also for a token that lacks
+ * the permission or is bound to another RP: CTAP 2.1 §6.1.2 step 11, §6.2.2, §6.8), PIN_NOT_SET,
+ * INVALID_PARAMETER (unsupported protocol).
  * The token must have come from the same protocol, and it expires 30 s after issue if unused,
  * 10 min after issue in any case.
  */
@@ -198,11 +203,16 @@ export function pinCheckAuth(
   if (!pinSet) return CTAP2_ERR_PIN_NOT_SET;
   if (!tokenLive() || tokenProtocol != protocol) return CTAP2_ERR_PIN_AUTH_INVALID;
   if (!protoVerify(protocol, TOKEN, msg, msgLen, 0, 0, param, paramLen)) return CTAP2_ERR_PIN_AUTH_INVALID;
-  if (permission == 0 || (tokenPerms & permission) != permission) return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
+  let have = tokenPerms;
+  if (permission == PERM_CM_PREVIEW) {
+    permission = PERM_CM;
+    if (tokenLegacy) have |= PERM_CM;
+  }
+  if (permission == 0 || (have & permission) != permission) return CTAP2_ERR_PIN_AUTH_INVALID;
   if (rpIdLen > 0) {
     sha256(rpId, rpIdLen, DIG);
     if (tokenRpBound) {
-      if (!ctEqual(DIG, TOKEN_RP, 32)) return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
+      if (!ctEqual(DIG, TOKEN_RP, 32)) return CTAP2_ERR_PIN_AUTH_INVALID;
     } else {
       memory.copy(TOKEN_RP, DIG, 32);
       tokenRpBound = true;
@@ -462,6 +472,7 @@ function getToken(p: u32, out: usize, outMax: u32): i32 {
   tokenInUse = true;
   tokenProtocol = p;
   tokenPerms = grant;
+  tokenLegacy = sub == <u64>SUB_GET_PIN_TOKEN;
   tokenIssuedAt = uptime_ms();
   if (hasRp) {
     sha256(rpPtr, rpLen, TOKEN_RP);
