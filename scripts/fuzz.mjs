@@ -2,7 +2,7 @@
 // Long fuzzing runs of the firmware's input parsers (build first: npm run build).
 //   node scripts/fuzz.mjs <target> [iterations] [seed]
 // targets: uart (service frames), ctaphid (HID reports), ctap2 (CTAP2 requests), pin (clientPIN),
-//          u2f (APDUs), cbor (the CBOR decoder), auth (past the MAC: setPIN, changePIN, tokens,
+//          u2f (APDUs), u2f-kh (authenticate with chip-minted key handles), cbor (the CBOR decoder), auth (past the MAC: setPIN, changePIN, tokens,
 //          hmac-secret salts, credentialManagement; `auth:<setpin|pin|hmac|cm>` for one), all
 // Exits non-zero on any trap, unexpected status or failed invariant (the test's own checks).
 import { spawnSync } from "node:child_process";
@@ -14,6 +14,7 @@ const TARGETS = {
   ctap2: { file: "ctap2-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
   pin: { file: "pin-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
   u2f: { file: "u2f-apdu.test.js", count: "SEGL_FUZZ_ITERATIONS", only: "U2F fuzz" },
+  "u2f-kh": { file: "u2f-apdu.test.js", count: "SEGL_FUZZ_ITERATIONS", only: "U2F key-handle fuzz" },
   cbor: { file: "cbor-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
   auth: { file: "auth-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
 };
