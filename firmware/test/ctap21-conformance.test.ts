@@ -30,6 +30,15 @@ function cmCall(chip: Chip, cmd: number, token: Uint8Array, pl: { authToken(t: U
   return chip.call(cmd, new CMap(e));
 }
 
+/** A chip with an hmac-secret credential and a protocol 2 hmac-secret input for saltLen bytes of salt. */
+function hmacSetup(saltLen: number): { chip: Chip; c: { id: Uint8Array }; ext: CMap } {
+  const chip = new Chip();
+  const c = makeCred(chip, { hmacSecret: true });
+  const pl = pinSession(chip, 2);
+  const saltEnc = pl.encrypt(new Uint8Array(saltLen).fill(saltLen));
+  return { chip, c, ext: new CMap([[1n, pl.cose()], [2n, saltEnc], [3n, pl.authenticate(saltEnc)], [4n, 2n]]) };
+}
+
 describe("issue 6: attacker-sized ciphertexts never write past their buffer", () => {
   for (const protocol of [1, 2] as const) {
     test(`setPIN (protocol ${protocol}) with a 4 KB newPinEnc under a valid MAC: INVALID_PARAMETER, no PIN, no overflow`, () => {
@@ -59,11 +68,7 @@ describe("issue 6: attacker-sized ciphertexts never write past their buffer", ()
   }
 
   test("hmac-secret saltEnc with 80 bytes of plaintext (more than two salts): INVALID_LENGTH, nothing written past OUTPT", () => {
-    const chip = new Chip();
-    const c = makeCred(chip, { hmacSecret: true });
-    const pl = pinSession(chip, 2);
-    const saltEnc = pl.encrypt(new Uint8Array(80).fill(7));
-    const ext = new CMap([[1n, pl.cose()], [2n, saltEnc], [3n, pl.authenticate(saltEnc)], [4n, 2n]]);
+    const { chip, c, ext } = hmacSetup(80);
     const r = chip.call(CMD.GA, gaRequest({ allow: [c.id], extensions: [["hmac-secret", ext]] }));
     assert.equal(r.status, ST.INVALID_LENGTH);
   });
@@ -71,11 +76,7 @@ describe("issue 6: attacker-sized ciphertexts never write past their buffer", ()
 
 describe("hmac-secret only with user presence (issue 6; OpenSK's behaviour)", () => {
   test("up=false with hmac-secret: UNSUPPORTED_EXTENSION (0x16), no output; with a touch: the output", () => {
-    const chip = new Chip();
-    const c = makeCred(chip, { hmacSecret: true });
-    const pl = pinSession(chip, 2);
-    const saltEnc = pl.encrypt(new Uint8Array(32).fill(1));
-    const ext = new CMap([[1n, pl.cose()], [2n, saltEnc], [3n, pl.authenticate(saltEnc)], [4n, 2n]]);
+    const { chip, c, ext } = hmacSetup(32);
     const noUp = chip.call(CMD.GA, gaRequest({ allow: [c.id], up: false, extensions: [["hmac-secret", ext]] }));
     assert.equal(noUp.status, UNSUPPORTED_EXTENSION);
     assert.equal(noUp.raw.length, 0);
