@@ -69,13 +69,20 @@ export function findGuards(wasm: Uint8Array): number[] {
   return found;
 }
 
-/** The guards whose canary bytes differ in memory. */
+const C = Uint8Array.from(GUARD_CANARY);
+const [C0, C1, C2, C3, C4, C5, C6, C7, C8, C9, C10, C11, C12, C13, C14, C15] = C;
+
+/** The guards whose canary bytes differ in memory (runs after every call: kept branch-light). */
 export function brokenGuards(memory: Uint8Array, guards: readonly number[]): number[] {
-  const bad: number[] = [];
-  for (const a of guards) {
-    for (let k = 0; k < GUARD_LEN; k++) {
-      if (memory[a + k] !== GUARD_CANARY[k]) { bad.push(a); break; }
+  let bad: number[] | undefined;
+  const m = memory;
+  for (let i = 0; i < guards.length; i++) {
+    const a = guards[i]!;
+    if (m[a] !== C0 || m[a + 1] !== C1 || m[a + 2] !== C2 || m[a + 3] !== C3 || m[a + 4] !== C4 || m[a + 5] !== C5
+      || m[a + 6] !== C6 || m[a + 7] !== C7 || m[a + 8] !== C8 || m[a + 9] !== C9 || m[a + 10] !== C10
+      || m[a + 11] !== C11 || m[a + 12] !== C12 || m[a + 13] !== C13 || m[a + 14] !== C14 || m[a + 15] !== C15) {
+      (bad ??= []).push(a);
     }
   }
-  return bad;
+  return bad ?? [];
 }
