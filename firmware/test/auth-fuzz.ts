@@ -150,6 +150,17 @@ function check(cond: boolean, msg: string): void {
 
 // ---------------- targets ----------------
 
+/** The decrypted PIN never stays in RAM, whatever the answer. Returns the PIN's length without padding. */
+function noPlainLeft(rig: Rig, plain: Uint8Array, what: string): number {
+  let l = Math.min(plain.length, 64);
+  while (l > 0 && plain[l - 1] === 0) l--;
+  if (l >= 8) { // shorter runs could occur in RAM by chance
+    const mem = Buffer.from((rig.chip.dev.raw.memory as WebAssembly.Memory).buffer);
+    check(mem.indexOf(Buffer.from(plain.subarray(0, l))) < 0, `${what}: the plaintext PIN is left in RAM`);
+  }
+  return l;
+}
+
 function fuzzSetPin(rig: Rig, i: number): void {
   const r = rig.r;
   const p: 1 | 2 = r.int(2) === 0 ? 1 : 2;
@@ -162,13 +173,12 @@ function fuzzSetPin(rig: Rig, i: number): void {
   if (r.int(30) === 0) e.splice(2 + r.int(3), 1);
   if (macOk) rig.pastMac++;
   const st = rig.send(CMD.PIN, entries(e), false, `setPIN #${i}`);
+  const l = noPlainLeft(rig, plain, `setPIN #${i} (0x${st.toString(16)})`);
   const after = rig.pinState();
   check(after.set === (st === S.OK), `setPIN #${i}: status 0x${st.toString(16)} but PIN set=${after.set}`);
   check(after.retries === 8, `setPIN #${i}: retries ${after.retries}`);
   if (st === S.OK) {
     // the PIN that was set is the one sent: its hash opens a token
-    let l = 64;
-    while (l > 0 && plain[l - 1] === 0) l--;
     const s2 = rig.session(p);
     const hashEnc = s2.encrypt(sha256(plain.subarray(0, l)).subarray(0, 16));
     const t = rig.send(CMD.PIN, entries([[1, BigInt(p)], [2, 5n], [3, s2.cose()], [6, hashEnc]]), false, `setPIN #${i} check`);
@@ -205,6 +215,7 @@ function fuzzPin(rig: Rig, i: number): void {
   }
   if (r.int(30) === 0) e.splice(2 + r.int(e.length - 2), 1);
   const st = rig.send(CMD.PIN, entries(e), false, `clientPIN 0x${sub} #${i}`);
+  if (newPlain) noPlainLeft(rig, newPlain, `changePIN #${i} (0x${st.toString(16)})`);
   const after = rig.pinState();
   check(after.set, `clientPIN #${i}: the PIN was forgotten`);
   const counted = st === S.PIN_INVALID || st === S.PIN_AUTH_BLOCKED || st === S.PIN_BLOCKED;
@@ -234,7 +245,10 @@ function fuzzHmac(rig: Rig, i: number, hs: HmacState): void {
   const touch = r.int(4) !== 0;
   const up = r.int(5) === 0 ? false : undefined;
   const req = gaRequest({ allow: [hs.cred], extensions: [["hmac-secret", new CMap(ext)]], clientDataHash: cdh(i & 0xff), ...(up === undefined ? {} : { up }) });
+  const ctr = rig.chip.counter(hs.cred);
   const st = rig.send(CMD.GA, req, touch, `hmac-secret #${i}`);
+  // a refused or unanswered (no touch) request leaves the signature counter alone
+  check(rig.chip.counter(hs.cred) === (st === S.OK ? ctr + 1 : ctr), `hmac-secret #${i}: counter ${ctr} → ${rig.chip.counter(hs.cred)} with 0x${st.toString(16)}`);
   if (st !== S.OK) return;
   const res = rig.chip.call(CMD.GA, req, true); // the same request again, to compare outputs
   const ad = bytes(mget(res.body, 2));
