@@ -23,3 +23,5 @@ export {
   type NameAttribute, type CertificateExtension,
 } from "./ca.js";
 export { parseCertFields, derToPem, pemToDer, type CertFields, type CertExtension } from "./asn1.js";
+export { SeglError, isSeglError, type ErrorCode } from "../errors.js";
+export type { FidoFailureReason, FailureReason } from "../reasons.js";

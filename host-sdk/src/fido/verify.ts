@@ -8,6 +8,7 @@
 import { createHash, timingSafeEqual, type KeyObject, type X509Certificate } from "node:crypto";
 import type { CborValue } from "../cbor.js";
 import { SeglError, argCheck } from "../errors.js";
+import { clientDataReasons, type FidoFailureReason } from "../reasons.js";
 import {
   checkChain, checkStatement, toX509, verifySignature,
   type AttestationTrust, type AttestationType, type TrustAnchorInput,
@@ -106,6 +107,19 @@ function rpIdMatches(rpIdHash: Uint8Array, expected: string | string[]): boolean
   return list.some((id) => eq(rpIdHash, sha256(new TextEncoder().encode(id))));
 }
 
+/** The reason codes of the checks registration and assertion share (the same order as their problems). */
+function commonReasons(
+  rpIdValid: boolean, f: AuthenticatorFlags, o: { requireUserPresence?: boolean; requireUserVerification?: boolean }, cd: ClientDataCheck | undefined,
+): FidoFailureReason[] {
+  const r: FidoFailureReason[] = [];
+  if (!rpIdValid) r.push("rp-id-mismatch");
+  if ((o.requireUserPresence ?? true) && !f.up) r.push("user-not-present");
+  if (o.requireUserVerification && !f.uv) r.push("user-not-verified");
+  if (f.bs && !f.be) r.push("flags-inconsistent");
+  r.push(...clientDataReasons(cd));
+  return r;
+}
+
 function flagProblems(f: AuthenticatorFlags): string[] {
   return f.bs && !f.be ? ["authenticatorData has BS (backed up) without BE (backup eligible)"] : [];
 }
@@ -159,6 +173,8 @@ export interface AttestationResult {
 
 export interface RegistrationResult {
   verified: boolean;
+  /** Why `verified` is false, as stable codes (empty when verified); `problems` says the same for people. */
+  reasons: FidoFailureReason[];
   /** Attestation signature; undefined for format none (nothing signed). */
   signatureValid: boolean | undefined;
   rpIdValid: boolean;
@@ -195,10 +211,12 @@ export function verifyRegistration(opts: VerifyRegistrationOptions): Registratio
   if (algorithm === undefined) throw new SeglError("BAD_RESPONSE", "credential public key has no alg");
 
   const problems: string[] = [];
+  const reasons: FidoFailureReason[] = [];
   const rpIdValid = rpIdMatches(ad.rpIdHash, opts.expectedRpId);
   if (!rpIdValid) problems.push("rpIdHash does not match the expected rpId");
   if ((opts.requireUserPresence ?? true) && !ad.flags.up) problems.push("user presence (UP) flag not set");
   if (opts.requireUserVerification && !ad.flags.uv) problems.push("user verification (UV) flag not set");
+  reasons.push(...commonReasons(rpIdValid, ad.flags, opts, cd.check));
   problems.push(...flagProblems(ad.flags));
   if (cd.check) problems.push(...cd.check.problems);
 
@@ -216,14 +234,17 @@ export function verifyRegistration(opts: VerifyRegistrationOptions): Registratio
   if (opts.expectedAaguid !== undefined) {
     const want = typeof opts.expectedAaguid === "string" ? uuidBytes(opts.expectedAaguid) : opts.expectedAaguid;
     attestation.aaguidValid = eq(want, acd.aaguid);
-    if (!attestation.aaguidValid) problems.push(`AAGUID ${acd.aaguidString} is not the expected one`);
+    if (!attestation.aaguidValid) { problems.push(`AAGUID ${acd.aaguidString} is not the expected one`); reasons.push("aaguid-mismatch"); }
   }
   problems.push(...attProblems);
-  if (opts.trustAnchors !== undefined && trust !== "chained") problems.push(`attestation trust is ${trust}, trust anchors require chained`);
+  if (attProblems.length > 0) reasons.push("attestation-invalid");
+  if (opts.trustAnchors !== undefined && trust !== "chained") { problems.push(`attestation trust is ${trust}, trust anchors require chained`); reasons.push("attestation-untrusted"); }
   const signatureValid = st.signatureValid;
+  if (signatureValid === false) reasons.push("signature-invalid");
 
   return {
     verified: problems.length === 0 && signatureValid !== false,
+    reasons,
     signatureValid,
     rpIdValid,
     userPresent: ad.flags.up,
@@ -277,6 +298,8 @@ export interface VerifyAssertionOptions extends ClientDataInput {
 
 export interface AssertionResult {
   verified: boolean;
+  /** Why `verified` is false, as stable codes (empty when verified); `problems` says the same for people. */
+  reasons: FidoFailureReason[];
   signatureValid: boolean;
   rpIdValid: boolean;
   userPresent: boolean;
@@ -317,12 +340,14 @@ function verifyAssertionWith(opts: VerifyAssertionOptions, key?: KeyObject): Ass
   const ad = parseAuthenticatorData(opts.authenticatorData);
   const { key: k, alg } = keyAndAlg(opts.credential, key);
   const problems: string[] = [];
+  const reasons: FidoFailureReason[] = [];
   const signed = new Uint8Array(ad.bytes.length + 32);
   signed.set(ad.bytes);
   signed.set(cd.hash, ad.bytes.length);
   const signatureValid = verifySignature(alg, k, signed, opts.signature);
-  if (!signatureValid) problems.push("assertion signature is not valid");
+  if (!signatureValid) { problems.push("assertion signature is not valid"); reasons.push("signature-invalid"); }
   const rpIdValid = rpIdMatches(ad.rpIdHash, opts.expectedRpId);
+  reasons.push(...commonReasons(rpIdValid, ad.flags, opts, cd.check));
   if (!rpIdValid) problems.push("rpIdHash does not match the expected rpId");
   if ((opts.requireUserPresence ?? true) && !ad.flags.up) problems.push("user presence (UP) flag not set");
   if (opts.requireUserVerification && !ad.flags.uv) problems.push("user verification (UV) flag not set");
@@ -331,9 +356,11 @@ function verifyAssertionWith(opts: VerifyAssertionOptions, key?: KeyObject): Ass
   const status = checkCounter(stored, ad.signCount);
   if (status === "regressed" && (opts.counterPolicy ?? "reject") === "reject") {
     problems.push(`signature counter regressed (stored ${stored}, received ${ad.signCount}): possible cloned authenticator`);
+    reasons.push("counter-regressed");
   }
   return {
     verified: problems.length === 0,
+    reasons,
     signatureValid,
     rpIdValid,
     userPresent: ad.flags.up,

@@ -1,5 +1,6 @@
 // In-process VerifierStore: a Map of frozen copies, compare-and-set on the version.
-import { VerifierError, type TokenRecord, type VerifierStore } from "./types.js";
+import { SeglError } from "../errors.js";
+import type { TokenRecord, VerifierStore } from "./types.js";
 
 function copy(rec: TokenRecord, version: number): TokenRecord {
   return Object.freeze({ ...rec, secret: Uint8Array.from(rec.secret), version });
@@ -18,7 +19,7 @@ export class MemoryStore implements VerifierStore {
   }
 
   async create(rec: TokenRecord): Promise<void> {
-    if (this.records.has(rec.id)) throw new VerifierError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`);
+    if (this.records.has(rec.id)) throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`, { details: { id: rec.id } });
     this.records.set(rec.id, copy(rec, rec.version));
   }
 
