@@ -17,7 +17,7 @@ import { ctEqual } from "../util/bytes";
 import { storeGet, storePut, txnBegin, txnDelete, txnCommit, txnAbort, STORE_OK } from "../storage/store";
 import { KEY_FIDO_MASTER, KEY_COUNTER_FIRST } from "./keys";
 import { rkFindById, rkCounterKey, rkLoad, rkWipeAll, RK_ID_LEN } from "./credstore";
-import { secretBuffer } from "../platform/secrets";
+import { secret } from "../platform/secrets";
 
 export const CRED_ID_LEN: u32 = 34; // J may change this; users read it
 export const CRED_VERSION: u8 = 0x01;
@@ -40,8 +40,8 @@ const MASTER: usize = memory.data(32, 16);
 const KMAC: usize = memory.data(32, 16);
 const KKEY: usize = memory.data(32, 16);
 const KCR: usize = memory.data(32, 16);
-const CTX: usize = secretBuffer(HMAC_CTX_SIZE);
-const TAG: usize = secretBuffer(32);
+const CTX: usize = secret(memory.data(<i32>HMAC_CTX_SIZE, 16), HMAC_CTX_SIZE);
+const TAG: usize = secret(memory.data(32, 16), 32);
 const ONE: usize = memory.data(16, 16);
 const HBUF: usize = memory.data(32, 16);
 const CBUF: usize = memory.data(8, 8);

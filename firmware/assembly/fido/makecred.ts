@@ -21,13 +21,13 @@ import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { p256PublicKey } from "../crypto/p256/ecdh";
 import { STORE_FULL } from "../storage/store";
-import { secretBuffer } from "../platform/secrets";
+import { secret } from "../platform/secrets";
 
 const PERM_MC: u32 = 0x01;
 
 const RPHASH: usize = memory.data(32, 16);
 const ID: usize = memory.data(<i32>CRED_ID_LEN, 16);
-const PRIV: usize = secretBuffer(32);
+const PRIV: usize = secret(memory.data(32, 16), 32);
 const PUB: usize = memory.data(64, 16);
 const AD: usize = memory.data(<i32>AD_MAX, 16);
 const DIG: usize = memory.data(32, 16);

@@ -26,7 +26,7 @@ import {
   protoVerify,
 } from "./pin_proto";
 import { ctEqual } from "../util/bytes";
-import { secretBuffer } from "../platform/secrets";
+import { secret } from "../platform/secrets";
 import { Buf, buf, bufPtr } from "../platform/buffer";
 
 export const PIN_MAX_RETRIES: u32 = 8;
@@ -83,12 +83,12 @@ const HS: usize = memory.data(<i32>SHARED_LEN, 16);
 let hsProtocol: u32 = 0;
 
 // scratch
-const SHARED: usize = secretBuffer(SHARED_LEN);
+const SHARED: usize = secret(memory.data(<i32>SHARED_LEN, 16), SHARED_LEN);
 const PEER: usize = memory.data(64, 16);
-const PT_BUF: Buf = buf(secretBuffer(96), 96); // decrypted newPin / pinHash
+const PT_BUF: Buf = buf(secret(memory.data(96, 16), 96), 96); // decrypted newPin / pinHash
 const PT: usize = bufPtr(PT_BUF);
-const DIG: usize = secretBuffer(32);
-const ENC_BUF: Buf = buf(secretBuffer(64), 64); // encrypted token
+const DIG: usize = secret(memory.data(32, 16), 32);
+const ENC_BUF: Buf = buf(secret(memory.data(64, 16), 64), 64); // encrypted token
 const ENC: usize = bufPtr(ENC_BUF);
 const RD: usize = memory.data(CBOR_READER_SIZE, 16);
 const WR: usize = memory.data(CBOR_WRITER_SIZE, 16);

@@ -11,7 +11,7 @@ import { aes256CbcEncrypt, aes256CbcDecrypt } from "../crypto/aes";
 import { p256PublicKey, p256Ecdh, p256ValidPrivate } from "../crypto/p256/ecdh";
 import { CborReader, CBOR_READER_SIZE } from "./cbor";
 import { ctEqual } from "../util/bytes";
-import { secretBuffer } from "../platform/secrets";
+import { secret } from "../platform/secrets";
 import { Buf, bufPtr, bufFits, BUF_ERR_FIT } from "../platform/buffer";
 
 export const SHARED_LEN: u32 = 64;
@@ -22,11 +22,11 @@ const KA_PUB: usize = memory.data(128, 16);
 let kaValid1 = false;
 let kaValid2 = false;
 
-const Z: usize = secretBuffer(32);
+const Z: usize = secret(memory.data(32, 16), 32);
 const ZERO32: usize = memory.data(32, 16); // zero salt for v2 HKDF, zero IV for v1
-const IVB: usize = secretBuffer(16);
-const MAC: usize = secretBuffer(32);
-const HCTX: usize = secretBuffer(HMAC_CTX_SIZE);
+const IVB: usize = secret(memory.data(16, 16), 16);
+const MAC: usize = secret(memory.data(32, 16), 32);
+const HCTX: usize = secret(memory.data(<i32>HMAC_CTX_SIZE, 16), HMAC_CTX_SIZE);
 const COSE_R: usize = memory.data(CBOR_READER_SIZE, 16);
 // "CTAP2 HMAC key", "CTAP2 AES key"
 const INFO_HMAC: usize = memory.data<u8>([0x43, 0x54, 0x41, 0x50, 0x32, 0x20, 0x48, 0x4d, 0x41, 0x43, 0x20, 0x6b, 0x65, 0x79]);

@@ -7,7 +7,7 @@
 // Numbers and their derivation: docs/hal.md "Randomness".
 import { rng_fill, HAL_OK } from "../hal";
 import { drbgInstantiate, drbgReseed, drbgGenerate, drbgUninstantiate, DRBG_STATE_SIZE, DRBG_OK } from "../crypto/drbg";
-import { secretBuffer } from "./secrets";
+import { secret } from "./secrets";
 
 /** Claimed min-entropy of one TRNG byte (bits), the H of SP 800-90B; a porting parameter. */
 export const H_BITS: u32 = 4;
@@ -35,7 +35,8 @@ export const RNG_FAIL_APT: u32 = 4; // adaptive proportion test
 export const RNG_FAIL_DRBG: u32 = 5; // the DRBG refused (not seeded, or its MAC failed)
 
 const CHUNK: u32 = 64;
-const RAW: usize = secretBuffer(FRESH_BYTES + ENTROPY_BYTES + NONCE_BYTES);
+const RAW_LEN: u32 = FRESH_BYTES + ENTROPY_BYTES + NONCE_BYTES;
+const RAW: usize = secret(memory.data(<i32>RAW_LEN, 16), RAW_LEN);
 const STATE: usize = memory.data(<i32>DRBG_STATE_SIZE, 16);
 const LABEL: usize = memory.data<u8>([0x73, 0x65, 0x67, 0x6c, 0x2f, 0x72, 0x6e, 0x67]); // "segl/rng"
 const PERS: usize = memory.data(8 + 32, 8);

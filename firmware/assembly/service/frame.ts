@@ -5,7 +5,7 @@ import { copyInto } from "../platform/buffer";
 import { uptime_ms, uart_tx } from "../hal";
 import { crc32 } from "../util/crc32";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
-import { secretBuffer } from "../platform/secrets";
+import { secret } from "../platform/secrets";
 
 export const SYNC0: u8 = 0x53;
 export const SYNC1: u8 = 0x47;
@@ -26,7 +26,7 @@ export let frameType: u8 = 0;
 export let frameSeq: u8 = 0;
 export let framePayloadLen: u32 = 0;
 /** Payload copy (valid until the next call). */
-export const framePayload: usize = secretBuffer(MAX_PAYLOAD);
+export const framePayload: usize = secret(memory.data(<i32>MAX_PAYLOAD, 16), MAX_PAYLOAD);
 
 export function rxReset(): void {
   rxLen = 0;
