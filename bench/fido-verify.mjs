@@ -29,16 +29,19 @@ for (let i = 1; i <= POOL; i++) {
   pool.push({ challenge, clientDataJSON, authenticatorData, signature, counter: i });
 }
 
-const verifier = new FidoVerifier({ rpId: RP, origin: ORIGIN });
+const userHandle = new Uint8Array(16).fill(9);
+// The chip in this pool does no user verification: say so explicitly (UV is required by default).
+const verifier = new FidoVerifier({ rpId: RP, origin: ORIGIN, requireUserVerification: false });
 const sdkCached = (a) =>
   verifier.verifyAssertion({
     authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    credential: { id: credId, publicKey: cose, signCount: a.counter - 1 },
+    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
   }).verified;
 const sdkUncached = (a) =>
   verifyAssertion({
     authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    expectedRpId: RP, expectedOrigin: ORIGIN, credential: { publicKey: cose, signCount: a.counter - 1 },
+    expectedRpId: RP, expectedOrigin: ORIGIN, requireUserVerification: false,
+    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
   }).verified;
 const swa = async (a) =>
   (await verifyAuthenticationResponse({

@@ -38,7 +38,24 @@ export type ErrorCode =
   /** The CTAPHID layer answered CTAPHID_ERROR; details: `{ ctaphidError, ctaphidName, command }`. */
   | "CTAPHID_ERROR"
   /** A U2F (CTAP1) APDU answered with a status word other than 0x9000; details: `{ sw, swName, instruction }`. */
-  | "U2F_ERROR";
+  | "U2F_ERROR"
+  // Codes of the OTP verifiers and their stores (thrown as VerifierError, a SeglError).
+  /** Enrolment of an id that is already enrolled. */
+  | "ALREADY_EXISTS"
+  /** No such device in the store. */
+  | "NOT_FOUND"
+  /** Kept losing compare-and-set races. */
+  | "CONTENTION"
+  /** A sealed seed cannot be opened: its key is not configured (or the key is wrong). */
+  | "SECRET_UNREADABLE"
+  /** A stored row failed authentication or holds an out-of-range value: changed by someone without the key. */
+  | "ROW_TAMPERED"
+  /** A stored row of the old format (only its id authenticated): migrate it explicitly. */
+  | "LEGACY_ROW"
+  /** The store's file stayed locked by another process. */
+  | "STORE_BUSY"
+  /** The store was closed. */
+  | "STORE_CLOSED";
 
 export interface SeglErrorOptions {
   details?: Record<string, unknown>;

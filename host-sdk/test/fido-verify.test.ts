@@ -162,8 +162,20 @@ async function swaAssertion(cred: SoftCred, a: Asr, stored: number, rpId = RP): 
 const ours = (r: Reg, extra: Partial<Parameters<typeof verifyRegistration>[0]> = {}) =>
   verifyRegistration({
     attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedRpId: RP, expectedChallenge: r.challenge,
-    expectedOrigin: ORIGIN, ...extra,
+    expectedOrigin: ORIGIN, requireUserVerification: false, attestation: extra.trustAnchors ? "chained" : "any", ...extra,
   });
+const parts = (r: Reg, extra: Partial<Parameters<typeof verifyRegistration>[0]> = {}) =>
+  verifyRegistration({
+    fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataJSON: r.clientDataJSON, expectedRpId: RP, expectedChallenge: r.challenge,
+    expectedOrigin: ORIGIN, requireUserVerification: false, attestation: extra.trustAnchors ? "chained" : "any", ...extra,
+  });
+const USER = Uint8Array.of(1, 2, 3, 4);
+/** Options of an assertion by `cred` (stored counter `stored`); `o` overrides. */
+const asr = (cred: SoftCred, a: Asr, stored: number, o: Partial<Parameters<typeof verifyAssertion>[0]> = {}): Parameters<typeof verifyAssertion>[0] => ({
+  authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP,
+  expectedChallenge: a.challenge, expectedOrigin: ORIGIN, requireUserVerification: false, credentialId: cred.id,
+  credential: { id: cred.id, publicKey: cred.cose, signCount: stored, userHandle: USER }, ...o,
+});
 
 test("FIDO registration: packed with batch certificate, chained to the maker root; SimpleWebAuthn agrees", async () => {
   const r = register("packed-batch");
@@ -232,13 +244,11 @@ test("FIDO registration: packed self, none, fido-u2f; Ed25519 self; SimpleWebAut
   assert.equal(await swaRegistration(u2f, [ca.certificatePem]), true);
 });
 
-test("FIDO registration: CTAP2 response parts with a clientDataHash (what the chip returns)", () => {
+test("FIDO registration: CTAP2 response parts (what the chip returns) with the clientDataJSON the broker made", () => {
   const r = register("packed-batch");
-  const v = verifyRegistration({ fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataHash: sha256(r.clientDataJSON), expectedRpId: RP, trustAnchors: [ca.certificateDer] });
+  const v = parts(r, { trustAnchors: [ca.certificateDer] });
   assert.equal(v.verified, true, v.problems.join("; "));
-  assert.equal(v.clientData, undefined);
-  assert.throws(() => verifyRegistration({ fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataHash: sha256(r.clientDataJSON), expectedRpId: RP, expectedChallenge: r.challenge }),
-    (e) => isSeglError(e, "INVALID_ARGUMENT"));
+  assert.equal(v.clientData.challengeValid, true);
 });
 
 test("FIDO registration: AAGUID mismatch, certificate without OU, self alg mismatch are reported", async () => {
@@ -263,14 +273,14 @@ test("FIDO registration: AAGUID mismatch, certificate without OU, self alg misma
   assert.equal(await swaRegistration(r, [ca.certificatePem]), false);
 
   const tpm = register("none");
-  const t = verifyRegistration({ fmt: "tpm", authData: tpm.authData, attStmt: new Map(), clientDataJSON: tpm.clientDataJSON, expectedRpId: RP });
+  const t = parts({ ...tpm, fmt: "tpm", attStmt: new Map() });
   assert.deepEqual([t.verified, t.signatureValid], [false, false]);
   assert.ok(t.attestation.problems.some((p) => /not supported/.test(p)));
 
   const ed = newCred("ed25519");
   const bad = register("packed-self", { cred: ed });
   bad.attStmt.set("alg", -7);
-  const b = verifyRegistration({ fmt: "packed", authData: bad.authData, attStmt: bad.attStmt, clientDataJSON: bad.clientDataJSON, expectedRpId: RP });
+  const b = parts(bad);
   assert.equal(b.verified, false);
   assert.ok(b.attestation.problems.some((p) => /alg/.test(p)));
 });
@@ -287,7 +297,7 @@ test("FIDO registration: tampered authData or signature, wrong rpId, missing UP"
   const r = register("packed-batch");
   const sig = r.attStmt.get("sig") as Uint8Array;
   sig[sig.length - 1] ^= 1;
-  const v = verifyRegistration({ fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataJSON: r.clientDataJSON, expectedRpId: RP });
+  const v = parts(r);
   assert.equal(v.signatureValid, false);
   assert.equal(v.verified, false);
 
@@ -310,22 +320,22 @@ test("FIDO assertion: valid, high-S, Ed25519, KeyObject credential; SimpleWebAut
   const cred = newCred();
   const reg = ours(register("packed-self", { cred }));
   const a = assertWith(cred, { counter: 5 });
-  const base = { authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP, expectedChallenge: a.challenge, expectedOrigin: ORIGIN };
-  const v = verifyAssertion({ ...base, credential: { publicKey: cred.cose, signCount: 4 } });
+  const v = verifyAssertion(asr(cred, a, 4));
   assert.equal(v.verified, true, v.problems.join("; "));
-  assert.deepEqual([v.signatureValid, v.rpIdValid, v.userPresent, v.userVerified], [true, true, true, false]);
+  assert.deepEqual([v.signatureValid, v.rpIdValid, v.userPresent, v.userVerified, v.credentialIdValid, v.userHandleValid], [true, true, true, false, true, true]);
   assert.deepEqual(v.counter, { status: "ok", stored: 4, received: 5, next: 5 });
-  assert.equal(v.clientData?.challengeValid, true);
+  assert.equal(v.clientData.challengeValid, true);
   assert.equal(await swaAssertion(cred, a, 4), true);
-  assert.equal(verifyAssertion({ ...base, credential: { publicKey: reg.credential.keyObject, signCount: 4 } }).verified, true);
+  const ko = { id: cred.id, publicKey: reg.credential.keyObject, algorithm: -7, signCount: 4, userHandle: USER };
+  assert.equal(verifyAssertion(asr(cred, a, 4, { credential: ko })).verified, true);
 
   const h = assertWith(cred, { highS: true });
-  assert.equal(verifyAssertion({ authenticatorData: h.authenticatorData, clientDataJSON: h.clientDataJSON, signature: h.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: 0 } }).signatureValid, true);
+  assert.equal(verifyAssertion(asr(cred, h, 0)).signatureValid, true);
   assert.equal(await swaAssertion(cred, h, 0), true);
 
   const ed = newCred("ed25519");
   const ea = assertWith(ed, { counter: 0 });
-  const ev = verifyAssertion({ authenticatorData: ea.authenticatorData, clientDataJSON: ea.clientDataJSON, signature: ea.signature, expectedRpId: RP, credential: { publicKey: ed.cose, signCount: 0 } });
+  const ev = verifyAssertion(asr(ed, ea, 0));
   assert.equal(ev.verified, true, ev.problems.join("; "));
   assert.equal(ev.counter.status, "unsupported");
   assert.equal(await swaAssertion(ed, ea, 0), true);
@@ -341,13 +351,12 @@ test("FIDO assertion: counter ok / unsupported / regressed (WebAuthn §6.1.1), p
   const cred = newCred();
   for (const [stored, received, status] of [[0, 0, "unsupported"], [3, 4, "ok"], [10, 10, "regressed"], [10, 2, "regressed"], [5, 0, "regressed"]] as const) {
     const a = assertWith(cred, { counter: received });
-    const opts = { authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: stored } };
-    const v = verifyAssertion(opts);
+    const v = verifyAssertion(asr(cred, a, stored));
     assert.equal(v.counter.status, status, `${stored}->${received}`);
     assert.equal(v.signatureValid, true);
     assert.equal(v.verified, status !== "regressed");
     assert.equal(v.counter.next, Math.max(stored, received));
-    assert.equal(verifyAssertion({ ...opts, counterPolicy: "report" }).verified, true);
+    assert.equal(verifyAssertion(asr(cred, a, stored, { counterPolicy: "report" })).verified, true);
     assert.equal(await swaAssertion(cred, a, stored), v.verified, `${stored}->${received}`);
   }
 });
@@ -355,10 +364,7 @@ test("FIDO assertion: counter ok / unsupported / regressed (WebAuthn §6.1.1), p
 test("FIDO assertion: tampered authData / signature, wrong rpId, origin, challenge, UP/UV", async () => {
   const cred = newCred();
   const a = assertWith(cred, { counter: 9 });
-  const mk = (o: Partial<Parameters<typeof verifyAssertion>[0]> = {}) => verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP,
-    expectedChallenge: a.challenge, expectedOrigin: ORIGIN, credential: { publicKey: cred.cose, signCount: 1 }, ...o,
-  });
+  const mk = (o: Partial<Parameters<typeof verifyAssertion>[0]> = {}) => verifyAssertion(asr(cred, a, 1, o));
   const tamperedAd = a.authenticatorData.slice();
   tamperedAd[36] ^= 0x10;
   const t = mk({ authenticatorData: tamperedAd });
@@ -375,28 +381,30 @@ test("FIDO assertion: tampered authData / signature, wrong rpId, origin, challen
   assert.equal(await swaAssertion(cred, a, 1, "other.example"), false);
 
   const o = mk({ expectedOrigin: "https://evil.example" });
-  assert.deepEqual([o.clientData?.originValid, o.verified], [false, false]);
+  assert.deepEqual([o.clientData.originValid, o.verified], [false, false]);
   const c = mk({ expectedChallenge: new Uint8Array(32) });
-  assert.deepEqual([c.clientData?.challengeValid, c.verified], [false, false]);
+  assert.deepEqual([c.clientData.challengeValid, c.verified], [false, false]);
   assert.equal(mk({ expectedChallenge: (s) => s === b64u(a.challenge) }).verified, true);
   // a registration's clientData is not an assertion's
   const reg = register("none", { cred });
-  assert.equal(mk({ clientDataJSON: reg.clientDataJSON, expectedChallenge: reg.challenge }).clientData?.typeValid, false);
+  assert.equal(mk({ clientDataJSON: reg.clientDataJSON, expectedChallenge: reg.challenge }).clientData.typeValid, false);
 
   const noUp = assertWith(cred, { flags: 0x00, counter: 10 });
-  const nu = { authenticatorData: noUp.authenticatorData, clientDataJSON: noUp.clientDataJSON, signature: noUp.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: 1 } };
+  const nu = asr(cred, noUp, 1);
   assert.deepEqual([verifyAssertion(nu).signatureValid, verifyAssertion(nu).userPresent, verifyAssertion(nu).verified], [true, false, false]);
   assert.equal(verifyAssertion({ ...nu, requireUserPresence: false }).verified, true);
   assert.equal(verifyAssertion({ ...nu, requireUserPresence: false, requireUserVerification: true }).verified, false);
   const uv = assertWith(cred, { flags: 0x05, counter: 11 });
-  assert.equal(verifyAssertion({ authenticatorData: uv.authenticatorData, clientDataJSON: uv.clientDataJSON, signature: uv.signature, expectedRpId: RP, requireUserVerification: true, credential: { publicKey: cred.cose, signCount: 1 } }).verified, true);
+  assert.equal(verifyAssertion(asr(cred, uv, 1, { requireUserVerification: true })).verified, true);
+  // UV is required by default
+  assert.equal(verifyAssertion({ ...asr(cred, a, 1), requireUserVerification: undefined }).verified, false);
 });
 
 test("FIDO: malformed input throws BAD_RESPONSE, never a crash", () => {
   const cred = newCred();
   const a = assertWith(cred);
   const bad = (e: unknown) => isSeglError(e, "BAD_RESPONSE");
-  const base = { clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP, credential: { publicKey: cred.cose, signCount: 0 } };
+  const base = asr(cred, a, 0);
   assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData.subarray(0, 36) }), bad);
   assert.throws(() => verifyAssertion({ ...base, authenticatorData: cat(a.authenticatorData, Uint8Array.of(0)) }), bad);
   const at = a.authenticatorData.slice();
@@ -405,12 +413,12 @@ test("FIDO: malformed input throws BAD_RESPONSE, never a crash", () => {
   const ed = a.authenticatorData.slice();
   ed[32] |= 0x80;
   assert.throws(() => verifyAssertion({ ...base, authenticatorData: ed }), bad);
-  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData, clientDataJSON: "not json" }), bad);
-  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData, credential: { publicKey: new Uint8Array([0xa1, 1, 2]), signCount: 0 } }), bad);
+  assert.throws(() => verifyAssertion({ ...base, clientDataJSON: "not json" }), bad);
+  assert.throws(() => verifyAssertion({ ...base, credential: { ...base.credential, publicKey: new Uint8Array([0xa1, 1, 2]) } }), bad);
   // a point not on the curve
   const offCurve = coseEs256(new Uint8Array(32).fill(1), new Uint8Array(32).fill(2));
-  assert.throws(() => verifyAssertion({ ...base, authenticatorData: a.authenticatorData, credential: { publicKey: offCurve, signCount: 0 } }), bad);
-  assert.throws(() => verifyRegistration({ attestationObject: Uint8Array.of(0xa0), clientDataJSON: a.clientDataJSON, expectedRpId: RP }), bad);
+  assert.throws(() => verifyAssertion({ ...base, credential: { ...base.credential, publicKey: offCurve } }), bad);
+  assert.throws(() => verifyRegistration({ attestationObject: Uint8Array.of(0xa0), clientDataJSON: a.clientDataJSON, expectedRpId: RP, expectedChallenge: a.challenge, expectedOrigin: ORIGIN, attestation: "any" }), bad);
   // extensions parse
   const withExt = cat(authData({ flags: 0x81, counter: 1 }), cborEncode(new Map<CborValue, CborValue>([["credProtect", 2]])));
   assert.equal(parseAuthenticatorData(withExt).extensions?.get("credProtect"), 2);
@@ -425,8 +433,8 @@ test("FIDO: malformed input throws BAD_RESPONSE, never a crash", () => {
   }
 });
 
-test("FidoVerifier: defaults and a KeyObject cache by credential id", () => {
-  const v = new FidoVerifier({ rpId: RP, origin: ORIGIN, trustAnchors: [ca.certificateDer] });
+test("FidoVerifier: policy once, and a bounded KeyObject cache by credential id", () => {
+  const v = new FidoVerifier({ rpId: RP, origin: ORIGIN, trustAnchors: [ca.certificateDer], requireUserVerification: false });
   const r = register("packed-batch");
   const reg = v.verifyRegistration({ attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedChallenge: r.challenge });
   assert.equal(reg.verified, true, reg.problems.join("; "));
@@ -437,10 +445,8 @@ test("FidoVerifier: defaults and a KeyObject cache by credential id", () => {
   let stored = 0;
   for (let i = 1; i <= 3; i++) {
     const a = assertWith(r.cred, { counter: i });
-    const res = v.verifyAssertion({
-      authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-      credential: { id: r.cred.id, publicKey: r.cred.cose, signCount: stored },
-    });
+    const { expectedRpId: _r, expectedOrigin: _o, ...call } = asr(r.cred, a, stored);
+    const res = v.verifyAssertion(call);
     assert.equal(res.verified, true, res.problems.join("; "));
     stored = res.counter.next;
   }
@@ -449,9 +455,20 @@ test("FidoVerifier: defaults and a KeyObject cache by credential id", () => {
   // a different key under the same id is not served from the cache
   const other = newCred();
   const a = assertWith(other, { counter: 9 });
-  const res = v.verifyAssertion({ authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, credential: { id: r.cred.id, publicKey: other.cose, signCount: 0 } });
+  const res = v.verifyAssertion({ ...asr(other, a, 0), credentialId: r.cred.id, credential: { id: r.cred.id, publicKey: other.cose, signCount: 0, userHandle: USER } });
   assert.equal(res.signatureValid, true);
-  const small = new FidoVerifier({ rpId: RP, maxCachedKeys: 2 });
+  const small = new FidoVerifier({ rpId: RP, origin: ORIGIN, maxCachedKeys: 2 });
   for (let i = 0; i < 5; i++) { const c = newCred(); small.importKey(c.id, c.cose); }
   assert.equal(small.cachedKeys, 2);
+  // failed registrations are not cached
+  const fresh = new FidoVerifier({ rpId: RP, origin: ORIGIN, trustAnchors: [ca.certificateDer], requireUserVerification: false });
+  const foreign = register("packed-batch", { batch: createBatchCertificate({ ca: otherCa, aaguid: AAGUID }) });
+  assert.equal(fresh.verifyRegistration({ attestationObject: foreign.attestationObject, clientDataJSON: foreign.clientDataJSON, expectedChallenge: foreign.challenge }).verified, false);
+  assert.equal(fresh.cachedKeys, 0);
+  const bounded = new FidoVerifier({ rpId: RP, origin: ORIGIN, attestation: "any", requireUserVerification: false, maxCachedKeys: 3 });
+  for (let i = 0; i < 6; i++) {
+    const g = register("none");
+    assert.equal(bounded.verifyRegistration({ attestationObject: g.attestationObject, clientDataJSON: g.clientDataJSON, expectedChallenge: g.challenge }).verified, true);
+  }
+  assert.equal(bounded.cachedKeys, 3);
 });

@@ -1,5 +1,6 @@
 // Shared types of the stateful OTP verifiers and their stores.
 
+import { SeglError } from "../errors.js";
 import type { OtpAlgorithm } from "../otp/types.js";
 
 /** HMAC hash of an OATH token (RFC 4226 / RFC 6238): the same type as the pure OTP functions use. */
@@ -60,7 +61,7 @@ export interface VerifierStore {
    * Replaces the record if and only if its stored version equals expectedVersion; the stored
    * version becomes expectedVersion + 1 whatever `next.version` says. Resolves false if the record
    * changed in between or no longer exists. `id`, `kind` and `secret` are fixed at create and are
-   * not changed (to replace a seed, delete and enroll again).
+   * not changed, nor are algorithm, digits, period and t0 (to change them, delete and enroll again).
    */
   compareAndSet(id: string, expectedVersion: number, next: TokenRecord): Promise<boolean>;
   /** Removes the record; resolves true if there was one. */
@@ -79,13 +80,15 @@ export type FailureReason =
   | "malformed"
   | "mismatch"
   | "replay"
-  | "contention";
+  | "contention"
+  /** The stored row failed authentication (ROW_TAMPERED) or could not be opened; the call threw. */
+  | "tampered";
 
 /** One audit event. Contains neither the code nor the secret. */
 export interface AuditEvent {
   readonly at: number;
   readonly id: string;
-  readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock";
+  readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock" | "status";
   readonly outcome: "accepted" | "rejected" | "done";
   readonly reason?: FailureReason;
   readonly step?: number;
@@ -100,15 +103,19 @@ export type VerifierErrorCode =
   | "NOT_FOUND"
   | "CONTENTION"
   | "SECRET_UNREADABLE"
+  | "ROW_TAMPERED"
+  | "LEGACY_ROW"
   | "STORE_BUSY"
   | "STORE_CLOSED";
 
-/** Operational errors (bad enrolment data, store trouble). Never thrown for a wrong code. */
-export class VerifierError extends Error {
-  readonly code: VerifierErrorCode;
+/**
+ * Operational errors (bad enrolment data, store trouble, a tampered row). Never thrown for a wrong
+ * code. A SeglError: `isSeglError(e, "ROW_TAMPERED")` works.
+ */
+export class VerifierError extends SeglError {
+  declare readonly code: VerifierErrorCode;
   constructor(code: VerifierErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
     this.name = "VerifierError";
-    this.code = code;
   }
 }
