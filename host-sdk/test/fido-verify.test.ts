@@ -3,107 +3,17 @@
 // cross-checked with @simplewebauthn/server: both must reach the same verdict.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createHash, randomBytes } from "node:crypto";
-import { p256 } from "@noble/curves/nist.js";
-import { ed25519 } from "@noble/curves/ed25519.js";
 import {
   SettingsService, verifyAuthenticationResponse, verifyRegistrationResponse,
 } from "@simplewebauthn/server";
 import {
-  cborEncode, coseEs256, coseEd25519, createBatchCertificate, createMakerCa, FidoVerifier, isSeglError, parseAuthenticatorData,
-  verifyAssertion, verifyRegistration, checkCounter, type CborValue, type IssuedCertificate,
+  cborEncode, coseEs256, createBatchCertificate, FidoVerifier, isSeglError, parseAuthenticatorData,
+  verifyAssertion, verifyRegistration, checkCounter, type CborValue,
 } from "../src/index.js";
-import { derInteger, derSequence } from "../src/fido/asn1.js";
-
-const RP = "segl.example";
-const ORIGIN = "https://segl.example";
-const AAGUID = "5e61c0de-0000-4000-8000-00000000c41d";
-const aaguidBytes = new Uint8Array(Buffer.from(AAGUID.replace(/-/g, ""), "hex"));
-const sha256 = (b: Uint8Array | string) => new Uint8Array(createHash("sha256").update(b).digest());
-const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
-const cat = (...p: Uint8Array[]) => new Uint8Array(Buffer.concat(p));
-const u32 = (n: number) => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, n); return b; };
-const N = BigInt("0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551");
-
-const ca = createMakerCa();
-const otherCa = createMakerCa({ subject: { CN: "Somebody else's root" } });
-const batch = createBatchCertificate({ ca, aaguid: AAGUID });
-
-type Fmt = "packed-batch" | "packed-self" | "none" | "fido-u2f";
-
-interface SoftCred {
-  id: Uint8Array;
-  sk: Uint8Array;
-  cose: Uint8Array;
-  kind: "p256" | "ed25519";
-}
-
-function newCred(kind: "p256" | "ed25519" = "p256"): SoftCred {
-  if (kind === "ed25519") {
-    const sk = ed25519.utils.randomSecretKey();
-    return { id: new Uint8Array(randomBytes(32)), sk, cose: coseEd25519(ed25519.getPublicKey(sk)), kind };
-  }
-  const sk = p256.utils.randomSecretKey();
-  return { id: new Uint8Array(randomBytes(48)), sk, cose: coseEs256(p256.getPublicKey(sk, false)), kind };
-}
-
-function sign(c: { sk: Uint8Array; kind: "p256" | "ed25519" }, msg: Uint8Array): Uint8Array {
-  return c.kind === "ed25519" ? ed25519.sign(msg, c.sk) : p256.sign(msg, c.sk, { format: "der" });
-}
-
-function clientData(type: string, challenge: Uint8Array, origin = ORIGIN): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ type, challenge: b64u(challenge), origin, crossOrigin: false }));
-}
-
-function authData(opts: { rpId?: string; flags: number; counter: number; cred?: SoftCred; aaguid?: Uint8Array }): Uint8Array {
-  const parts: Uint8Array[] = [sha256(opts.rpId ?? RP), Uint8Array.of(opts.flags), u32(opts.counter)];
-  if (opts.cred) {
-    const id = opts.cred.id;
-    parts.push(opts.aaguid ?? aaguidBytes, Uint8Array.of(id.length >> 8, id.length & 0xff), id, opts.cred.cose);
-  }
-  return cat(...parts);
-}
-
-interface Reg {
-  cred: SoftCred;
-  challenge: Uint8Array;
-  clientDataJSON: Uint8Array;
-  attestationObject: Uint8Array;
-  authData: Uint8Array;
-  attStmt: Map<CborValue, CborValue>;
-  fmt: string;
-}
-
-function register(fmt: Fmt, o: {
-  cred?: SoftCred; batch?: IssuedCertificate; rpId?: string; flags?: number; counter?: number; aaguid?: Uint8Array;
-  tamper?: (ad: Uint8Array) => Uint8Array;
-} = {}): Reg {
-  const cred = o.cred ?? newCred();
-  const challenge = new Uint8Array(randomBytes(32));
-  const clientDataJSON = clientData("webauthn.create", challenge);
-  const cdh = sha256(clientDataJSON);
-  const aaguid = fmt === "fido-u2f" ? new Uint8Array(16) : o.aaguid ?? aaguidBytes;
-  const ad = authData({ rpId: o.rpId, flags: o.flags ?? 0x41, counter: o.counter ?? 0, cred, aaguid });
-  const att = o.batch ?? batch;
-  let attStmt: Map<CborValue, CborValue>;
-  let f: string = fmt;
-  if (fmt === "packed-batch") {
-    f = "packed";
-    attStmt = new Map<CborValue, CborValue>([["alg", -7], ["sig", sign({ sk: att.privateKey, kind: "p256" }, cat(ad, cdh))], ["x5c", [att.certificateDer]]]);
-  } else if (fmt === "packed-self") {
-    f = "packed";
-    attStmt = new Map<CborValue, CborValue>([["alg", cred.kind === "p256" ? -7 : -8], ["sig", sign(cred, cat(ad, cdh))]]);
-  } else if (fmt === "none") {
-    attStmt = new Map();
-  } else {
-    const pub = p256.getPublicKey(cred.sk, false);
-    const base = cat(Uint8Array.of(0), sha256(o.rpId ?? RP), cdh, cred.id, pub);
-    attStmt = new Map<CborValue, CborValue>([["sig", sign({ sk: att.privateKey, kind: "p256" }, base)], ["x5c", [att.certificateDer]]]);
-  }
-  const finalAd = o.tamper ? o.tamper(ad) : ad;
-  const attestationObject = cborEncode(new Map<CborValue, CborValue>([["fmt", f], ["attStmt", attStmt], ["authData", finalAd]]));
-  return { cred, challenge, clientDataJSON, attestationObject, authData: finalAd, attStmt, fmt: f };
-}
+import {
+  RP, ORIGIN, AAGUID, b64u, cat, ca, otherCa, newCred, authData, register, assertWith, ours, parts, USER, asr,
+  type Reg, type Asr, type SoftCred,
+} from "./fido-soft.js";
 
 async function swaRegistration(r: Reg, roots?: string[], rpId = RP): Promise<boolean> {
   SettingsService.setRootCertificates({ identifier: "packed", certificates: roots ?? [] });
@@ -122,27 +32,6 @@ async function swaRegistration(r: Reg, roots?: string[], rpId = RP): Promise<boo
   }
 }
 
-interface Asr {
-  challenge: Uint8Array;
-  clientDataJSON: Uint8Array;
-  authenticatorData: Uint8Array;
-  signature: Uint8Array;
-}
-
-function assertWith(cred: SoftCred, o: { counter?: number; flags?: number; rpId?: string; highS?: boolean; origin?: string } = {}): Asr {
-  const challenge = new Uint8Array(randomBytes(32));
-  const clientDataJSON = clientData("webauthn.get", challenge, o.origin);
-  const ad = authData({ rpId: o.rpId, flags: o.flags ?? 0x01, counter: o.counter ?? 1 });
-  let signature = sign(cred, cat(ad, sha256(clientDataJSON)));
-  if (o.highS) {
-    const sig = p256.Signature.fromBytes(signature, "der");
-    const s = sig.s > N / 2n ? sig.s : N - sig.s;
-    signature = derSequence(derInteger(sig.r), derInteger(s));
-    assert.ok(s > N / 2n);
-  }
-  return { challenge, clientDataJSON, authenticatorData: ad, signature };
-}
-
 async function swaAssertion(cred: SoftCred, a: Asr, stored: number, rpId = RP): Promise<boolean> {
   try {
     const out = await verifyAuthenticationResponse({
@@ -158,24 +47,6 @@ async function swaAssertion(cred: SoftCred, a: Asr, stored: number, rpId = RP): 
     return false;
   }
 }
-
-const ours = (r: Reg, extra: Partial<Parameters<typeof verifyRegistration>[0]> = {}) =>
-  verifyRegistration({
-    attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedRpId: RP, expectedChallenge: r.challenge,
-    expectedOrigin: ORIGIN, requireUserVerification: false, attestation: extra.trustAnchors ? "chained" : "any", ...extra,
-  });
-const parts = (r: Reg, extra: Partial<Parameters<typeof verifyRegistration>[0]> = {}) =>
-  verifyRegistration({
-    fmt: r.fmt, authData: r.authData, attStmt: r.attStmt, clientDataJSON: r.clientDataJSON, expectedRpId: RP, expectedChallenge: r.challenge,
-    expectedOrigin: ORIGIN, requireUserVerification: false, attestation: extra.trustAnchors ? "chained" : "any", ...extra,
-  });
-const USER = Uint8Array.of(1, 2, 3, 4);
-/** Options of an assertion by `cred` (stored counter `stored`); `o` overrides. */
-const asr = (cred: SoftCred, a: Asr, stored: number, o: Partial<Parameters<typeof verifyAssertion>[0]> = {}): Parameters<typeof verifyAssertion>[0] => ({
-  authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedRpId: RP,
-  expectedChallenge: a.challenge, expectedOrigin: ORIGIN, requireUserVerification: false, credentialId: cred.id,
-  credential: { id: cred.id, publicKey: cred.cose, signCount: stored, userHandle: USER }, ...o,
-});
 
 test("FIDO registration: packed with batch certificate, chained to the maker root; SimpleWebAuthn agrees", async () => {
   const r = register("packed-batch");
