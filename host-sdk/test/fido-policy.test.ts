@@ -6,14 +6,12 @@ import assert from "node:assert/strict";
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import {
-  cborEncode, certFields, checkAttestationCertificate, coseEs256, createBatchCertificate, FidoVerifier, isSeglError, issueCertificate,
-  parseCoseKey, verifyAssertion, verifyRegistration, CERT_LIMITS, type CborValue, type IssuedCertificate,
+  cborEncode, certFields, checkAttestationCertificate, coseEs256, createBatchCertificate, FidoVerifier, isSeglError,
+  parseCoseKey, verifyAssertion, verifyRegistration, CERT_LIMITS, type CborValue,
 } from "../src/index.js";
+import { derSequence } from "../src/fido/asn1.js";
 import {
-  derBitString, derExplicit, derInteger, derOctetString, derOid, derSequence, derSet, derTime, derTlv, derUtf8, derToPem,
-} from "../src/fido/asn1.js";
-import {
-  RP, ORIGIN, AAGUID, aaguidBytes, cat, ca, clientData, register, assertWith, ours, parts, USER, asr, newCred, sha256, u32,
+  RP, ORIGIN, AAGUID, aaguidBytes, cat, ca, clientData, rawCert, hugeOidExtension, leaf, register, assertWith, ours, parts, USER, asr, newCred, sha256, u32,
   type SoftCred,
 } from "./fido-soft.js";
 
@@ -21,48 +19,6 @@ const badArg = (e: unknown) => isSeglError(e, "INVALID_ARGUMENT");
 const badInput = (e: unknown) => isSeglError(e, "BAD_RESPONSE");
 type RegOpts = Parameters<typeof verifyRegistration>[0];
 type AsrOpts = Parameters<typeof verifyAssertion>[0];
-
-// ---------------------------------------------------------------------------------------------
-// Certificates made for the tests
-
-const caSubject = certFields(ca.certificateDer).subjectDer;
-const NAME = derSequence(
-  derSet(derSequence(derOid("2.5.4.6"), derTlv(0x13, new TextEncoder().encode("DK")))),
-  derSet(derSequence(derOid("2.5.4.10"), derUtf8("Segl device maker"))),
-  derSet(derSequence(derOid("2.5.4.11"), derUtf8("Authenticator Attestation"))),
-  derSet(derSequence(derOid("2.5.4.3"), derUtf8("Batch"))),
-);
-const SPKI = (point: Uint8Array) => derSequence(derSequence(derOid("1.2.840.10045.2.1"), derOid("1.2.840.10045.3.1.7")), derBitString(point));
-
-/** A certificate with raw extension DER (each an Extension SEQUENCE), signed by the test CA. */
-function rawCert(extensions: Uint8Array[], point = p256.getPublicKey(p256.utils.randomSecretKey(), false)): Uint8Array {
-  const sigAlg = derSequence(derOid("1.2.840.10045.4.3.2"));
-  const tbs = derSequence(
-    derExplicit(0, derInteger(2)), derInteger(12345), sigAlg, caSubject,
-    derSequence(derTime(new Date(Date.now() - 86400e3)), derTime(new Date(Date.now() + 86400e3 * 365))), NAME, SPKI(point),
-    derExplicit(3, derSequence(...extensions)),
-  );
-  return derSequence(tbs, sigAlg, derBitString(p256.sign(tbs, ca.privateKey, { format: "der", prehash: true, lowS: true })));
-}
-
-/** An Extension whose OID has `n` content bytes (the quadratic-decoding input of the issue). */
-function hugeOidExtension(n: number, fill = 0xff): Uint8Array {
-  const content = new Uint8Array(n).fill(fill);
-  content[0] = 0x2a;
-  content[n - 1] = 0x01;
-  return derSequence(derTlv(0x06, content), derOctetString(Uint8Array.of(5, 0)));
-}
-
-function leaf(o: { notBefore?: Date; notAfter?: Date; point?: Uint8Array } = {}): IssuedCertificate {
-  const sk = p256.utils.randomSecretKey();
-  const pub = p256.getPublicKey(sk, false);
-  const der = issueCertificate({
-    subject: [["C", "DK"], ["O", "Segl device maker"], ["OU", "Authenticator Attestation"], ["CN", "Batch"]],
-    issuer: caSubject, subjectPublicKey: o.point ?? pub, signingKey: ca.privateKey, serial: 7n,
-    notBefore: o.notBefore ?? new Date(Date.now() - 86400e3), notAfter: o.notAfter ?? new Date(Date.now() + 86400e3 * 365), extensions: [],
-  });
-  return { certificateDer: der, certificatePem: derToPem(der), privateKey: sk, publicKey: pub };
-}
 
 // ---------------------------------------------------------------------------------------------
 // Required expectations

@@ -31,7 +31,7 @@ export function verifySignature(alg: number, key: KeyObject, data: Uint8Array, s
 }
 
 /** Problems with an attestation certificate against WebAuthn §8.2.1 (packed). Empty = meets them. */
-export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array): string[] {
+export function checkAttestationCertificate(der: Uint8Array | X509Certificate, aaguid?: Uint8Array): string[] {
   const problems: string[] = [];
   let fields;
   try {
@@ -70,11 +70,14 @@ export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array
 
 export type TrustAnchorInput = Uint8Array | string | X509Certificate;
 
-/** A trust anchor as a node:crypto certificate. The caller's own input: a bad one is INVALID_ARGUMENT. */
+/**
+ * A trust anchor as a node:crypto certificate. Anchors are the caller's own configuration, not
+ * input from the outside: OpenSSL reads them directly; a bad one is INVALID_ARGUMENT.
+ */
 export function toX509(c: TrustAnchorInput): X509Certificate {
   if (c instanceof X509Certificate) return c;
   try {
-    return toNodeCertificate(typeof c === "string" ? pemToDer(c) : c);
+    return new X509Certificate(typeof c === "string" ? pemToDer(c) : c);
   } catch (e) {
     throw new SeglError("INVALID_ARGUMENT", "trust anchor is not an X.509 certificate", { cause: e });
   }
@@ -188,7 +191,7 @@ export function checkStatement(inp: AttestationCheckInput): StatementCheck {
     if (algForKeyObject(leafKey) !== alg) problems.push(`attStmt.alg ${alg} does not fit the attestation certificate key`);
     const ok = algForKeyObject(leafKey) === alg && verifySignature(alg, leafKey, signed, sig);
     if (!ok) problems.push("attestation signature is not valid");
-    problems.push(...checkAttestationCertificate(new Uint8Array(x5c[0]!.raw), authData.attestedCredentialData?.aaguid));
+    problems.push(...checkAttestationCertificate(x5c[0]!, authData.attestedCredentialData?.aaguid));
     return { format: fmt, type: "basic", signatureValid: ok, x5c, problems };
   }
   if (fmt === "fido-u2f") {

@@ -76,6 +76,15 @@ function checkTree(root: asn1js.AsnType): void {
   }
 }
 
+/** asn1js's tokenizer; it throws plain Errors on some malformed times and strings: those become BAD_RESPONSE. */
+function tokenize(der: Uint8Array): ReturnType<typeof asn1js.fromBER> {
+  try {
+    return asn1js.fromBER(new Uint8Array(der)); // own ArrayBuffer: asn1js keeps views into it
+  } catch (e) {
+    return bad("not DER (the tokenizer refused it)", {}, e);
+  }
+}
+
 /**
  * Parses one DER certificate under the caps. Throws SeglError("BAD_RESPONSE") for anything that is
  * not exactly one canonical DER certificate (PEM text, trailing bytes, BER forms, oversized parts).
@@ -86,8 +95,7 @@ export function parseCertificate(der: Uint8Array): Certificate {
     bad(`${der.length} bytes (1..${CERT_LIMITS.certificateBytes} allowed)`, { limit: "certificateBytes", length: der.length });
   }
   if (der[0] !== 0x30) bad("does not start with a DER SEQUENCE (PEM text is not accepted here)");
-  const view = new Uint8Array(der); // own ArrayBuffer: asn1js keeps views into it
-  const tok = asn1js.fromBER(view);
+  const tok = tokenize(der);
   if (tok.offset === -1 || tok.result.error) bad(`not DER: ${tok.result.error || "unreadable"}`);
   if (tok.offset !== der.length) bad(`${der.length - tok.offset} trailing byte(s) after the certificate`);
   checkTree(tok.result);
@@ -107,22 +115,28 @@ export function parseCertificate(der: Uint8Array): Certificate {
   return cert;
 }
 
-/** The fields of a certificate that WebAuthn §8.2.1 checks and that node:crypto does not expose. */
-export function certFields(der: Uint8Array): CertFields {
-  const cert = parseCertificate(der);
+/** Certificates already checked by parseCertificate, by their node:crypto object (no second parse). */
+const parsed = new WeakMap<X509Certificate, Certificate>();
+
+/**
+ * The fields of a certificate that WebAuthn §8.2.1 checks and that node:crypto does not expose.
+ * Takes DER (checked under the caps) or a certificate from {@link toNodeCertificate}.
+ */
+export function certFields(input: Uint8Array | X509Certificate): CertFields {
+  const cert = input instanceof X509Certificate ? (parsed.get(input) ?? parseCertificate(new Uint8Array(input.raw))) : parseCertificate(input);
+  try {
+    return fieldsOf(cert);
+  } catch (e) {
+    if (e instanceof SeglError) throw e;
+    return bad("a field cannot be read", {}, e);
+  }
+}
+
+function fieldsOf(cert: Certificate): CertFields {
   const tbs = cert.tbsCertificate;
   const subject: Record<string, string[]> = {};
   for (const rdn of tbs.subject) {
-    for (const atv of rdn) {
-      const name = NAME_OIDS[atv.type] ?? atv.type;
-      let value: string;
-      try {
-        value = atv.value.toString();
-      } catch (e) {
-        return bad("subject attribute value cannot be read", {}, e);
-      }
-      (subject[name] ??= []).push(value);
-    }
+    for (const atv of rdn) (subject[NAME_OIDS[atv.type] ?? atv.type] ??= []).push(atv.value.toString());
   }
   const extensions: CertExtension[] = [];
   for (const e of tbs.extensions ?? []) {
@@ -153,7 +167,12 @@ export function basicConstraintsCa(value: Uint8Array): boolean {
 
 /** Content of a DER OCTET STRING that is exactly `value`, or undefined. */
 export function octetStringContent(value: Uint8Array): Uint8Array | undefined {
-  const tok = asn1js.fromBER(new Uint8Array(value));
+  let tok: ReturnType<typeof asn1js.fromBER>;
+  try {
+    tok = tokenize(value);
+  } catch {
+    return undefined;
+  }
   if (tok.offset !== value.length || !(tok.result instanceof asn1js.OctetString) || tok.result.lenBlock.isIndefiniteForm) return undefined;
   if (tok.result.idBlock.isConstructed) return undefined;
   return new Uint8Array(tok.result.valueBlock.valueHexView);
@@ -161,12 +180,15 @@ export function octetStringContent(value: Uint8Array): Uint8Array | undefined {
 
 /** A node:crypto certificate from DER checked by {@link parseCertificate} first. */
 export function toNodeCertificate(der: Uint8Array): X509Certificate {
-  parseCertificate(der);
+  const cert = parseCertificate(der);
+  let x: X509Certificate;
   try {
-    return new X509Certificate(der);
+    x = new X509Certificate(der);
   } catch (e) {
     return bad("OpenSSL does not read it", {}, e);
   }
+  parsed.set(x, cert);
+  return x;
 }
 
 /** A certificate's public key; an invalid key (off-curve point, bad RSA) is BAD_RESPONSE, not an OpenSSL error. */
