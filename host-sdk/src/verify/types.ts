@@ -1,6 +1,6 @@
 // Shared types of the stateful OTP verifiers and their stores.
 
-import { SeglError } from "../errors.js";
+import { SeglError, type ErrorCode } from "../errors.js";
 import type { OtpAlgorithm } from "../otp/types.js";
 
 /** HMAC hash of an OATH token (RFC 4226 / RFC 6238): the same type as the pure OTP functions use. */
@@ -97,16 +97,9 @@ export interface AuditEvent {
   readonly lockedUntil?: number;
 }
 
-export type VerifierErrorCode =
-  | "INVALID_ARGUMENT"
-  | "ALREADY_EXISTS"
-  | "NOT_FOUND"
-  | "CONTENTION"
-  | "SECRET_UNREADABLE"
-  | "ROW_TAMPERED"
-  | "LEGACY_ROW"
-  | "STORE_BUSY"
-  | "STORE_CLOSED";
+/** The codes a VerifierError carries (documented in errors.ts and docs/sdk-errors.md). */
+export type VerifierErrorCode = Extract<ErrorCode,
+  "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "ROW_TAMPERED" | "LEGACY_ROW" | "STORE_BUSY" | "STORE_CLOSED">;
 
 /**
  * Operational errors (bad enrolment data, store trouble, a tampered row). Never thrown for a wrong
