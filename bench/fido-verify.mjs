@@ -1,6 +1,7 @@
 // FIDO assertion verification per second: the SDK (FidoVerifier with its cached KeyObject, and
 // verifyAssertion importing the COSE key on each call) vs @simplewebauthn/server
 // verifyAuthenticationResponse (awaited one at a time). Goal: SDK cached ≥ 5× SimpleWebAuthn.
+// Then the hostile inputs of the verification fuzzer's corpus, timed one by one (goal < 5 ms each).
 // Run: node bench/fido-verify.mjs   (after `npx tsc -b host-sdk`)
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { verifyAuthenticationResponse } from "@simplewebauthn/server";
@@ -94,3 +95,12 @@ const rows = [
 table("FIDO assertion verification, ES256", rows, 2);
 const ratio = rows[0].opsPerSec / rows[2].opsPerSec;
 console.log(`\nSDK cached vs SimpleWebAuthn: ${ratio.toFixed(1)}× (goal ≥ 5×)${ratio >= 5 ? "" : "  <-- below goal"}`);
+
+// The hostile inputs of the fuzz corpus, one by one: CPU time per verification (goal < 5 ms each).
+const { corpusTimings } = await import("../host-sdk/dist/test/fido-fuzz.js");
+const timings = corpusTimings(25);
+console.log("\n## Hostile inputs of the fuzz corpus (CPU ms per call, 25 runs)\n");
+console.log("| input | outcome | median | max |\n|---|---|---:|---:|");
+for (const t of timings) console.log(`| ${t.input} | ${t.outcome} | ${t.medianMs.toFixed(3)} | ${t.maxMs.toFixed(3)} |`);
+const worst = timings.reduce((a, b) => (b.medianMs > a.medianMs ? b : a));
+console.log(`\nWorst input (median): ${worst.input}, ${worst.medianMs.toFixed(2)} ms (goal < 5 ms)${worst.medianMs < 5 ? "" : "  <-- over goal"}`);

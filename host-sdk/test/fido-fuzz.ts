@@ -636,3 +636,71 @@ export function fuzzVerify(n: number, seed: number, only?: Target): FuzzReport {
   report.totalMs = performance.now() - t0;
   return report;
 }
+
+// ---------------------------------------------------------------------------------------------
+// The corpus's hostile inputs, one by one (for the benchmark: bench/fido-verify.mjs)
+
+export interface InputTiming { input: string; outcome: string; medianMs: number; maxMs: number }
+
+/** CPU time of each hostile input of the corpus (and of ordinary ones for scale), `runs` runs each. */
+export function corpusTimings(runs = 25, seed = 1): InputTiming[] {
+  const r = new Rng(seed);
+  const w = world(r);
+  const cred = w.creds[0]!;
+  const challenge = r.bytes(32);
+  const cdj = new TextEncoder().encode(JSON.stringify({ type: "webauthn.create", challenge: b64u(challenge), origin: ORIGIN }));
+  const ad = cat(sha256(RP), Uint8Array.of(0x45), u32(0), aaguidBytes, Uint8Array.of(0, cred.id.length), cred.id, cred.cose);
+  const signed = cat(ad, sha256(cdj));
+  const reg = (x5c: Uint8Array[], signer: KeyObject, viaObject: boolean) => {
+    const attStmt = new Map<CborValue, CborValue>([["alg", -7], ["sig", new Uint8Array(nodeSign("sha256", signed, signer))], ["x5c", x5c]]);
+    const common = { clientDataJSON: cdj, expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRpId: RP, trustAnchors: w.anchors, requireUserVerification: false };
+    const obj = cborEncode(new Map<CborValue, CborValue>([["fmt", "packed"], ["attStmt", attStmt], ["authData", ad]]));
+    return viaObject
+      ? () => verifyRegistration({ ...common, attestationObject: obj }).verified
+      : () => verifyRegistration({ ...common, fmt: "packed", authData: ad, attStmt }).verified;
+  };
+  const inputs: Array<[string, (i: number) => boolean | void]> = [];
+  // a batch certificate never seen before on every call: the full parse (what an attacker can force)
+  const fresh = Array.from({ length: runs }, () => {
+    const b = createBatchCertificate({ ca, aaguid: AAGUID });
+    return reg([b.certificateDer], nodeKey(b.privateKey), true);
+  });
+  inputs.push(["registration, a batch certificate not seen before (full parse)", (i) => fresh[i]!()]);
+  for (const v of w.variants) {
+    inputs.push([`registration, x5c ${v.name}${v.name.startsWith("batch") ? " (seen before: parse cached)" : ""}`, reg(v.x5c, v.signer ?? w.batchKey, true)]);
+    if (v.name.startsWith("oid-")) inputs.push([`registration, x5c ${v.name} (CTAP2 parts: no object cap)`, reg(v.x5c, v.signer ?? w.batchKey, false)]);
+  }
+  for (const c of [...w.creds.slice(1), w.rsa]) {
+    const a = cat(sha256(RP), Uint8Array.of(0x05), u32(7));
+    const cd = new TextEncoder().encode(JSON.stringify({ type: "webauthn.get", challenge: b64u(challenge), origin: ORIGIN }));
+    const sig = signWith(c, cat(a, sha256(cd)));
+    inputs.push([`assertion, ${c.alg === -8 ? "Ed25519" : c.alg === -257 ? "RSA-2048" : "ES256"} (key imported per call)`, () => verifyAssertion({
+      credential: { id: c.id, publicKey: c.cose, signCount: 1, userHandle: c.userHandle }, credentialId: c.id, authenticatorData: a, signature: sig,
+      clientDataJSON: cd, expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRpId: RP, requireUserVerification: false,
+    }).verified]);
+  }
+  const bigCd = new TextEncoder().encode(JSON.stringify({ type: "webauthn.get", challenge: b64u(challenge), origin: ORIGIN, pad: "x".repeat(8000) }));
+  inputs.push(["assertion, 8 KB clientDataJSON", () => verifyAssertion({
+    credential: { id: cred.id, publicKey: cred.cose, signCount: 1, userHandle: cred.userHandle }, credentialId: cred.id,
+    authenticatorData: cat(sha256(RP), Uint8Array.of(0x05), u32(7)), signature: new Uint8Array(70), clientDataJSON: bigCd,
+    expectedChallenge: challenge, expectedOrigin: ORIGIN, expectedRpId: RP,
+  }).verified]);
+  const deep = cat(new Uint8Array(40_000).fill(0x81), Uint8Array.of(0));
+  inputs.push(["CBOR, 40,000 nested arrays (depth cap)", () => { cborDecode(deep); }]);
+  const wide = cat(Uint8Array.of(0x9a, 0x00, 0x00, 0x9c, 0x40), new Uint8Array(40_000));
+  inputs.push(["CBOR, array of 40,000 items (attestation item cap)", () => { cborDecode(wide, { maxItems: 64 }); }]);
+  inputs.push(["COSE, RSA-1024 key", () => { parseCoseKey(w.rsaSmallCose); }]);
+  const out: InputTiming[] = [];
+  for (const [input, run] of inputs) {
+    const times: number[] = [];
+    let outcome = "";
+    for (let i = 0; i < runs; i++) {
+      const t = timed(() => run(i));
+      times.push(t.ms);
+      outcome = t.err instanceof SeglError ? `${t.err.code}` : t.err !== undefined ? `UNTYPED ${String(t.err)}` : t.ok ? "verified" : "refused";
+    }
+    times.sort((a, b) => a - b);
+    out.push({ input, outcome, medianMs: times[Math.floor(times.length / 2)]!, maxMs: times[times.length - 1]! });
+  }
+  return out;
+}

@@ -7,7 +7,7 @@
 // lengths, no trailing bytes) before the schema maps it and before any OID is turned into text.
 // The DER must be canonical: the schema's re-encoding has to give back the very same bytes.
 
-import { X509Certificate, type KeyObject } from "node:crypto";
+import { X509Certificate, createHash, type KeyObject } from "node:crypto";
 import * as asn1js from "asn1js";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import { BasicConstraints, Certificate } from "@peculiar/asn1-x509";
@@ -178,8 +178,24 @@ export function octetStringContent(value: Uint8Array): Uint8Array | undefined {
   return new Uint8Array(tok.result.valueBlock.valueHexView);
 }
 
-/** A node:crypto certificate from DER checked by {@link parseCertificate} first. */
+/**
+ * Certificates that passed both parsers, by the SHA-256 of their exact bytes (least recently used
+ * dropped). Every device of a batch sends the same batch certificate, so a broker parses each once;
+ * only bytes that parsed are kept, and a different byte is a different key.
+ */
+const known = new Map<string, X509Certificate>();
+const KNOWN_MAX = 256;
+
+/** A node:crypto certificate from DER checked by {@link parseCertificate} first (cached by its bytes). */
 export function toNodeCertificate(der: Uint8Array): X509Certificate {
+  if (!(der instanceof Uint8Array)) bad("must be DER bytes (Uint8Array)");
+  const id = der.length <= CERT_LIMITS.certificateBytes ? createHash("sha256").update(der).digest("base64") : "";
+  const hit = id === "" ? undefined : known.get(id);
+  if (hit !== undefined) {
+    known.delete(id);
+    known.set(id, hit);
+    return hit;
+  }
   const cert = parseCertificate(der);
   let x: X509Certificate;
   try {
@@ -188,6 +204,8 @@ export function toNodeCertificate(der: Uint8Array): X509Certificate {
     return bad("OpenSSL does not read it", {}, e);
   }
   parsed.set(x, cert);
+  known.set(id, x);
+  if (known.size > KNOWN_MAX) known.delete(known.keys().next().value!);
   return x;
 }
 
