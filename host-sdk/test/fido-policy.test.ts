@@ -133,10 +133,6 @@ test("FidoVerifier: an undefined per-call or constructor option keeps the verifi
   const evil = assertWith(cred, { flags: 0x05, counter: 9, origin: "https://evil.example" });
   const ev = v.verifyAssertion({ ...call(asr(cred, evil, 1)), expectedOrigin: undefined, expectedRpId: undefined });
   assert.deepEqual([ev.clientData.originValid, ev.verified], [false, false]);
-  for (const k of ["requireUserPresence", "allowedAlgorithms", "allowCrossOrigin", "counterPolicy", "requireUserHandle"] as const) {
-    const old = assertWith(cred, { flags: 0x04, counter: 0, cd: { crossOrigin: true } });
-    assert.equal(v.verifyAssertion({ ...call(asr(cred, old, 1)), [k]: undefined }).verified, false, k);
-  }
   // anchors of the verifier cannot be dropped per call
   const self = register("packed-self", { flags: 0x45 });
   const sr = v.verifyRegistration({ attestationObject: self.attestationObject, clientDataJSON: self.clientDataJSON, expectedChallenge: self.challenge, attestation: undefined, ...({ trustAnchors: undefined } as object) });
@@ -147,6 +143,54 @@ test("FidoVerifier: an undefined per-call or constructor option keeps the verifi
   const lr = later.verifyRegistration({ attestationObject: b.attestationObject, clientDataJSON: b.clientDataJSON, expectedChallenge: b.challenge });
   assert.equal(lr.verified, false);
   assert.ok(lr.problems.some((p) => /validity/.test(p)), lr.problems.join("; "));
+});
+
+test("each policy option set to undefined, one at a time: functions and FidoVerifier (constructor and per call)", () => {
+  const cred = newCred();
+  const p384 = es384();
+  type Opt = "requireUserPresence" | "requireUserVerification" | "allowedAlgorithms" | "allowCrossOrigin" | "counterPolicy";
+  // For each option: an assertion that only its default refuses, and the explicit value that accepts it.
+  const cases: Array<{ opt: Opt; opts: () => AsrOpts; permissive: unknown }> = [
+    { opt: "requireUserPresence", opts: () => asr(cred, assertWith(cred, { flags: 0x04, counter: 9 }), 5), permissive: false },
+    { opt: "requireUserVerification", opts: () => asr(cred, assertWith(cred, { flags: 0x01, counter: 9 }), 5), permissive: false },
+    {
+      opt: "allowedAlgorithms", permissive: [-35],
+      opts: () => {
+        const a = assertWith(cred, { flags: 0x05, counter: 9 });
+        const sig = new Uint8Array(nodeSign("sha384", cat(a.authenticatorData, sha256(a.clientDataJSON)), p384.cred.key));
+        return asr(p384.cred, { ...a, signature: sig }, 5);
+      },
+    },
+    { opt: "allowCrossOrigin", opts: () => asr(cred, assertWith(cred, { flags: 0x05, counter: 9, cd: { crossOrigin: true, topOrigin: "https://top.example" } }), 5), permissive: { topOrigin: "https://top.example" } },
+    { opt: "counterPolicy", opts: () => asr(cred, assertWith(cred, { flags: 0x05, counter: 3 }), 5), permissive: "report" },
+  ];
+  const strip = (o: AsrOpts) => {
+    const { expectedRpId: _r, expectedOrigin: _o, requireUserVerification: _u, ...rest } = o;
+    return rest;
+  };
+  for (const { opt, opts, permissive } of cases) {
+    const o = { ...opts(), requireUserVerification: opt === "requireUserVerification" ? undefined : false };
+    // functions
+    assert.equal(verifyAssertion({ ...o, [opt]: undefined }).verified, false, `function, ${opt}: undefined`);
+    assert.equal(verifyAssertion({ ...o, [opt]: permissive }).verified, true, `function, ${opt}: ${JSON.stringify(permissive)} (the check is real)`);
+    const uv = opt === "requireUserVerification" ? {} : { requireUserVerification: false };
+    // FidoVerifier: undefined in the constructor = default
+    const byDefault = new FidoVerifier({ rpId: RP, origin: ORIGIN, ...uv, [opt]: undefined });
+    assert.equal(byDefault.verifyAssertion(strip(o)).verified, false, `constructor ${opt}: undefined`);
+    // FidoVerifier: undefined per call keeps the verifier's setting, whichever it is
+    assert.equal(byDefault.verifyAssertion({ ...strip(o), [opt]: undefined }).verified, false, `per call ${opt}: undefined (default verifier)`);
+    const permissiveVerifier = new FidoVerifier({ rpId: RP, origin: ORIGIN, ...uv, [opt]: permissive });
+    assert.equal(permissiveVerifier.verifyAssertion({ ...strip(o), [opt]: undefined }).verified, true, `per call ${opt}: undefined keeps the verifier's ${JSON.stringify(permissive)}`);
+  }
+  // registration: requireUserPresence and requireUserVerification undefined keep their defaults too
+  const noUp = register("none", { flags: 0x44 });
+  assert.equal(ours(noUp, { requireUserPresence: undefined, requireUserVerification: false }).verified, false);
+  assert.equal(ours(noUp, { requireUserPresence: false, requireUserVerification: true }).verified, true);
+  const noUv = register("none", { flags: 0x41 });
+  assert.equal(ours(noUv, { requireUserVerification: undefined }).verified, false);
+  const reg = new FidoVerifier({ rpId: RP, origin: ORIGIN, attestation: "any" });
+  assert.equal(reg.verifyRegistration({ attestationObject: noUv.attestationObject, clientDataJSON: noUv.clientDataJSON, expectedChallenge: noUv.challenge, requireUserVerification: undefined }).verified, false);
+  assert.equal(reg.verifyRegistration({ attestationObject: noUv.attestationObject, clientDataJSON: noUv.clientDataJSON, expectedChallenge: noUv.challenge, requireUserVerification: false }).verified, true);
 });
 
 // ---------------------------------------------------------------------------------------------
