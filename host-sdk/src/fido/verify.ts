@@ -458,7 +458,7 @@ function verifyAssertionWith(opts: VerifyAssertionOptions, cached?: { key: KeyOb
   const signed = new Uint8Array(ad.bytes.length + 32);
   signed.set(ad.bytes);
   signed.set(cd.hash, ad.bytes.length);
-  const signatureValid = pol.algs.includes(alg) && verifySignature(alg, key, signed, opts.signature);
+  const signatureValid = verifySignature(alg, key, signed, opts.signature); // a disallowed algorithm is refused above, not here
   if (!signatureValid) problems.push("assertion signature is not valid");
   const rpIdValid = rpIdMatches(ad.rpIdHash, opts.expectedRpId);
   if (!rpIdValid) problems.push("rpIdHash does not match the expected rpId");

@@ -17,7 +17,8 @@ export class MemoryStore implements VerifierStore {
   private readonly keys: SealKeys;
 
   constructor(options: MemoryStoreOptions = {}) {
-    this.keys = options.keys ?? new Uint8Array(randomBytes(32));
+    const k = options.keys ?? new Uint8Array(randomBytes(32));
+    this.keys = k instanceof Uint8Array ? Uint8Array.from(k) : k;
     checkKeys(this.keys);
   }
 
