@@ -14,7 +14,7 @@ function walk(dir) {
     else if (e.name.endsWith(".test.js")) files.push(p);
   }
 }
-for (const pkg of ["firmware", "host-sdk", "simulator", "hardware-tests"]) {
+for (const pkg of ["firmware", "host-sdk", "host-sdk/cli", "simulator", "hardware-tests"]) {
   const d = join(root, pkg, "dist");
   try { statSync(d); walk(d); } catch { /* package has no tests yet */ }
 }

@@ -1,9 +1,3 @@
 #!/usr/bin/env node
-// `npx segl …`: the command-line program (compiled from host-sdk/src/cli).
-import { existsSync } from "node:fs";
-const entry = new URL("../host-sdk/dist/src/cli/main.js", import.meta.url);
-if (!existsSync(entry)) {
-  console.error("segl: not built yet; run `npm run build` (or `npm run demo`, which builds first)");
-  process.exit(1);
-}
-await import(entry.href);
+// `npx segl …` at the repository root: the command-line program of the @segl/cli package (host-sdk/cli).
+await import(new URL("../host-sdk/cli/bin/segl.mjs", import.meta.url).href);

@@ -38,8 +38,8 @@ test("PTY + serialport: provision, set time, press, read, verify (SDK + oathtool
         assert.equal(shown, oath, "oathtool agrees with the device");
       } else if (i === 0) ctx.diagnostic("oathtool not installed: independent cross-check skipped");
       const r = await verifier.verify(p.serial, shown);
-      assert.equal(r.valid, true, `code ${i} accepted`);
-      assert.equal((await verifier.verify(p.serial, shown)).valid, false, "replay refused");
+      assert.equal(r.verified, true, `code ${i} accepted`);
+      assert.equal((await verifier.verify(p.serial, shown)).verified, false, "replay refused");
       t.control!.advance(30_000);
     }
   } finally {

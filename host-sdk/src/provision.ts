@@ -1,5 +1,7 @@
-// Provisioning a code display or audio code reader over its service port: PROVISION, SET_TIME,
-// LOCK, then INFO to confirm the device holds what was sent.
+// `@segl/host-sdk/provision`: what a device maker does before a device ships. A code display or
+// audio code reader is provisioned over its service port (PROVISION, SET_TIME, LOCK, then INFO to
+// confirm the device holds what was sent); a chip's attestation comes from the maker's CA and a
+// batch certificate. See host-sdk/docs/provision.md.
 import { randomBytes } from "node:crypto";
 import { SeglError, argCheck } from "./errors.js";
 import type { OtpAlgorithm } from "./otp/types.js";
@@ -89,3 +91,11 @@ export async function provisionDevice(client: ServiceClient, opts: ProvisionDevi
     info,
   };
 }
+
+// The rest of a maker's toolkit, so that this subpath is the whole of provisioning.
+export {
+  validateProvisionParams, encodeProvisionPayload, MODEL_CODES, ALGORITHM_CODES,
+  type ProvisionParams, type ModelName, type DeviceInfo, type ServiceCallOptions,
+} from "./protocols/service/client.js";
+export * from "./fido/ca.js"; // the maker CA and batch attestation certificates
+export { SeglError, isSeglError, type ErrorCode } from "./errors.js";

@@ -55,7 +55,7 @@ test("SqliteStore: changing any field of a stored row in the file is refused (RO
       const store = new SqliteStore(t.file, { secretKey: key });
       const v = new TotpVerifier({ store, onAudit: (e) => events.push(e), maxFailures: 100 });
       await v.enroll("d", { secret: SECRET });
-      assert.equal((await v.verify("d", "000000", { now: NOW })).valid, totp(NOW) === "000000"); // leaves failures = 1
+      assert.equal((await v.verify("d", "000000", { now: NOW })).verified, totp(NOW) === "000000"); // leaves failures = 1
       store.close();
       sql(t.file, (db) => db.run(`UPDATE tokens SET ${column} = ${value} WHERE id = 'd'`));
       events.length = 0;
@@ -96,7 +96,7 @@ test("the digits=1 attack of issue 7: a one-digit row is refused, not guessed", 
     let accepted = 0;
     for (let g = 0; g < 10; g++) {
       try {
-        if ((await v.verify("d", String(g), { now: NOW })).valid) accepted++;
+        if ((await v.verify("d", String(g), { now: NOW })).verified) accepted++;
       } catch (e) {
         assert.ok(tamperedCode(e), String(e));
       }
@@ -139,8 +139,8 @@ test("MemoryStore uses the same sealing: its rows open only with its keys", asyn
   const v = new HotpVerifier({ store });
   await v.enroll("h", { secret: SECRET });
   const hotp = new OTPAuth.HOTP({ secret: new OTPAuth.Secret({ buffer: Uint8Array.from(SECRET).buffer }) });
-  assert.equal((await v.verify("h", hotp.generate({ counter: 0 }))).valid, true);
-  assert.equal((await v.verify("h", hotp.generate({ counter: 0 }))).valid, false, "replay");
+  assert.equal((await v.verify("h", hotp.generate({ counter: 0 }))).verified, true);
+  assert.equal((await v.verify("h", hotp.generate({ counter: 0 }))).verified, false, "replay");
   assert.throws(() => new MemoryStore({ keys: new Uint8Array(16) }), (e) => isSeglError(e, "INVALID_ARGUMENT"));
 });
 
@@ -157,14 +157,14 @@ test("key rotation: rows of the old key still open, reseal() moves them to the n
 
     const both = new SqliteStore(t.file, { secretKey: { current: "k2", keys: { k1, k2 } } });
     const v2 = new TotpVerifier({ store: both });
-    assert.equal((await v2.verify("a", totp(NOW), { now: NOW })).valid, true, "old seal opens; the write MACs with k2");
+    assert.equal((await v2.verify("a", totp(NOW), { now: NOW })).verified, true, "old seal opens; the write MACs with k2");
     assert.equal(both.keyId, "k2");
     assert.equal(await both.reseal(), 2);
     assert.equal(await both.reseal(), 0);
     both.close();
 
     const onlyNew = new SqliteStore(t.file, { secretKey: { current: "k2", keys: { k2 } } });
-    assert.equal((await new TotpVerifier({ store: onlyNew }).verify("b", totp(NOW), { now: NOW })).valid, true);
+    assert.equal((await new TotpVerifier({ store: onlyNew }).verify("b", totp(NOW), { now: NOW })).verified, true);
     onlyNew.close();
     const onlyOld = new SqliteStore(t.file, { secretKey: { current: "k1", keys: { k1 } } });
     await assert.rejects(onlyOld.get("a"), (e) => isSeglError(e, "SECRET_UNREADABLE"));
@@ -197,7 +197,7 @@ test("rows of the old format are refused (LEGACY_ROW) until migrated with the ol
     assert.equal(events[0]?.reason, "tampered");
     await assert.rejects(store.migrateLegacyRows(new Uint8Array(32)), (e) => isSeglError(e, "SECRET_UNREADABLE"));
     assert.equal(await store.migrateLegacyRows(key), 1);
-    assert.equal((await v.verify("old", totp(NOW), { now: NOW })).valid, true);
+    assert.equal((await v.verify("old", totp(NOW), { now: NOW })).verified, true);
     assert.equal(await store.migrateLegacyRows(key), 0);
     store.close();
   } finally {

@@ -143,11 +143,11 @@ test("SqliteStore behind TotpVerifier: verify, replay and lockout persist across
     const s1 = new SqliteStore(t.file, { secretKey: key });
     const v1 = new TotpVerifier({ store: s1 });
     await v1.enroll("d", { secret });
-    assert.equal((await v1.verify("d", code(now), { now })).valid, true);
+    assert.equal((await v1.verify("d", code(now), { now })).verified, true);
     s1.close();
     const s2 = new SqliteStore(t.file, { secretKey: key });
     const v2 = new TotpVerifier({ store: s2 });
-    assert.equal((await v2.verify("d", code(now), { now })).valid, false, "replay refused after reopen");
+    assert.equal((await v2.verify("d", code(now), { now })).verified, false, "replay refused after reopen");
     assert.equal((await v2.status("d"))?.failures, 1);
     s2.close();
   } finally {

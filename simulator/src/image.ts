@@ -1,5 +1,5 @@
 // Loads and compiles the firmware image once; every device instantiates the same module.
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 
@@ -10,8 +10,16 @@ export interface FirmwareImage {
   readonly module: WebAssembly.Module;
 }
 
-/** Where `npm run build:firmware` puts the image, unless the SEGL_FIRMWARE environment variable names another file. */
-export const DEFAULT_IMAGE_PATH = process.env.SEGL_FIRMWARE || fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
+/** Where `npm run build:firmware` puts the image in the repository. */
+const BUILT_IMAGE = fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
+/** The copy an installed @segl/simulator package ships (made by its `prepack` script). */
+const PACKAGED_IMAGE = fileURLToPath(new URL("../../firmware/firmware.wasm", import.meta.url));
+
+/**
+ * The image devices boot by default: the file the SEGL_FIRMWARE environment variable names, else
+ * the repository's build, else the copy shipped inside the installed package.
+ */
+export const DEFAULT_IMAGE_PATH = process.env.SEGL_FIRMWARE || (existsSync(BUILT_IMAGE) || !existsSync(PACKAGED_IMAGE) ? BUILT_IMAGE : PACKAGED_IMAGE);
 
 const cache = new Map<string, FirmwareImage>();
 

@@ -27,3 +27,5 @@ export { derToPem } from "./asn1.js";
 export {
   parseCertFields, certFields, parseCertificate, pemToDer, CERT_LIMITS, type CertFields, type CertExtension,
 } from "./certificate.js";
+export { SeglError, isSeglError, type ErrorCode } from "../errors.js";
+export type { FidoFailureReason, FailureReason } from "../reasons.js";

@@ -13,6 +13,7 @@
 import { createHash, timingSafeEqual, type KeyObject, type X509Certificate } from "node:crypto";
 import type { CborValue } from "../cbor.js";
 import { SeglError, argCheck } from "../errors.js";
+import { clientDataReasons, type FidoFailureReason } from "../reasons.js";
 import {
   checkChain, checkStatement, toX509, validityProblems, verifySignature,
   type AttestationTrust, type AttestationType, type TrustAnchorInput,
@@ -191,19 +192,28 @@ function rpIdMatches(rpIdHash: Uint8Array, expected: unknown): boolean {
   return list.some((id) => eq(rpIdHash, sha256(new TextEncoder().encode(id))));
 }
 
-function flagProblems(f: AuthenticatorFlags, pol: ResolvedPolicy): string[] {
-  const out: string[] = [];
-  if (pol.up && !f.up) out.push("user presence (UP) flag not set");
-  if (pol.uv && !f.uv) out.push("user verification (UV) flag not set");
-  if (f.bs && !f.be) out.push("authenticatorData has BS (backed up) without BE (backup eligible)");
-  return out;
-}
-
-function algorithmProblems(alg: number, key: KeyObject, pol: ResolvedPolicy): string[] {
-  const out: string[] = [];
-  if (!pol.algs.includes(alg)) out.push(`credential algorithm ${alg} is not allowed (allowed: ${pol.algs.join(", ")})`);
-  if (key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MIN_BITS) out.push(`RSA key below ${RSA_MIN_BITS} bits`);
-  return out;
+/** Why a result is not verified: problems for people, reason codes (../reasons.ts) for programs. */
+class Verdict {
+  readonly problems: string[] = [];
+  readonly reasons: FidoFailureReason[] = [];
+  add(reason: FidoFailureReason, ...problems: string[]): void {
+    if (problems.length === 0) return;
+    this.problems.push(...problems);
+    if (!this.reasons.includes(reason)) this.reasons.push(reason);
+  }
+  clientData(cd: ClientDataCheck): void {
+    this.problems.push(...cd.problems);
+    for (const r of clientDataReasons(cd)) if (!this.reasons.includes(r)) this.reasons.push(r);
+  }
+  flags(f: AuthenticatorFlags, pol: ResolvedPolicy): void {
+    if (pol.up && !f.up) this.add("user-not-present", "user presence (UP) flag not set");
+    if (pol.uv && !f.uv) this.add("user-not-verified", "user verification (UV) flag not set");
+    if (f.bs && !f.be) this.add("flags-inconsistent", "authenticatorData has BS (backed up) without BE (backup eligible)");
+  }
+  algorithm(alg: number, key: KeyObject, pol: ResolvedPolicy): void {
+    if (!pol.algs.includes(alg)) this.add("algorithm-not-allowed", `credential algorithm ${alg} is not allowed (allowed: ${pol.algs.join(", ")})`);
+    if (key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MIN_BITS) this.add("algorithm-not-allowed", `RSA key below ${RSA_MIN_BITS} bits`);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -257,6 +267,8 @@ export interface AttestationResult {
 
 export interface RegistrationResult {
   verified: boolean;
+  /** Why `verified` is false, as stable codes (empty when verified); `problems` says the same for people. */
+  reasons: FidoFailureReason[];
   /** Attestation signature; undefined for format none (nothing signed). */
   signatureValid: boolean | undefined;
   rpIdValid: boolean;
@@ -301,10 +313,12 @@ export function verifyRegistration(opts: VerifyRegistrationOptions): Registratio
   const keyObject = coseKeyToKeyObject(acd.coseKey);
   const algorithm = acd.coseKey.alg;
 
-  const problems: string[] = [];
+  const v = new Verdict();
   const rpIdValid = rpIdMatches(ad.rpIdHash, opts.expectedRpId);
-  if (!rpIdValid) problems.push("rpIdHash does not match the expected rpId");
-  problems.push(...flagProblems(ad.flags, pol), ...cd.check.problems, ...algorithmProblems(algorithm, keyObject, pol));
+  if (!rpIdValid) v.add("rp-id-mismatch", "rpIdHash does not match the expected rpId");
+  v.flags(ad.flags, pol);
+  v.clientData(cd.check);
+  v.algorithm(algorithm, keyObject, pol);
 
   const st = checkStatement({ fmt, attStmt, authData: ad, clientDataHash: cd.hash, credentialKey: keyObject, credentialAlg: algorithm });
   const attProblems = [...st.problems];
@@ -322,15 +336,20 @@ export function verifyRegistration(opts: VerifyRegistrationOptions): Registratio
     const want = typeof opts.expectedAaguid === "string" ? uuidBytes(opts.expectedAaguid) : opts.expectedAaguid;
     argCheck(want instanceof Uint8Array && want.length === 16, "expectedAaguid must be 16 bytes or a UUID");
     attestation.aaguidValid = eq(want, acd.aaguid);
-    if (!attestation.aaguidValid) problems.push(`AAGUID ${acd.aaguidString} is not the expected one`);
+    if (!attestation.aaguidValid) v.add("aaguid-mismatch", `AAGUID ${acd.aaguidString} is not the expected one`);
   }
-  problems.push(...attProblems);
-  if (requirement === "chained" && trust !== "chained") problems.push(`attestation trust is ${trust}; policy requires chained`);
+  v.add("attestation-invalid", ...attProblems);
+  if (requirement === "chained" && trust !== "chained") v.add("attestation-untrusted", `attestation trust is ${trust}; policy requires chained`);
   const signatureValid = st.signatureValid;
-  if (signatureValid === false && !problems.includes("attestation signature is not valid")) problems.push("attestation signature is not valid");
+  if (signatureValid === false) {
+    if (v.problems.includes("attestation signature is not valid")) v.reasons.push("signature-invalid");
+    else v.add("signature-invalid", "attestation signature is not valid");
+  }
+  const { problems, reasons } = v;
 
   return {
     verified: problems.length === 0,
+    reasons,
     signatureValid,
     rpIdValid,
     userPresent: ad.flags.up,
@@ -389,6 +408,8 @@ export interface VerifyAssertionOptions extends Ceremony, FidoPolicy {
 
 export interface AssertionResult {
   verified: boolean;
+  /** Why `verified` is false, as stable codes (empty when verified); `problems` says the same for people. */
+  reasons: FidoFailureReason[];
   signatureValid: boolean;
   rpIdValid: boolean;
   userPresent: boolean;
@@ -448,27 +469,30 @@ function verifyAssertionWith(opts: VerifyAssertionOptions, cached?: { key: KeyOb
   const ad = parseAuthenticatorData(opts.authenticatorData);
   if (ad.flags.at) throw new SeglError("BAD_RESPONSE", "assertion authenticatorData must not carry attested credential data (AT set)");
   const { key, alg } = keyAndAlg(c, cached);
-  const problems: string[] = [];
+  const v = new Verdict();
   const credentialIdValid = eq(opts.credentialId, c.id);
-  if (!credentialIdValid) problems.push("the returned credential id is not the stored credential's");
+  if (!credentialIdValid) v.add("credential-id-mismatch", "the returned credential id is not the stored credential's");
   const uh = opts.userHandle ?? undefined;
   const userHandleValid = uh === undefined ? !requireUserHandle : eq(uh, c.userHandle);
-  if (!userHandleValid) problems.push(uh === undefined ? "userHandle required but absent" : "the returned userHandle is not the credential's user");
-  problems.push(...algorithmProblems(alg, key, pol));
+  if (!userHandleValid) v.add("user-handle-mismatch", uh === undefined ? "userHandle required but absent" : "the returned userHandle is not the credential's user");
+  v.algorithm(alg, key, pol);
   const signed = new Uint8Array(ad.bytes.length + 32);
   signed.set(ad.bytes);
   signed.set(cd.hash, ad.bytes.length);
   const signatureValid = verifySignature(alg, key, signed, opts.signature); // a disallowed algorithm is refused above, not here
-  if (!signatureValid) problems.push("assertion signature is not valid");
+  if (!signatureValid) v.add("signature-invalid", "assertion signature is not valid");
   const rpIdValid = rpIdMatches(ad.rpIdHash, opts.expectedRpId);
-  if (!rpIdValid) problems.push("rpIdHash does not match the expected rpId");
-  problems.push(...flagProblems(ad.flags, pol), ...cd.check.problems);
+  if (!rpIdValid) v.add("rp-id-mismatch", "rpIdHash does not match the expected rpId");
+  v.flags(ad.flags, pol);
+  v.clientData(cd.check);
   const status = checkCounter(stored, ad.signCount);
   if (status === "regressed" && counterPolicy === "reject") {
-    problems.push(`signature counter regressed (stored ${stored}, received ${ad.signCount}): possible cloned authenticator`);
+    v.add("counter-regressed", `signature counter regressed (stored ${stored}, received ${ad.signCount}): possible cloned authenticator`);
   }
+  const { problems, reasons } = v;
   return {
     verified: problems.length === 0,
+    reasons,
     signatureValid,
     rpIdValid,
     userPresent: ad.flags.up,

@@ -1,7 +1,8 @@
 // In-process VerifierStore: a Map of sealed rows (the same sealing as every other store), compare-and-set on the version.
 import { randomBytes } from "node:crypto";
 import { checkKeys, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
-import { VerifierError, type TokenRecord, type VerifierStore } from "./types.js";
+import { SeglError } from "../errors.js";
+import type { TokenRecord, VerifierStore } from "./types.js";
 
 export interface MemoryStoreOptions {
   /** Seal keys (a 32-byte key or a key ring). Default: a random key for the life of the store. */
@@ -28,7 +29,7 @@ export class MemoryStore implements VerifierStore {
   }
 
   async create(rec: TokenRecord): Promise<void> {
-    if (this.rows.has(rec.id)) throw new VerifierError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`);
+    if (this.rows.has(rec.id)) throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`, { details: { id: rec.id } });
     this.rows.set(rec.id, Object.freeze(sealRow(this.keys, rec)));
   }
 

@@ -14,7 +14,8 @@
 // is not detectable here (see docs/verification.md).
 
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
-import { LOCKED_PERMANENTLY, VerifierError, type OtpAlgorithm, type TokenKind, type TokenRecord } from "./types.js";
+import { SeglError } from "../errors.js";
+import { LOCKED_PERMANENTLY, type OtpAlgorithm, type TokenKind, type TokenRecord } from "./types.js";
 
 const FORMAT = 0x02;
 const LEGACY_FORMAT = 0x01;
@@ -44,7 +45,7 @@ export function keyIdOf(key: Uint8Array): string {
 }
 
 export function checkKey(key: unknown): asserts key is Uint8Array {
-  if (!(key instanceof Uint8Array) || key.length !== 32) throw new VerifierError("INVALID_ARGUMENT", "secretKey must be 32 bytes (AES-256)");
+  if (!(key instanceof Uint8Array) || key.length !== 32) throw new SeglError("INVALID_ARGUMENT", "secretKey must be 32 bytes (AES-256)", { details: { field: "secretKey" } });
 }
 
 function ring(k: SealKeys): Ring {
@@ -53,7 +54,7 @@ function ring(k: SealKeys): Ring {
   const keys = new Map<string, { enc: Buffer; mac: Buffer }>();
   const add = (id: string, key: Uint8Array) => {
     checkKey(key);
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new VerifierError("INVALID_ARGUMENT", "key ids are 1..64 characters of A-Z a-z 0-9 . _ -");
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new SeglError("INVALID_ARGUMENT", "key ids are 1..64 characters of A-Z a-z 0-9 . _ -");
     keys.set(id, { enc: Buffer.from(key), mac: Buffer.from(hkdfSync("sha256", key, new Uint8Array(0), "segl row mac/2", 32)) });
   };
   let current: string;
@@ -62,11 +63,11 @@ function ring(k: SealKeys): Ring {
     add(current, k);
   } else {
     if (typeof k !== "object" || k === null || typeof k.current !== "string" || typeof k.keys !== "object" || k.keys === null) {
-      throw new VerifierError("INVALID_ARGUMENT", "keys must be a 32-byte key or { current, keys: { id: key } }");
+      throw new SeglError("INVALID_ARGUMENT", "keys must be a 32-byte key or { current, keys: { id: key } }");
     }
     for (const [id, key] of Object.entries(k.keys)) add(id, key);
     current = k.current;
-    if (!keys.has(current)) throw new VerifierError("INVALID_ARGUMENT", `current key ${JSON.stringify(current)} is not in keys`);
+    if (!keys.has(current)) throw new SeglError("INVALID_ARGUMENT", `current key ${JSON.stringify(current)} is not in keys`);
   }
   const r = { current, keys };
   rings.set(k, r);
@@ -106,7 +107,7 @@ function header(keyId: string): Buffer {
 function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: string; body: Uint8Array } {
   if (!(blob instanceof Uint8Array) || blob.length < 3) tampered(rowId, `${what} missing or too short`);
   if (blob[0] === LEGACY_FORMAT && what === "seal") {
-    throw new VerifierError("LEGACY_ROW", `row ${JSON.stringify(rowId)} is in the old format (only its id was authenticated); migrate it (docs/verification.md)`);
+    throw new SeglError("LEGACY_ROW", `row ${JSON.stringify(rowId)} is in the old format (only its id was authenticated); migrate it (docs/verification.md)`, { details: { id: rowId } });
   }
   if (blob[0] !== FORMAT) tampered(rowId, `${what} has an unknown format`);
   const n = blob[1]!;
@@ -115,12 +116,12 @@ function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: str
 }
 
 function tampered(id: string, why: string, cause?: unknown): never {
-  throw new VerifierError("ROW_TAMPERED", `row ${JSON.stringify(id)} failed authentication: ${why}`, cause === undefined ? {} : { cause });
+  throw new SeglError("ROW_TAMPERED", `row ${JSON.stringify(id)} failed authentication: ${why}`, cause === undefined ? { details: { id } } : { details: { id }, cause });
 }
 
 function keyFor(k: SealKeys, keyId: string, rowId: string): { enc: Buffer; mac: Buffer } {
   const key = ring(k).keys.get(keyId);
-  if (!key) throw new VerifierError("SECRET_UNREADABLE", `row ${JSON.stringify(rowId)} is sealed with key ${JSON.stringify(keyId)}, which is not configured`);
+  if (!key) throw new SeglError("SECRET_UNREADABLE", `row ${JSON.stringify(rowId)} is sealed with key ${JSON.stringify(keyId)}, which is not configured`, { details: { id: rowId, keyId } });
   return key;
 }
 
@@ -161,7 +162,7 @@ export function sealRow(k: SealKeys, rec: TokenRecord): SealedRow {
 
 /**
  * Opens a stored row: checks the seal (seed + configuration) and the MAC (state), then the range
- * of every field. Throws VerifierError ROW_TAMPERED when anything was changed, SECRET_UNREADABLE
+ * of every field. Throws SeglError ROW_TAMPERED when anything was changed, SECRET_UNREADABLE
  * when the row's key is not configured, LEGACY_ROW for rows of the old format.
  */
 export function openRow(k: SealKeys, row: SealedRow): TokenRecord {
@@ -203,7 +204,7 @@ export function needsReseal(k: SealKeys, row: Pick<SealedRow, "seal" | "mac" | "
  */
 export function openLegacySecret(key: Uint8Array, id: string, blob: Uint8Array): Uint8Array {
   if (!(blob instanceof Uint8Array) || blob.length < 1 + NONCE + TAG || blob[0] !== LEGACY_FORMAT) {
-    throw new VerifierError("SECRET_UNREADABLE", `sealed secret of ${JSON.stringify(id)} is not in the old format`);
+    throw new SeglError("SECRET_UNREADABLE", `sealed secret of ${JSON.stringify(id)} is not in the old format`, { details: { id } });
   }
   try {
     const d = createDecipheriv("aes-256-gcm", key, blob.subarray(1, 1 + NONCE), { authTagLength: TAG });
@@ -211,7 +212,7 @@ export function openLegacySecret(key: Uint8Array, id: string, blob: Uint8Array):
     d.setAuthTag(blob.subarray(blob.length - TAG));
     return new Uint8Array(Buffer.concat([d.update(blob.subarray(1 + NONCE, blob.length - TAG)), d.final()]));
   } catch (cause) {
-    throw new VerifierError("SECRET_UNREADABLE", `secret of ${JSON.stringify(id)} failed authentication (wrong key, or row tampered/moved)`, { cause });
+    throw new SeglError("SECRET_UNREADABLE", `secret of ${JSON.stringify(id)} failed authentication (wrong key, or row tampered/moved)`, { details: { id }, cause });
   }
 }
 
@@ -234,5 +235,5 @@ export function validateFields(r: RowFields): void {
   if (!int(r.lockedUntil, 0, LOCKED_PERMANENTLY)) bad.push("lockedUntil");
   if (!int(r.lockouts, 0)) bad.push("lockouts");
   if (!int(r.version, 0)) bad.push("version");
-  if (bad.length > 0) throw new VerifierError("INVALID_ARGUMENT", `record fields out of range: ${bad.join(", ")}`);
+  if (bad.length > 0) throw new SeglError("INVALID_ARGUMENT", `record fields out of range: ${bad.join(", ")}`, { details: { field: bad[0], fields: bad } });
 }

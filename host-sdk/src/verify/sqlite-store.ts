@@ -1,18 +1,31 @@
 // VerifierStore on a real SQLite file (node-sqlite3-wasm: SQLite compiled to WASM, file I/O via node:fs).
+import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Database, SQLiteValue, Statement } from "node-sqlite3-wasm";
 import { checkKeys, currentKeyId, needsReseal, nextRow, openLegacySecret, openRow, sealRow, validateFields, type SealKeys, type SealedRow } from "./seal.js";
-import { VerifierError, type OtpAlgorithm, type TokenKind, type TokenRecord, type VerifierStore } from "./types.js";
+import { SeglError } from "../errors.js";
+import type { OtpAlgorithm, TokenKind, TokenRecord, VerifierStore } from "./types.js";
 
 type SqliteModule = typeof import("node-sqlite3-wasm");
 
 let sqlite: SqliteModule | undefined;
 /** Loads the WASM SQLite on first use only, so code that never opens a SqliteStore never pays for it. */
 function loadSqlite(): SqliteModule {
-  if (!sqlite) sqlite = createRequire(import.meta.url)("node-sqlite3-wasm") as SqliteModule;
+  if (!sqlite) {
+    try {
+      sqlite = createRequire(import.meta.url)("node-sqlite3-wasm") as SqliteModule;
+    } catch (e) {
+      throw new SeglError("NATIVE_MODULE_MISSING", "SqliteStore needs node-sqlite3-wasm: npm install node-sqlite3-wasm", {
+        details: { module: "node-sqlite3-wasm", install: "npm install node-sqlite3-wasm" }, cause: e,
+      });
+    }
+  }
   return sqlite;
 }
+
+const BUSY = /database is locked|SQLITE_BUSY|database table is locked/i;
 
 export interface SqliteStoreOptions {
   /**
@@ -62,17 +75,42 @@ export class SqliteStore implements VerifierStore {
   private db: Database | undefined;
   private stmts: Stmts | undefined;
 
+  /**
+   * Checks its arguments and that the file's directory exists; the file itself is opened (and
+   * created) on first use. Throws INVALID_ARGUMENT (`details.field`) or STORE_UNAVAILABLE.
+   */
   constructor(path: string, options: SqliteStoreOptions) {
-    if (typeof path !== "string" || path.length === 0) throw new VerifierError("INVALID_ARGUMENT", "path must be a file name");
-    checkKeys(options?.secretKey);
+    if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
+      throw new SeglError("INVALID_ARGUMENT", "path must be a file name", { details: { field: "path" } });
+    }
+    if (typeof options !== "object" || options === null) {
+      throw new SeglError("INVALID_ARGUMENT", "options are required: { secretKey: 32 bytes }", { details: { field: "options" } });
+    }
+    try {
+      checkKeys(options.secretKey);
+    } catch (e) {
+      throw new SeglError("INVALID_ARGUMENT", e instanceof Error ? e.message : "bad secretKey", { details: { field: "secretKey" } });
+    }
+    const busy = options.busyTimeoutMs ?? 5000;
+    if (typeof busy !== "number" || !Number.isFinite(busy) || busy < 0) {
+      throw new SeglError("INVALID_ARGUMENT", "busyTimeoutMs must be a non-negative number of ms", { details: { field: "busyTimeoutMs", busyTimeoutMs: busy } });
+    }
+    if (path !== ":memory:") {
+      const dir = dirname(resolve(path));
+      if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+        throw new SeglError("STORE_UNAVAILABLE", `cannot keep ${path}: directory ${dir} does not exist (create it first)`, {
+          details: { path, directory: dir },
+        });
+      }
+    }
     this.path = path;
     this.keys = options.secretKey instanceof Uint8Array ? Uint8Array.from(options.secretKey) : options.secretKey;
-    this.busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.busyTimeoutMs = busy;
   }
 
   async get(id: string): Promise<TokenRecord | undefined> {
     // all(), not get(): the statement must run to completion so that its read lock is released at once.
-    const rows = await this.run((s) => s.get.all([id]));
+    const rows = await this.run("get", id, (s) => s.get.all([id]));
     const row = rows[0];
     if (!row) return undefined;
     return this.fromRow(row as Record<string, SQLiteValue>);
@@ -80,23 +118,16 @@ export class SqliteStore implements VerifierStore {
 
   async create(rec: TokenRecord): Promise<void> {
     const r = sealRow(this.keys, rec);
-    try {
-      await this.run((s) => s.insert.run([
-        r.id, r.kind, r.seal, r.algorithm, r.digits, r.period, r.t0, r.driftSteps,
-        r.lastAcceptedStep, r.failures, r.lockedUntil, r.lockouts, r.version, r.mac,
-      ]));
-    } catch (e) {
-      if (e instanceof Error && /UNIQUE constraint/i.test(e.message)) {
-        throw new VerifierError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`, { cause: e });
-      }
-      throw e;
-    }
+    await this.run("create", rec.id, (s) => s.insert.run([
+      r.id, r.kind, r.seal, r.algorithm, r.digits, r.period, r.t0, r.driftSteps,
+      r.lastAcceptedStep, r.failures, r.lockedUntil, r.lockouts, r.version, r.mac,
+    ]));
   }
 
   async compareAndSet(id: string, expectedVersion: number, next: TokenRecord): Promise<boolean> {
     // Configuration and seed are fixed at create (not written here); the MAC covers the id and the new state.
     const { fields: f, mac } = nextRow(this.keys, { ...next, id }, next, expectedVersion);
-    const r = await this.run((s) => s.cas.run([
+    const r = await this.run("compareAndSet", id, (s) => s.cas.run([
       f.driftSteps, f.lastAcceptedStep, f.failures, f.lockedUntil, f.lockouts, mac, id, expectedVersion,
     ]));
     return r.changes === 1;
@@ -104,17 +135,18 @@ export class SqliteStore implements VerifierStore {
 
   /**
    * Key rotation: re-seals every row whose seal or MAC was made with a key other than the current
-   * one (each row checked first; a tampered row stops the run with ROW_TAMPERED). Rows changed
-   * concurrently are skipped and counted on the next run. Resolves the number of rows re-sealed.
+   * one (each row checked first; a tampered row stops the run with ROW_TAMPERED, an old-format row
+   * with LEGACY_ROW). Rows changed concurrently are skipped and counted on the next run. Resolves
+   * the number of rows re-sealed.
    */
   async reseal(): Promise<number> {
-    const rows = await this.run((s) => s.all.all([]));
+    const rows = await this.run("reseal", "*", (s) => s.all.all([]));
     let n = 0;
     for (const raw of rows) {
       const row = this.sealedRow(raw as Record<string, SQLiteValue>);
       if (!needsReseal(this.keys, row)) continue;
       const r = sealRow(this.keys, openRow(this.keys, row));
-      const res = await this.run((s) => s.reseal.run([r.seal, r.mac, r.id, r.version]));
+      const res = await this.run("reseal", r.id, (s) => s.reseal.run([r.seal, r.mac, r.id, r.version]));
       n += res.changes;
     }
     return n;
@@ -126,7 +158,7 @@ export class SqliteStore implements VerifierStore {
    * on a file you trust not to have been altered: the old format could not tell.
    */
   async migrateLegacyRows(legacyKey: Uint8Array): Promise<number> {
-    const rows = await this.run((s) => s.all.all([]));
+    const rows = await this.run("migrateLegacyRows", "*", (s) => s.all.all([]));
     let n = 0;
     for (const raw of rows) {
       const r = raw as Record<string, SQLiteValue>;
@@ -136,7 +168,7 @@ export class SqliteStore implements VerifierStore {
       validateFields(fields);
       const secret = openLegacySecret(legacyKey, fields.id, seal);
       const s2 = sealRow(this.keys, { ...fields, secret });
-      const res = await this.run((s) => s.reseal.run([s2.seal, s2.mac, s2.id, s2.version]));
+      const res = await this.run("migrateLegacyRows", s2.id, (s) => s.reseal.run([s2.seal, s2.mac, s2.id, s2.version]));
       n += res.changes;
     }
     return n;
@@ -148,7 +180,7 @@ export class SqliteStore implements VerifierStore {
   }
 
   async delete(id: string): Promise<boolean> {
-    const r = await this.run((s) => s.del.run([id]));
+    const r = await this.run("delete", id, (s) => s.del.run([id]));
     return r.changes === 1;
   }
 
@@ -174,7 +206,11 @@ export class SqliteStore implements VerifierStore {
     let db = this.db;
     if (!db) {
       const { Database: Db } = loadSqlite();
-      db = new Db(this.path);
+      try {
+        db = new Db(this.path);
+      } catch (e) {
+        throw new SeglError("STORE_UNAVAILABLE", `cannot open ${this.path}: ${e instanceof Error ? e.message : String(e)}`, { details: { path: this.path }, cause: e });
+      }
       try {
         db.exec("PRAGMA busy_timeout = 0"); // waiting is done asynchronously in run()
         db.exec("PRAGMA journal_mode = DELETE"); // the WASM VFS has no shared memory, so no WAL
@@ -185,7 +221,10 @@ export class SqliteStore implements VerifierStore {
         if (!cols.includes("mac")) db.exec("ALTER TABLE tokens ADD COLUMN mac BLOB");
       } catch (e) {
         db.close();
-        throw e;
+        if (e instanceof Error && BUSY.test(e.message)) throw e; // retried by run()
+        throw new SeglError("STORE_UNAVAILABLE", `cannot use ${this.path} as a verifier store: ${e instanceof Error ? e.message : String(e)}`, {
+          details: { path: this.path }, cause: e,
+        });
       }
       this.db = db;
     }
@@ -211,21 +250,31 @@ export class SqliteStore implements VerifierStore {
       for (const st of made) {
         try { st.finalize(); } catch { /* released anyway */ }
       }
-      throw e;
+      if (e instanceof Error && BUSY.test(e.message)) throw e; // retried by run()
+      throw new SeglError("STORE_UNAVAILABLE", `${this.path} holds a tokens table of another shape: ${e instanceof Error ? e.message : String(e)}`, {
+        details: { path: this.path }, cause: e,
+      });
     }
     return this.stmts;
   }
 
-  /** Runs one statement, retrying with a short random back-off while another process holds the file. */
-  private async run<T>(f: (s: Stmts) => T): Promise<T> {
+  /** Runs one statement (a typed error for every failure), retrying with a short random back-off while another process holds the file. */
+  private async run<T>(op: string, id: string, f: (s: Stmts) => T): Promise<T> {
     const deadline = Date.now() + this.busyTimeoutMs;
     for (let delay = 1; ; delay = Math.min(delay * 2, 32)) {
       try {
         return f(this.open());
       } catch (e) {
         this.dropStatements();
-        if (!(e instanceof Error) || !/database is locked|SQLITE_BUSY|database table is locked/i.test(e.message)) throw e;
-        if (Date.now() >= deadline) throw new VerifierError("STORE_BUSY", `${this.path} stayed locked for ${this.busyTimeoutMs} ms`, { cause: e });
+        if (e instanceof SeglError) throw e;
+        const message = e instanceof Error ? e.message : String(e);
+        if (/UNIQUE constraint/i.test(message)) {
+          throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(id)} already enrolled`, { details: { id }, cause: e });
+        }
+        if (!BUSY.test(message)) throw new SeglError("STORE_ERROR", `${op} on ${this.path} failed: ${message}`, { details: { path: this.path, op }, cause: e });
+        if (Date.now() >= deadline) {
+          throw new SeglError("STORE_BUSY", `${this.path} stayed locked for ${this.busyTimeoutMs} ms`, { details: { path: this.path, timeoutMs: this.busyTimeoutMs }, cause: e });
+        }
         await sleep(Math.ceil(Math.random() * delay));
       }
     }

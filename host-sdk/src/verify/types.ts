@@ -1,7 +1,8 @@
 // Shared types of the stateful OTP verifiers and their stores.
 
-import { SeglError, type ErrorCode } from "../errors.js";
 import type { OtpAlgorithm } from "../otp/types.js";
+import { SeglError, type ErrorCode } from "../errors.js";
+import type { OtpFailureReason } from "../reasons.js";
 
 /** HMAC hash of an OATH token (RFC 4226 / RFC 6238): the same type as the pure OTP functions use. */
 export type { OtpAlgorithm };
@@ -68,21 +69,13 @@ export interface VerifierStore {
   delete(id: string): Promise<boolean>;
 }
 
-/** What the caller of verify/resync learns. Every kind of failure gives the identical `{ valid: false }`. */
+/** What the caller of verify/resync learns. Every kind of failure gives the identical `{ verified: false }`. */
 export type VerifyResult =
-  | { readonly valid: true; readonly step: number; readonly driftSteps: number }
-  | { readonly valid: false };
+  | { readonly verified: true; readonly step: number; readonly driftSteps: number }
+  | { readonly verified: false };
 
-/** Why an attempt failed; only ever passed to the audit hook. */
-export type FailureReason =
-  | "unknown-device"
-  | "locked"
-  | "malformed"
-  | "mismatch"
-  | "replay"
-  | "contention"
-  /** The stored row failed authentication (ROW_TAMPERED) or could not be opened; the call threw. */
-  | "tampered";
+/** Why an attempt failed; only ever passed to the audit hook. One vocabulary with FIDO's: see ../reasons.ts. */
+export type { OtpFailureReason, FidoFailureReason, FailureReason } from "../reasons.js";
 
 /** One audit event. Contains neither the code nor the secret. */
 export interface AuditEvent {
@@ -90,25 +83,23 @@ export interface AuditEvent {
   readonly id: string;
   readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock" | "status";
   readonly outcome: "accepted" | "rejected" | "done";
-  readonly reason?: FailureReason;
+  readonly reason?: OtpFailureReason;
   readonly step?: number;
   readonly driftSteps?: number;
   readonly failures?: number;
   readonly lockedUntil?: number;
 }
 
-/** The codes a VerifierError carries (documented in errors.ts and docs/sdk-errors.md). */
-export type VerifierErrorCode = Extract<ErrorCode,
-  "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "ROW_TAMPERED" | "LEGACY_ROW" | "STORE_BUSY" | "STORE_CLOSED">;
-
 /**
- * Operational errors (bad enrolment data, store trouble, a tampered row). Never thrown for a wrong
- * code. A SeglError: `isSeglError(e, "ROW_TAMPERED")` works.
+ * @deprecated Errors of the verifiers and stores are {@link SeglError}s (codes in `ErrorCode`);
+ * this alias is kept so that existing `instanceof VerifierError` checks keep working.
  */
-export class VerifierError extends SeglError {
-  declare readonly code: VerifierErrorCode;
-  constructor(code: VerifierErrorCode, message: string, options?: { cause?: unknown }) {
-    super(code, message, options?.cause === undefined ? {} : { cause: options.cause });
-    this.name = "VerifierError";
-  }
-}
+export const VerifierError = SeglError;
+/** @deprecated Use {@link SeglError}. */
+export type VerifierError = SeglError;
+/** @deprecated The verifier's codes are members of {@link ErrorCode}. */
+export type VerifierErrorCode = Extract<
+  ErrorCode,
+  | "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "ROW_TAMPERED" | "LEGACY_ROW"
+  | "STORE_BUSY" | "STORE_UNAVAILABLE" | "STORE_ERROR"
+>;

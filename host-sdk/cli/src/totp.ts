@@ -1,8 +1,6 @@
 // `segl totp --secret BASE32 | --secret-hex HEX`: the code a device with that seed shows now (or at --time).
-import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./commands.js";
-import { totp } from "../otp/hotp.js";
-import { base32Decode } from "../otp/base32.js";
-import { parseAlgorithm } from "../otp/types.js";
+import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js";
+import { totp, base32Decode, parseAlgorithm } from "@segl/host-sdk/otp";
 
 export const help = (prog: string) => `Usage: ${prog} (--secret BASE32 | --secret-hex HEX) [--time UNIX_S] [--algorithm A] [--digits N] [--period S]
 

@@ -1,7 +1,6 @@
+// What every `segl` command shares: exit codes, the context it runs in, the usage error and
+// option parsing. The commands import this file; the table of commands (commands.ts) imports them.
 import { parseArgs } from "node:util";
-// The table of `segl` subcommands. Each is loaded only when it runs, so `segl verify …` never
-// pulls in the simulator and `segl --help` loads nothing. To add a command: write
-// `cli/<name>.ts` exporting `run(args, ctx)` (and optionally `help`), then add a row below.
 
 export const EXIT_OK = 0;
 /** The command ran and failed (device error, file missing, verification failed…). */
@@ -22,18 +21,6 @@ export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
 }
 
-export interface CommandModule {
-  /** Runs with the arguments after the command name; resolves to the exit code. */
-  run(args: string[], ctx: CliContext): Promise<number>;
-}
-
-export interface CommandEntry {
-  name: string;
-  /** One line for `segl --help`. */
-  summary: string;
-  load(): Promise<CommandModule>;
-}
-
 /** A bad command line: printed with a pointer to --help, exit code 2. */
 export class UsageError extends Error {
   override readonly name = "UsageError";
@@ -49,16 +36,4 @@ export function parseOptions<const O extends OptionSpec>(args: string[], options
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
-}
-
-export const COMMANDS: CommandEntry[] = [
-  { name: "sim", summary: "run a simulated device in this terminal (PTY, HTTP control API)", load: () => import("./sim.js") },
-  { name: "demo", summary: "boot a simulated code display, provision it, press, show the LCD, verify the code", load: () => import("./demo.js") },
-  { name: "info", summary: "show a display's or reader's identity and status (--port PATH)", load: () => import("./info.js") },
-  { name: "provision", summary: "seed, configure, set the clock of and lock a display or reader (--port PATH)", load: () => import("./provision.js") },
-  { name: "totp", summary: "compute the TOTP code of a seed (pure math)", load: () => import("./totp.js") },
-];
-
-export function findCommand(name: string): CommandEntry | undefined {
-  return COMMANDS.find((c) => c.name === name);
 }

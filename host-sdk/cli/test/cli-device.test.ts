@@ -5,10 +5,9 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { Device, PtyBridge, SimClock } from "@segl/simulator";
 
-const segl = fileURLToPath(new URL("../../../scripts/segl.mjs", import.meta.url));
+import { SEGL as segl } from "./root.js";
 
 function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {

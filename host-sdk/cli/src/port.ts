@@ -1,8 +1,7 @@
 // Opening the service port of a device named on the command line: --port PATH (a real serial
 // port or a simulator PTY). Shared by the commands that talk to a display or reader.
-import { SerialTransport } from "../transport/serial.js";
-import { ServiceClient } from "../protocols/service/client.js";
-import { UsageError } from "./commands.js";
+import { SerialTransport, ServiceClient } from "@segl/host-sdk/device";
+import { UsageError } from "./common.js";
 
 export const PORT_HELP = "  --port PATH     the device's serial port (or a simulator PTY: segl sim code-display --pty PATH)";
 

@@ -11,7 +11,7 @@ import {
   loadImage, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
   type ControlServer, type Device, type FirmwareImage, type UserPresence,
 } from "@segl/simulator";
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./commands.js";
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./common.js";
 
 export const help = (prog: string) => `Usage: ${prog} <model> [options]
 

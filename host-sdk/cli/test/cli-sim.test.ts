@@ -7,34 +7,13 @@ import { mkdtempSync, rmSync, existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { crc32 } from "node:zlib";
-import { fileURLToPath } from "node:url";
 import { SerialPort } from "serialport";
 import { renderTerminal } from "@segl/simulator";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SEGL = join(ROOT, "scripts/segl.mjs");
+import { Output, ROOT, SEGL } from "./root.js";
 
 function segl(...args: string[]) {
   return spawnSync(process.execPath, [SEGL, ...args], { cwd: ROOT, encoding: "utf8", timeout: 10_000 });
-}
-
-class Output {
-  text = "";
-  private waiters: (() => void)[] = [];
-  constructor(stream: NodeJS.ReadableStream) {
-    stream.setEncoding("utf8");
-    stream.on("data", (s: string) => { this.text += s; for (const w of this.waiters.splice(0)) w(); });
-  }
-  /** Resolves with the first match of re in the output after `from`. */
-  async waitFor(re: RegExp, from = 0, ms = 5000): Promise<RegExpExecArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.text.slice(from));
-      if (m) { m.index += from; return m; }
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; output so far:\n${this.text}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
-    }
-  }
 }
 
 function startSim(args: string[]): { child: ChildProcessWithoutNullStreams; out: Output; err: Output } {

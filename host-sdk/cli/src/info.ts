@@ -1,5 +1,5 @@
 // `segl info --port PATH`: a device's public identity and live status.
-import { EXIT_OK, parseOptions, type CliContext } from "./commands.js";
+import { EXIT_OK, parseOptions, type CliContext } from "./common.js";
 import { openPort, PORT_HELP } from "./port.js";
 
 export const help = (prog: string) => `Usage: ${prog} --port PATH [--json]

@@ -5,29 +5,8 @@ import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
-const SEGL = join(ROOT, "scripts/segl.mjs");
-
-class Output {
-  text = "";
-  private waiters: (() => void)[] = [];
-  constructor(stream: NodeJS.ReadableStream) {
-    stream.setEncoding("utf8");
-    stream.on("data", (s: string) => { this.text += s; for (const w of this.waiters.splice(0)) w(); });
-  }
-  async waitFor(re: RegExp, ms = 5000): Promise<RegExpExecArray> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const m = re.exec(this.text);
-      if (m) return m;
-      if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; output so far:\n${this.text}`);
-      await new Promise<void>((r) => { this.waiters.push(r); setTimeout(r, 100); });
-    }
-  }
-}
+import { Output, ROOT, SEGL } from "./root.js";
 
 /** The host side of the UDP bridge: binds the reply port, sends to the chip's port. */
 class HidOverUdp {

@@ -1,10 +1,10 @@
 // `segl provision --port PATH …`: seed, parameters, clock and (optionally) lock a display or reader.
 // The seed is printed once, as JSON on stdout, for the maker's records (PSKC export comes later).
-import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./commands.js";
+import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js";
 import { openPort, PORT_HELP } from "./port.js";
-import { provisionDevice } from "../provision.js";
-import { parseAlgorithm } from "../otp/types.js";
-import type { ModelName } from "../protocols/service/client.js";
+import { provisionDevice } from "@segl/host-sdk/provision";
+import { parseAlgorithm } from "@segl/host-sdk/otp";
+import type { ModelName } from "@segl/host-sdk/device";
 
 export const help = (prog: string) => `Usage: ${prog} --port PATH --serial S [options]
 

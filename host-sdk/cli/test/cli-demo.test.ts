@@ -4,9 +4,8 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 
-const segl = fileURLToPath(new URL("../../../scripts/segl.mjs", import.meta.url));
+import { SEGL as segl } from "./root.js";
 
 test("segl demo: provisions a simulated display, the shown code is accepted once", () => {
   const dir = mkdtempSync(join(tmpdir(), "segl-demo-"));

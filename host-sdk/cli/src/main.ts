@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `segl` program (scripts/segl.mjs loads this file). See cli.ts and commands.ts.
+// The `segl` program (bin/segl.mjs, and scripts/segl.mjs at the repository root, load this file). See cli.ts and commands.ts.
 import { runCli } from "./cli.js";
 
 const code = await runCli(process.argv.slice(2), {

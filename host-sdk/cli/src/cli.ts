@@ -1,10 +1,11 @@
 // `segl <command> [options]`: dispatch, --help, --version, errors and exit codes.
 import { readFileSync } from "node:fs";
-import { COMMANDS, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, findCommand, type CliContext } from "./commands.js";
+import { COMMANDS, findCommand } from "./commands.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from "./common.js";
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version?: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
     return pkg.version ?? "unknown";
   } catch {
     return "unknown";

@@ -5,11 +5,10 @@ import { mkdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { Device, SimClock, loadImage, renderTerminal } from "@segl/simulator";
-import { MemoryTransport } from "../transport/memory.js";
-import { ServiceClient } from "../protocols/service/client.js";
-import { provisionDevice } from "../provision.js";
-import { TotpVerifier, SqliteStore } from "../verify/index.js";
-import { EXIT_FAILURE, EXIT_OK, parseOptions, type CliContext } from "./commands.js";
+import { MemoryTransport, ServiceClient } from "@segl/host-sdk/device";
+import { provisionDevice } from "@segl/host-sdk/provision";
+import { TotpVerifier, SqliteStore } from "@segl/host-sdk/verify";
+import { EXIT_FAILURE, EXIT_OK, parseOptions, type CliContext } from "./common.js";
 
 export const help = (prog: string) => `Usage: ${prog} [--db FILE] [--json]
 
@@ -58,17 +57,17 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 
     const first = await verifier.verify(p.serial, shown);
     const replay = await verifier.verify(p.serial, shown);
-    say(`Broker verifies ${shown}: ${first.valid ? "ACCEPTED" : "REFUSED"}`);
-    say(`Broker verifies ${shown} again: ${replay.valid ? "ACCEPTED (bug!)" : "refused (a code is accepted once)"}`);
+    say(`Broker verifies ${shown}: ${first.verified ? "ACCEPTED" : "REFUSED"}`);
+    say(`Broker verifies ${shown} again: ${replay.verified ? "ACCEPTED (bug!)" : "refused (a code is accepted once)"}`);
 
     clock.advance(30_000);
     device.click();
     const next = device.display;
     const second = await verifier.verify(p.serial, next);
-    say(`30 s later the LCD shows ${next}: ${second.valid ? "ACCEPTED" : "REFUSED"}`);
+    say(`30 s later the LCD shows ${next}: ${second.verified ? "ACCEPTED" : "REFUSED"}`);
 
-    const ok = first.valid && !replay.valid && second.valid;
-    if (json) ctx.stdout.write(JSON.stringify({ serial: p.serial, shown, accepted: first.valid, replayRefused: !replay.valid, next, nextAccepted: second.valid, db: dbPath }) + "\n");
+    const ok = first.verified && !replay.verified && second.verified;
+    if (json) ctx.stdout.write(JSON.stringify({ serial: p.serial, shown, accepted: first.verified, replayRefused: !replay.verified, next, nextAccepted: second.verified, db: dbPath }) + "\n");
     else say(ok ? "\nDemo complete." : "\nDemo FAILED.");
     return ok ? EXIT_OK : EXIT_FAILURE;
   } finally {
