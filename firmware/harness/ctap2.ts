@@ -6,7 +6,7 @@ export { io_ptr, io_size, button, uart_rx, tick } from "../assembly/main";
 import { deviceBoot } from "../assembly/device";
 import { ctap2Dispatch, ctap2PowerUp } from "../assembly/fido/ctap2";
 import { credPowerUp, counterPeek } from "../assembly/fido/credential";
-import { pinPowerUp } from "../assembly/fido/pin";
+import { pinPowerUp, pinRetries, pinIsSet } from "../assembly/fido/pin";
 import { attestationProvision } from "../assembly/fido/attestation";
 import { NEED_UP } from "../assembly/fido/status";
 
@@ -44,4 +44,9 @@ export function att_provision(keyOff: u32, certOff: u32, certLen: u32): i32 {
 export function counter_peek(off: u32, len: u32): u32 {
   if (off > IO_SIZE || len > IO_SIZE - off) return 0;
   return counterPeek(IO_BUF + off, len);
+}
+
+/** PIN state for the fuzzers' invariants: retries | (PIN set ? 0x100 : 0). */
+export function pin_state(): u32 {
+  return pinRetries() | (pinIsSet() ? 0x100 : 0);
 }

@@ -5,12 +5,14 @@ import { NorFlash, PowerCut, FlashViolation, type FlashGeometry } from "./flash.
 import { loadImage, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng } from "./rng.js";
+import { GuardViolation, brokenGuards } from "./guards.js";
 
 export type PowerState = "off" | "on" | "crashed";
 
 export interface DeviceFault {
-  /** "trap": the image trapped; "violation": it broke a flash rule; "power": a power cut. */
-  kind: "trap" | "violation" | "power";
+  /** "trap": the image trapped; "violation": it broke a flash rule; "power": a power cut;
+   *  "guard": a guarded test image wrote past a static buffer. */
+  kind: "trap" | "violation" | "power" | "guard";
   code: number;
   line: number;
   message: string;
@@ -31,6 +33,8 @@ export interface DeviceOptions {
   rtcMs?: number;
   /** Boot immediately (default true). */
   powerOn?: boolean;
+  /** With a guarded test image, check its guard regions after every call (default true; benchmarks turn it off). */
+  guardChecks?: boolean;
   name?: string;
 }
 
@@ -76,6 +80,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private pendingFault: { code: number; line: number } | undefined;
   private readonly faultLog: DeviceFault[] = [];
   private bootCount = 0;
+  private readonly guardChecks: boolean;
 
   constructor(opts: DeviceOptions = {}) {
     super();
@@ -84,6 +89,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.clock = opts.clock ?? new SimClock();
     this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
     this.rng = new SimRng(opts.rngSeed);
+    this.guardChecks = opts.guardChecks ?? true;
     this.drift = opts.driftPpm ?? 0;
     this.rtcAtSync = opts.rtcMs ?? 0;
     this.worldAtSync = this.clock.now();
@@ -166,7 +172,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   powerOn(): void {
     if (this.powerState === "on") return;
     const instance = new WebAssembly.Instance(this.image.module, { hal: this.hal() });
-    this.exports = instance.exports as unknown as FirmwareExports;
+    this.exports = this.guarded(instance.exports as unknown as FirmwareExports);
     this.rtcAtBoot = this.rtcMs();
     this.wakeUptime = undefined;
     this.displayText = "";
@@ -292,12 +298,45 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.worldAtSync = this.clock.now();
   }
 
+  /** Throws GuardViolation when a guard region of a guarded image was overwritten. */
+  checkGuards(): void {
+    if (this.image.guards.length === 0 || !this.exports) return;
+    const bad = brokenGuards(new Uint8Array(this.exports.memory.buffer), this.image.guards);
+    if (bad.length > 0) throw new GuardViolation(bad);
+  }
+
+  /** With a guarded image, every export checks the guard regions when it returns (or unwinds). */
+  private guarded(raw: FirmwareExports): FirmwareExports {
+    if (this.image.guards.length === 0 || !this.guardChecks) return raw;
+    const wrapped: Record<string, unknown> = {};
+    const mem = new Uint8Array(raw.memory.buffer); // fixed-size memory: the view stays valid
+    for (const [name, v] of Object.entries(raw)) {
+      if (typeof v !== "function") { wrapped[name] = v; continue; }
+      const f = v as (...a: unknown[]) => unknown;
+      wrapped[name] = (...a: unknown[]) => {
+        try {
+          return f(...a);
+        } finally {
+          const bad = brokenGuards(mem, this.image.guards);
+          if (bad.length > 0) throw new GuardViolation(bad); // eslint-disable-line no-unsafe-finally
+        }
+      };
+    }
+    return wrapped as unknown as FirmwareExports;
+  }
+
   /** Runs an export; a power cut turns the device off, a trap marks it crashed. */
   private call(fn: (e: FirmwareExports) => void): void {
     if (this.powerState !== "on" || !this.exports) return;
     try {
       fn(this.exports);
     } catch (err) {
+      if (err instanceof GuardViolation) {
+        this.record({ kind: "guard", code: 0, line: 0, message: err.message });
+        this.exports = undefined;
+        this.setPower("crashed");
+        throw err;
+      }
       if (err instanceof PowerCut) {
         this.record({ kind: "power", code: 0, line: 0, message: err.message });
         this.cutPower();

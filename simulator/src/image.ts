@@ -2,12 +2,15 @@
 import { existsSync, readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
+import { findGuards } from "./guards.js";
 
 export interface FirmwareImage {
   readonly path: string;
   readonly bytes: Uint8Array<ArrayBuffer>;
   readonly sha256: string;
   readonly module: WebAssembly.Module;
+  /** Guard regions of a test build (docs/memory-map.md); empty for the shipping image. */
+  readonly guards: readonly number[];
 }
 
 /** Where `npm run build:firmware` puts the image in the repository. */
@@ -37,5 +40,5 @@ export function imageFromBytes(bytes: Uint8Array<ArrayBuffer>, path = "<memory>"
   for (const imp of WebAssembly.Module.imports(module)) {
     if (imp.module !== "hal") throw new Error(`image imports ${imp.module}.${imp.name}: only hal.* is allowed`);
   }
-  return { path, bytes, sha256: createHash("sha256").update(bytes).digest("hex"), module };
+  return { path, bytes, sha256: createHash("sha256").update(bytes).digest("hex"), module, guards: findGuards(bytes) };
 }

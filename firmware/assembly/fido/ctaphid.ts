@@ -4,6 +4,7 @@
 import { hid_tx, uptime_ms, led_set, rng_fill } from "../hal";
 import { timerSet, timerCancel, TIMER_CTAPHID } from "../timers";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
+import { Buf, buf, bufPtr, bufCopy, BUF_OK } from "../platform/buffer";
 import { ctap2Dispatch } from "./ctap2";
 import { u2fDispatch } from "./u2f";
 import { upLatch, upClear } from "./up";
@@ -42,7 +43,8 @@ export const KEEPALIVE_MS: i64 = 100;
 export const UP_TIMEOUT_MS: i64 = 30_000;
 const WINK_MS: i64 = 1_000;
 
-const req: usize = memory.data(<i32>MAX_MESSAGE, 16); // the message being assembled / processed
+const REQ_BUF: Buf = buf(memory.data(<i32>MAX_MESSAGE, 16), MAX_MESSAGE); // the message being assembled / processed
+const req: usize = bufPtr(REQ_BUF);
 const resp: usize = memory.data(<i32>MAX_MESSAGE + 1, 16);
 const report: usize = memory.data(<i32>REPORT_SIZE, 16);
 
@@ -105,13 +107,13 @@ export function ctaphidReport(src: usize, len: u32): void {
     rxGot = min<u32>(bcnt, INIT_DATA);
     rxSeq = 0;
     rxLast = now;
-    memory.copy(req, src + 7, rxGot);
+    bufCopy(REQ_BUF, 0, src + 7, rxGot); // fits: bcnt ≤ MAX_MESSAGE above
   } else {
     if (!rxBusy || cid != rxCid) return; // a stray continuation: ignore
     if (now - rxLast > INTER_PACKET_TIMEOUT_MS) { rxBusy = false; sendError(cid, CTAP1_ERR_TIMEOUT); return; }
     if (<u32>b4 != rxSeq) { rxBusy = false; sendError(cid, CTAP1_ERR_INVALID_SEQ); return; }
     const n = min<u32>(rxLen - rxGot, CONT_DATA);
-    memory.copy(req + rxGot, src + 5, n);
+    if (bufCopy(REQ_BUF, rxGot, src + 5, n) != BUF_OK) { rxBusy = false; sendError(cid, CTAP1_ERR_INVALID_LENGTH); return; }
     rxGot += n;
     rxSeq++;
     rxLast = now;

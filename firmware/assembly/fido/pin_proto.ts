@@ -11,6 +11,7 @@ import { aes256CbcEncrypt, aes256CbcDecrypt } from "../crypto/aes";
 import { p256PublicKey, p256Ecdh, p256ValidPrivate } from "../crypto/p256/ecdh";
 import { CborReader, CBOR_READER_SIZE } from "./cbor";
 import { ctEqual } from "../util/bytes";
+import { Buf, bufPtr, bufFits, BUF_ERR_FIT } from "../platform/buffer";
 
 export const SHARED_LEN: u32 = 64;
 
@@ -102,9 +103,12 @@ export function decapsulate(p: u32, peerXY: usize, shared: usize): bool {
 }
 
 /** encrypt(key, pt): v1 AES-256-CBC with a zero IV; v2 a random IV ‖ AES-256-CBC under the AES
- *  key. key = a shared secret (SHARED_LEN) for v2, or any 32-byte key for v1. Returns the length or -1. */
-export function protoEncrypt(p: u32, shared: usize, pt: usize, len: u32, out: usize): i32 {
+ *  key. key = a shared secret (SHARED_LEN) for v2, or any 32-byte key for v1. Returns the length, -1
+ *  (not whole blocks) or BUF_ERR_FIT (the ciphertext would not fit dst; nothing written). */
+export function protoEncrypt(p: u32, shared: usize, pt: usize, len: u32, dst: Buf): i32 {
   if ((len & 15) != 0) return -1;
+  if (!bufFits(dst, 0, p == 2 ? len + 16 : len)) return BUF_ERR_FIT;
+  const out = bufPtr(dst);
   if (p == 1) {
     aes256CbcEncrypt(shared, ZERO32, pt, len, out);
     return <i32>len;
@@ -116,14 +120,18 @@ export function protoEncrypt(p: u32, shared: usize, pt: usize, len: u32, out: us
   return <i32>(len + 16);
 }
 
-/** decrypt(shared, ct) into out (must not overlap ct). Returns the plaintext length or -1. */
-export function protoDecrypt(p: u32, shared: usize, ct: usize, len: u32, out: usize): i32 {
+/** decrypt(shared, ct) into dst (must not overlap ct). Returns the plaintext length, -1 (malformed)
+ *  or BUF_ERR_FIT: a plaintext longer than dst's capacity is refused before anything is written. */
+export function protoDecrypt(p: u32, shared: usize, ct: usize, len: u32, dst: Buf): i32 {
+  const out = bufPtr(dst);
   if (p == 1) {
     if ((len & 15) != 0) return -1;
+    if (!bufFits(dst, 0, len)) return BUF_ERR_FIT;
     aes256CbcDecrypt(shared, ZERO32, ct, len, out);
     return <i32>len;
   }
   if (p != 2 || len < 16 || ((len - 16) & 15) != 0) return -1;
+  if (!bufFits(dst, 0, len - 16)) return BUF_ERR_FIT;
   memory.copy(IVB, ct, 16);
   aes256CbcDecrypt(shared + 32, IVB, ct + 16, len - 16, out);
   return <i32>(len - 16);

@@ -1,6 +1,7 @@
 // UART framing (docs/serial-protocol.md): SYNC "SG" | TYPE | SEQ | LEN(2) | PAYLOAD | CRC-32.
 // The receiver never trusts a length or a sync: a false sync costs one byte and scanning
 // resumes just after it, so a real frame behind garbage is still found.
+import { copyInto } from "../platform/buffer";
 import { uptime_ms, uart_tx } from "../hal";
 import { crc32 } from "../util/crc32";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
@@ -78,7 +79,7 @@ function nextFrame(): bool {
     frameType = load<u8>(rx + 2);
     frameSeq = load<u8>(rx + 3);
     framePayloadLen = len;
-    memory.copy(framePayload, rx + HEADER, len);
+    copyInto(framePayload, MAX_PAYLOAD, 0, rx + HEADER, len); // fits: len ≤ MAX_PAYLOAD above
     dropFront(total);
     return true;
   }

@@ -12,7 +12,8 @@ import {
 } from "../state";
 import { STORE_OK, storeFreeBytes, storeMaxEraseCount, storeWasRecovered } from "../storage/store";
 import { displayOn } from "../models/code_display";
-import { attestationProvision } from "../fido/attestation";
+import { attestationProvision, ATT_ERR_STORE } from "../fido/attestation";
+import { copyInto, BUF_OK } from "../platform/buffer";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
 
 export const CMD_INFO: u8 = 0x01;
@@ -68,8 +69,9 @@ export function serviceRun(type: u8, payload: usize, len: u32, out: usize, max: 
   else if (type == CMD_STATUS) serviceOutLen = statusCmd();
   else if (type == CMD_LOCK) status = lock(payload, len);
   else if (type == CMD_PING) {
-    serviceOutLen = min<u32>(len, outMax);
-    memory.copy(outPtr, payload, serviceOutLen);
+    // an echo that does not fit the response is refused, not cut
+    if (copyInto(outPtr, outMax, 0, payload, len) != BUF_OK) status = ST_BAD_LENGTH;
+    else serviceOutLen = len;
   } else if (type == CMD_ATTESTATION) status = attestation(payload, len);
   else status = ST_UNKNOWN_COMMAND;
   if (status != ST_OK) serviceOutLen = 0;
@@ -108,7 +110,7 @@ function provision(p: usize, len: u32): u8 {
   if (m < MODEL_CODE_DISPLAY || m > MODEL_CHIP) return ST_BAD_PARAMETER;
   if (alg < 1 || alg > 3) return ST_BAD_PARAMETER;
   if (dig < 6 || dig > 8) return ST_BAD_PARAMETER;
-  if (m == MODEL_CODE_DISPLAY && dig != 6) return ST_BAD_PARAMETER; // a 6-digit LCD
+  if (m == MODEL_CODE_DISPLAY && dig != 6) return ST_BAD_PARAMETER; // its LCD has 6 digits (docs/hal.md)
   if (per < 10 || per > 300) return ST_BAD_PARAMETER;
   if (sLen < 1 || sLen > SERIAL_MAX) return ST_BAD_PARAMETER;
   for (let i: u32 = 0; i < sLen; i++) {
@@ -156,7 +158,8 @@ function attestation(p: usize, len: u32): u8 {
   if (len < 32 + 16 || len > 32 + ATT_CERT_MAX) return ST_BAD_LENGTH;
   const r = attestationProvision(p, p + 32, len - 32);
   memory.fill(p, 0, 32); // the key leaves RAM once it is in flash
-  if (r == -2) { flashErrors++; return ST_STORAGE_FAILURE; }
+  if (r == ATT_ERR_STORE) { flashErrors++; return ST_STORAGE_FAILURE; } // only a failed write counts
+
   return r < 0 ? ST_BAD_PARAMETER : ST_OK;
 }
 

@@ -122,6 +122,8 @@ export function validateProvisionParams(p: ProvisionParams): void {
   argCheck(p.model in MODEL_CODES, `model must be one of ${Object.keys(MODEL_CODES).join(", ")}`, { model: p.model });
   argCheck(p.algorithm in ALGORITHM_CODES, "algorithm must be SHA1, SHA256 or SHA512", { algorithm: p.algorithm });
   argCheck(p.digits === 6 || p.digits === 7 || p.digits === 8, "digits must be 6, 7 or 8", { digits: p.digits });
+  // the code display's LCD has six digits: the device refuses 7 and 8 for it (BAD_PARAMETER)
+  argCheck(p.model !== "code-display" || p.digits === 6, "the code display shows 6 digits: digits must be 6 for it", { model: p.model, digits: p.digits });
   argCheck(Number.isInteger(p.period) && p.period >= 10 && p.period <= 300, "period must be an integer 10..300 s", { period: p.period });
   argCheck(typeof p.serial === "string" && SERIAL_RE.test(p.serial), "serial must be 1..32 printable ASCII characters (0x21..0x7E)", { serial: p.serial });
   argCheck(p.seed instanceof Uint8Array && p.seed.length >= 16 && p.seed.length <= 64, "seed must be 16..64 bytes", {
