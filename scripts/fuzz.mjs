@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// Long fuzzing runs of the firmware's input parsers (build first: npm run build).
+// Long fuzzing runs of the firmware's input parsers and the SDK's verification (build first: npm run build).
 //   node scripts/fuzz.mjs <target> [iterations] [seed]
 // targets: uart (service frames), ctaphid (HID reports), ctap2 (CTAP2 requests), pin (clientPIN),
 //          u2f (APDUs), u2f-kh (authenticate with chip-minted key handles), cbor (the CBOR decoder), auth (past the MAC: setPIN, changePIN, tokens,
-//          hmac-secret salts, credentialManagement; `auth:<setpin|pin|hmac|cm>` for one), all
+//          hmac-secret salts, credentialManagement; `auth:<setpin|pin|hmac|cm>` for one), verify (the SDK's FIDO
+//          verification: assertions, registrations, CBOR, COSE, certificates; host-sdk/test/fido-fuzz.ts), all
 // Exits non-zero on any trap, unexpected status or failed invariant (the test's own checks).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -17,6 +18,7 @@ const TARGETS = {
   "u2f-kh": { file: "u2f-apdu.test.js", count: "SEGL_FUZZ_ITERATIONS", only: "U2F key-handle fuzz" },
   cbor: { file: "cbor-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
   auth: { file: "auth-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  verify: { file: "fido-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED", dir: "host-sdk" },
 };
 for (const t of ["setpin", "pin", "hmac", "cm"]) TARGETS[`auth:${t}`] = { ...TARGETS.auth, target: t };
 const [target = "", iterations = "1000000", seed = String(Math.floor(Math.random() * 2 ** 31))] = process.argv.slice(2);
@@ -31,7 +33,7 @@ for (const t of chosen) {
   const env = { ...process.env, [spec.count]: iterations };
   if (spec.seed) env[spec.seed] = seed;
   if (spec.target) env.SEGL_FUZZ_TARGET = spec.target;
-  const args = ["--test", ...(spec.only ? ["--test-name-pattern", spec.only] : []), fileURLToPath(new URL(`../firmware/dist/test/${spec.file}`, import.meta.url))];
+  const args = ["--test", ...(spec.only ? ["--test-name-pattern", spec.only] : []), fileURLToPath(new URL(`../${spec.dir ?? "firmware"}/dist/test/${spec.file}`, import.meta.url))];
   console.error(`fuzz ${t}: ${iterations} inputs${spec.seed ? `, seed ${seed}` : ""}`);
   const r = spawnSync(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) failed++;

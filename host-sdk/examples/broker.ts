@@ -20,6 +20,10 @@ interface Input {
     credentialIdB64url: string;
     publicKeyCoseB64url: string;
     signCount: number;
+    /** The user handle (user.id) the credential was registered for. */
+    userHandleB64url: string;
+    /** The credential id the browser returned with the assertion (rawId). */
+    rawIdB64url: string;
     authenticatorDataB64url: string;
     clientDataJSON: string;
     signatureB64url: string;
@@ -44,9 +48,16 @@ const first = await totp.verify(input.display.serial, input.display.code, { now:
 const again = await totp.verify(input.display.serial, input.display.code, { now: input.display.nowMs }); // a replay
 store.close();
 
-// --- FIDO2: check the assertion with the stored public key alone.
+// --- FIDO2: check the assertion with the stored public key alone. Challenge, origin and RP ID are
+// required; the returned credential id must be the stored one. This chip has no PIN set, so the
+// broker says explicitly that it accepts an assertion without user verification (the default requires it).
 const assertion = verifyAssertion({
-  credential: { id: b64u(input.chip.credentialIdB64url), publicKey: b64u(input.chip.publicKeyCoseB64url), signCount: input.chip.signCount },
+  credential: {
+    id: b64u(input.chip.credentialIdB64url), publicKey: b64u(input.chip.publicKeyCoseB64url), signCount: input.chip.signCount,
+    userHandle: b64u(input.chip.userHandleB64url),
+  },
+  credentialId: b64u(input.chip.rawIdB64url),
+  requireUserVerification: false,
   authenticatorData: b64u(input.chip.authenticatorDataB64url),
   clientDataJSON: input.chip.clientDataJSON,
   signature: b64u(input.chip.signatureB64url),

@@ -46,8 +46,12 @@ export type ErrorCode =
   | "NOT_FOUND"
   /** An administrator call kept losing compare-and-set races against other verifiers; details: `{ id, attempts }`. */
   | "CONTENTION"
-  /** A stored seed cannot be unsealed (wrong key, tampered or moved row); details: `{ id }`. */
+  /** A stored seed cannot be unsealed: the key it was sealed with is not configured (wrong key); details: `{ id }`. */
   | "SECRET_UNREADABLE"
+  /** A stored row failed authentication or holds an out-of-range value: someone without the key changed it; details: `{ id }`. */
+  | "ROW_TAMPERED"
+  /** A stored row of the old format (only its id authenticated): migrate it explicitly or re-enroll; details: `{ id }`. */
+  | "LEGACY_ROW"
   /** Another process held the store's lock for longer than the store waits; details: `{ path, timeoutMs }`. */
   | "STORE_BUSY"
   /** The store cannot be opened: its directory is missing, the file is not a database, no permission; details: `{ path }`. */

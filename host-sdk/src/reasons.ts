@@ -20,7 +20,9 @@ export type OtpFailureReason =
   /** The code belongs to a step at or below the replay floor: it was accepted before. */
   | "replay"
   /** Other verifiers kept changing the record; failed closed. */
-  | "contention";
+  | "contention"
+  /** The stored row failed authentication (ROW_TAMPERED), its key is missing or it is of the old format; the call threw. */
+  | "tampered";
 
 /** Why a FIDO2 registration or assertion is not verified; a result lists every one that applies. */
 export type FidoFailureReason =
@@ -46,18 +48,29 @@ export type FidoFailureReason =
   | "aaguid-mismatch"
   /** The attestation statement or its certificates break the rules (WebAuthn §8, the chain check). */
   | "attestation-invalid"
-  /** Trust anchors were given, and the attestation does not chain to one of them. */
-  | "attestation-untrusted";
+  /** The attestation does not chain to a trust anchor (or there is none) while the policy requires it (the default "chained"). */
+  | "attestation-untrusted"
+  /** clientData says crossOrigin (or carries a topOrigin) and the caller did not allow that top origin. */
+  | "cross-origin"
+  /** The credential's algorithm is not in allowedAlgorithms, or its RSA key is below 2048 bits. */
+  | "algorithm-not-allowed"
+  /** The credential id the client returned is not the stored credential's. */
+  | "credential-id-mismatch"
+  /** The userHandle the client returned is not the credential's user (or is missing when required). */
+  | "user-handle-mismatch";
 
 /** Every reason code of the SDK's verifiers. */
 export type FailureReason = OtpFailureReason | FidoFailureReason;
 
 /** The reasons a clientData check failed, from its per-field verdicts. */
-export function clientDataReasons(c: { typeValid: boolean; challengeValid?: boolean; originValid?: boolean } | undefined): FidoFailureReason[] {
+export function clientDataReasons(
+  c: { typeValid: boolean; challengeValid?: boolean; originValid?: boolean; crossOriginValid?: boolean } | undefined,
+): FidoFailureReason[] {
   if (c === undefined) return [];
   const r: FidoFailureReason[] = [];
   if (!c.typeValid) r.push("client-data-type");
   if (c.challengeValid === false) r.push("challenge-mismatch");
   if (c.originValid === false) r.push("origin-mismatch");
+  if (c.crossOriginValid === false) r.push("cross-origin");
   return r;
 }

@@ -147,7 +147,7 @@ test("npm pack ships dist and types; the tarball installs offline without simula
       storageKeyHex: "11".repeat(32),
       display: { serial: "CD-000001", seedBase32: base32Encode(seed), code: totp(seed, { time: nowMs / 1000 }), nowMs },
       chip: {
-        credentialIdB64url: b64u(cred.id), publicKeyCoseB64url: b64u(cred.cose), signCount: 7,
+        credentialIdB64url: b64u(cred.id), publicKeyCoseB64url: b64u(cred.cose), signCount: 7, userHandleB64url: b64u(Uint8Array.of(1, 2, 3)), rawIdB64url: b64u(cred.id),
         authenticatorDataB64url: b64u(a.authenticatorData), clientDataJSON: a.clientDataJSON, signatureB64url: b64u(a.signature), challengeB64url: b64u(a.challenge),
       },
       rpId: "broker.example",

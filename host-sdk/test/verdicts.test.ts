@@ -4,6 +4,7 @@
 import { test, describe } from "node:test";
 import assert from "node:assert/strict";
 import { verifyAssertion, verifyRegistration, type AssertionResult, type RegistrationResult } from "../src/fido/verify.js";
+import { createMakerCa } from "../src/fido/ca.js";
 import { MemoryStore, TotpVerifier, type AuditEvent } from "../src/verify/index.js";
 import { totp } from "../src/otp/hotp.js";
 import { FLAG_BS, FLAG_UP, FLAG_UV, assert as softAssert, newCredential, registerNone } from "./soft-authenticator.js";
@@ -20,9 +21,11 @@ function consistent(r: AssertionResult | RegistrationResult): AssertionResult | 
 describe("FIDO assertion reasons", () => {
   const cred = newCredential();
   const a = softAssert(cred, { rpId: RP, origin: ORIGIN, counter: 9 });
+  const stored = { id: cred.id, publicKey: cred.cose, signCount: 3, userHandle: Uint8Array.of(1, 2, 3) };
+  // the soft authenticator does no user verification: say so (the default requires it)
   const check = (o: Partial<Parameters<typeof verifyAssertion>[0]> = {}) => consistent(verifyAssertion({
-    credential: { id: cred.id, publicKey: cred.cose, signCount: 3 }, authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON,
-    signature: a.signature, expectedChallenge: a.challenge, expectedOrigin: ORIGIN, expectedRpId: RP, ...o,
+    credential: stored, credentialId: cred.id, authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON,
+    signature: a.signature, expectedChallenge: a.challenge, expectedOrigin: ORIGIN, expectedRpId: RP, requireUserVerification: false, ...o,
   }));
 
   test("a valid assertion: verified, no reasons", () => {
@@ -35,8 +38,11 @@ describe("FIDO assertion reasons", () => {
     assert.deepEqual(check({ expectedRpId: "other.example" }).reasons, ["rp-id-mismatch"]);
     assert.deepEqual(check({ expectedOrigin: "https://evil.example" }).reasons, ["origin-mismatch"]);
     assert.deepEqual(check({ expectedChallenge: new Uint8Array(32) }).reasons, ["challenge-mismatch"]);
-    assert.deepEqual(check({ credential: { publicKey: cred.cose, signCount: 9 } }).reasons, ["counter-regressed"]);
-    assert.deepEqual(check({ credential: { publicKey: cred.cose, signCount: 9 }, counterPolicy: "report" }).reasons, []);
+    assert.deepEqual(check({ credential: { ...stored, signCount: 9 } }).reasons, ["counter-regressed"]);
+    assert.deepEqual(check({ credential: { ...stored, signCount: 9 }, counterPolicy: "report" }).reasons, []);
+    assert.deepEqual(check({ credentialId: Uint8Array.of(7) }).reasons, ["credential-id-mismatch"]);
+    assert.deepEqual(check({ userHandle: Uint8Array.of(7) }).reasons, ["user-handle-mismatch"]);
+    assert.deepEqual(check({ requireUserVerification: undefined }).reasons, ["user-not-verified"]);
     assert.deepEqual(check({ requireUserVerification: true }).reasons, ["user-not-verified"]);
   });
   test("flags and clientData type: codes, several at once when several checks fail", () => {
@@ -50,11 +56,14 @@ describe("FIDO assertion reasons", () => {
 
 describe("FIDO registration reasons", () => {
   const cred = newCredential();
-  test("none attestation: verified without anchors; untrusted with them; AAGUID and rpId codes", () => {
+  test("none attestation: verified under attestation \"any\"; untrusted under \"chained\"; AAGUID and rpId codes", () => {
     const r = registerNone(cred, { rpId: RP, origin: ORIGIN });
-    const base = { attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedChallenge: r.challenge, expectedOrigin: ORIGIN, expectedRpId: RP };
+    const base = {
+      attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedChallenge: r.challenge, expectedOrigin: ORIGIN, expectedRpId: RP,
+      attestation: "any" as const, requireUserVerification: false,
+    };
     assert.deepEqual(consistent(verifyRegistration(base)).reasons, []);
-    assert.deepEqual(consistent(verifyRegistration({ ...base, trustAnchors: [] })).reasons, ["attestation-untrusted"]);
+    assert.deepEqual(consistent(verifyRegistration({ ...base, attestation: "chained", trustAnchors: [createMakerCa().certificateDer] })).reasons, ["attestation-untrusted"]);
     assert.deepEqual(consistent(verifyRegistration({ ...base, expectedAaguid: "00000000-0000-0000-0000-000000000001" })).reasons, ["aaguid-mismatch"]);
     assert.deepEqual(consistent(verifyRegistration({ ...base, expectedRpId: "x.example" })).reasons, ["rp-id-mismatch"]);
   });

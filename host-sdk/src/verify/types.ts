@@ -62,7 +62,7 @@ export interface VerifierStore {
    * Replaces the record if and only if its stored version equals expectedVersion; the stored
    * version becomes expectedVersion + 1 whatever `next.version` says. Resolves false if the record
    * changed in between or no longer exists. `id`, `kind` and `secret` are fixed at create and are
-   * not changed (to replace a seed, delete and enroll again).
+   * not changed, nor are algorithm, digits, period and t0 (to change them, delete and enroll again).
    */
   compareAndSet(id: string, expectedVersion: number, next: TokenRecord): Promise<boolean>;
   /** Removes the record; resolves true if there was one. */
@@ -81,7 +81,7 @@ export type { OtpFailureReason, FidoFailureReason, FailureReason } from "../reas
 export interface AuditEvent {
   readonly at: number;
   readonly id: string;
-  readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock";
+  readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock" | "status";
   readonly outcome: "accepted" | "rejected" | "done";
   readonly reason?: OtpFailureReason;
   readonly step?: number;
@@ -100,5 +100,6 @@ export type VerifierError = SeglError;
 /** @deprecated The verifier's codes are members of {@link ErrorCode}. */
 export type VerifierErrorCode = Extract<
   ErrorCode,
-  "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "STORE_BUSY" | "STORE_UNAVAILABLE" | "STORE_ERROR"
+  | "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "ROW_TAMPERED" | "LEGACY_ROW"
+  | "STORE_BUSY" | "STORE_UNAVAILABLE" | "STORE_ERROR"
 >;

@@ -192,7 +192,7 @@ export abstract class OtpVerifierBase {
   /** Administrator: lifts a temporary or permanent lock and clears failure and lockout counts. */
   async unlock(id: string): Promise<void> {
     for (let i = 0; i <= this.maxCasRetries; i++) {
-      const rec = await this.store.get(id);
+      const rec = await this.read("unlock", id, this.clock());
       if (!rec || rec.kind !== this.kind) throw new SeglError("NOT_FOUND", `no ${this.kind} device ${JSON.stringify(id)}`, { details: { id, kind: this.kind } });
       const next: TokenRecord = { ...rec, failures: 0, lockouts: 0, lockedUntil: 0, version: rec.version + 1 };
       if (await this.store.compareAndSet(id, rec.version, next)) {
@@ -205,7 +205,7 @@ export abstract class OtpVerifierBase {
 
   /** Administrator: the device's state without its secret, or undefined if unknown. */
   async status(id: string, opts: CallOptions = {}): Promise<TokenStatus | undefined> {
-    const rec = await this.store.get(id);
+    const rec = await this.read("status", id, this.now(opts));
     if (!rec || rec.kind !== this.kind) return undefined;
     const { secret: _secret, ...rest } = rec;
     void _secret;
@@ -246,7 +246,7 @@ export abstract class OtpVerifierBase {
   ): Promise<VerifyResult> {
     if (typeof id !== "string") return this.reject(op, String(id), now, "unknown-device");
     for (let i = 0; i <= this.maxCasRetries; i++) {
-      const rec = await this.store.get(id);
+      const rec = await this.read(op, id, now);
       if (!rec || rec.kind !== this.kind) return this.reject(op, id, now, "unknown-device");
       // Locked: fail without computing or comparing anything.
       if (rec.lockedUntil > now) return this.reject(op, id, now, "locked", rec);
@@ -267,6 +267,22 @@ export abstract class OtpVerifierBase {
       }
     }
     return this.reject(op, id, now, "contention");
+  }
+
+  /**
+   * Reads a record. A row that fails authentication (ROW_TAMPERED), cannot be opened
+   * (SECRET_UNREADABLE) or is of the old format (LEGACY_ROW) is audited as "tampered" and the
+   * error is thrown: a weakened row never verifies and never fails quietly.
+   */
+  private async read(op: AuditEvent["op"], id: string, now: number): Promise<TokenRecord | undefined> {
+    try {
+      return await this.store.get(id);
+    } catch (e) {
+      if (e instanceof SeglError && (e.code === "ROW_TAMPERED" || e.code === "SECRET_UNREADABLE" || e.code === "LEGACY_ROW")) {
+        this.audit({ at: now, id, op, outcome: "rejected", reason: "tampered" });
+      }
+      throw e;
+    }
   }
 
   private afterFailure(rec: TokenRecord, now: number): TokenRecord {
