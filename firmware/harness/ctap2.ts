@@ -9,6 +9,7 @@ import { credPowerUp, counterPeek } from "../assembly/fido/credential";
 import { pinPowerUp, pinRetries, pinIsSet } from "../assembly/fido/pin";
 import { attestationProvision } from "../assembly/fido/attestation";
 import { NEED_UP } from "../assembly/fido/status";
+import { secretsWipe } from "../assembly/platform/secrets";
 
 const HALF: u32 = IO_SIZE / 2;
 
@@ -23,13 +24,17 @@ export function boot(): i32 {
 /** Runs the request at io[0..len); the response goes to io[4096..]. Returns its length or NEED_UP (-1000). */
 export function ctap2_call(len: u32, upGranted: u32): i32 {
   if (len > HALF) return -2;
-  return ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, HALF);
+  const n = ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, HALF);
+  secretsWipe(); // as the image does after every event
+  return n;
 }
 
 /** Like ctap2_call with an output buffer of only outMax bytes (truncation tests). */
 export function ctap2_call_max(len: u32, upGranted: u32, outMax: u32): i32 {
   if (len > HALF || outMax > HALF) return -2;
-  return ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, outMax);
+  const n = ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, outMax);
+  secretsWipe();
+  return n;
 }
 
 export function need_up(): i32 { return NEED_UP; }

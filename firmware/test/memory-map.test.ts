@@ -20,7 +20,7 @@ test("docs/memory-map.md has a row for every static buffer, under its module", (
   for (const file of sources(root)) {
     const rel = relative(root, file);
     const code = readFileSync(file, "utf8").split("\n").filter((l) => !l.trim().startsWith("//")).join("\n");
-    for (const m of code.matchAll(/const ([A-Za-z_0-9]+)\s*(?::[^=]+)?=\s*(?:buf\(|CborReader\.at\(|CborWriter\.at\()?memory\.data\(/g)) {
+    for (const m of code.matchAll(/const ([A-Za-z_0-9]+)\s*(?::[^=]+)?=\s*(?:buf\(|CborReader\.at\(|CborWriter\.at\()?(?:secret\()?memory\.data\(/g)) {
       count++;
       const section = sections.get(rel);
       assert.ok(section, `no section for ${rel}`);

@@ -26,7 +26,8 @@ async function chip(withAttestation: boolean) {
   const transport = new HidMemoryTransport(device);
   const hid = await CtapHidClient.open(transport);
   const factory = new ServiceClient(new HidServiceTunnel(hid));
-  await provisionDevice(factory, { model: "chip", serial: "CHIP-0001", timeMs: clock.now() });
+  // unlocked until the batch attestation is in (a chip is locked by default): locked below
+  await provisionDevice(factory, { model: "chip", serial: "CHIP-0001", timeMs: clock.now(), lock: false });
   const ctap = new Ctap2Client(hid);
   const info = await ctap.getInfo();
   const ca = createMakerCa();

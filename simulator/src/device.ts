@@ -1,10 +1,10 @@
 // One simulated device: an instance of the shared firmware module, its own flash, RTC, RNG,
 // display and ports. The HAL below is the TypeScript side of docs/hal.md.
 import { EventEmitter } from "node:events";
-import { NorFlash, PowerCut, FlashViolation, type FlashGeometry } from "./flash.js";
+import { NorFlash, PowerCut, FlashViolation, type FlashGeometry, type FlashFaultPlan } from "./flash.js";
 import { loadImage, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
-import { SimRng } from "./rng.js";
+import { SimRng, type RngFault } from "./rng.js";
 import { GuardViolation, brokenGuards } from "./guards.js";
 
 export type PowerState = "off" | "on" | "crashed";
@@ -153,6 +153,14 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.rng.reseed(seed);
   }
 
+  /**
+   * Makes the TRNG fail (stuck, repeating, short fills, HAL errors) or healthy again (undefined).
+   * The firmware notices at its next draw, or at boot: its health tests latch the failure.
+   */
+  setRngFault(fault: RngFault | undefined): void {
+    this.rng.setFault(fault);
+  }
+
   /** Copy of the whole flash content. */
   snapshotFlash(): Uint8Array {
     return this.flash.snapshot();
@@ -190,6 +198,11 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.clock.reschedule();
     if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
     this.setPower("off");
+  }
+
+  /** Injects flash write failures (see FlashFaultPlan); an empty plan clears them. */
+  setFlashFaults(plan: FlashFaultPlan): void {
+    this.flash.setFaults(plan);
   }
 
   /** Cuts power in the middle of the nth flash program/erase operation from now. */
@@ -362,7 +375,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   private hal(): Record<string, (...args: never[]) => unknown> {
     const g = this.flash.geometry;
-    const ok = 0, errRange = -1;
+    const ok = 0, errRange = -1, errFlash = -2;
     const str = (ptr: number, len: number) => new TextDecoder().decode(this.mem().subarray(ptr, ptr + len));
     const hal = {
       flash_page_size: () => g.pageSize,
@@ -376,13 +389,11 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       flash_write: (addr: number, src: number, len: number) => {
         addr >>>= 0; len >>>= 0;
         if (addr + len > this.flash.size) return errRange;
-        this.flash.program(addr, this.mem().slice(src >>> 0, (src >>> 0) + len));
-        return ok;
+        return this.flash.program(addr, this.mem().slice(src >>> 0, (src >>> 0) + len)) ? ok : errFlash;
       },
       flash_erase: (page: number) => {
         if (page >>> 0 >= g.pageCount) return errRange;
-        this.flash.erase(page >>> 0);
-        return ok;
+        return this.flash.erase(page >>> 0) ? ok : errFlash;
       },
       rtc_ms: () => BigInt(this.rtcMs()),
       uptime_ms: () => BigInt(this.uptimeMs()),
@@ -390,10 +401,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
         this.wakeUptime = at === 0n ? undefined : Number(at);
         this.clock.reschedule();
       },
-      rng_fill: (dst: number, len: number) => {
-        this.rng.fill(this.mem().subarray(dst >>> 0, (dst >>> 0) + (len >>> 0)));
-        return ok;
-      },
+      rng_fill: (dst: number, len: number) => this.rng.fillHal(this.mem().subarray(dst >>> 0, (dst >>> 0) + (len >>> 0))),
       display_text: (src: number, len: number) => {
         const text = str(src >>> 0, len >>> 0);
         if (text !== this.displayText) {

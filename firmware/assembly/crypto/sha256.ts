@@ -139,3 +139,9 @@ export function sha256(p: usize, n: u32, out: usize): void {
   memory.fill(ONESHOT, 0, HASH_CTX_SIZE);
   memory.fill(W, 0, 256);
 }
+
+/** Zeroes the message schedule and the one-shot context (they held the last block hashed). */
+export function sha256Wipe(): void {
+  memory.fill(W, 0, 256);
+  memory.fill(ONESHOT, 0, HASH_CTX_SIZE);
+}

@@ -18,6 +18,7 @@ import { hsPrepare, hsOutput, hsClear, HMAC_SECRET_OUT_MAX } from "./extensions"
 import { Buf, buf, bufPtr } from "../platform/buffer";
 import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
+import { secret } from "../platform/secrets";
 
 const PERM_GA: u32 = 0x02;
 /** getNextAssertion must come within this long of the previous assertion. */
@@ -26,14 +27,14 @@ export const NEXT_ASSERTION_MS: i64 = 30_000;
 const RPHASH: usize = memory.data(32, 16);
 const CDH: usize = memory.data(32, 16);
 const ID: usize = memory.data(<i32>CRED_ID_LEN, 16);
-const PRIV: usize = memory.data(32, 16);
+const PRIV: usize = secret(memory.data(32, 16), 32);
 const AD: usize = memory.data(37 + 16 + <i32>HMAC_SECRET_OUT_MAX, 16);
 const DIG: usize = memory.data(32, 16);
 const RS: usize = memory.data(64, 16);
 const SIG: usize = memory.data(<i32>DER_SIG_MAX, 16);
 const HCTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 16);
 const FL: usize = memory.data(4, 4);
-const HSOUT_BUF: Buf = buf(memory.data(<i32>HMAC_SECRET_OUT_MAX, 16), HMAC_SECRET_OUT_MAX);
+const HSOUT_BUF: Buf = buf(secret(memory.data(<i32>HMAC_SECRET_OUT_MAX, 16), HMAC_SECRET_OUT_MAX), HMAC_SECRET_OUT_MAX);
 const HSOUT: usize = bufPtr(HSOUT_BUF);
 const LIST: usize = memory.data(<i32>RK_CAPACITY, 16);
 

@@ -6,7 +6,8 @@
 // before the PIN hash is compared; a correct PIN puts the retries back to 8 (committed).
 // RAM state (lost at power-off, as CTAP wants): key agreement keys, the pinUvAuthToken and its
 // permissions / RP binding / timers, and the count of consecutive mismatches of this power cycle.
-import { uptime_ms, rng_fill } from "../hal";
+import { uptime_ms } from "../hal";
+import { randomBytes, rngFailed } from "../platform/rng";
 import { sha256 } from "../crypto/sha256";
 import { storeGet, storePut, txnBegin, txnDelete, txnCommit, STORE_OK } from "../storage/store";
 import { KEY_PIN_STATE } from "./keys";
@@ -25,6 +26,7 @@ import {
   protoVerify,
 } from "./pin_proto";
 import { ctEqual } from "../util/bytes";
+import { secret } from "../platform/secrets";
 import { Buf, buf, bufPtr } from "../platform/buffer";
 
 export const PIN_MAX_RETRIES: u32 = 8;
@@ -81,12 +83,12 @@ const HS: usize = memory.data(<i32>SHARED_LEN, 16);
 let hsProtocol: u32 = 0;
 
 // scratch
-const SHARED: usize = memory.data(<i32>SHARED_LEN, 16);
+const SHARED: usize = secret(memory.data(<i32>SHARED_LEN, 16), SHARED_LEN);
 const PEER: usize = memory.data(64, 16);
-const PT_BUF: Buf = buf(memory.data(96, 16), 96); // decrypted newPin / pinHash
+const PT_BUF: Buf = buf(secret(memory.data(96, 16), 96), 96); // decrypted newPin / pinHash
 const PT: usize = bufPtr(PT_BUF);
-const DIG: usize = memory.data(32, 16);
-const ENC_BUF: Buf = buf(memory.data(64, 16), 64); // encrypted token
+const DIG: usize = secret(memory.data(32, 16), 32);
+const ENC_BUF: Buf = buf(secret(memory.data(64, 16), 64), 64); // encrypted token
 const ENC: usize = bufPtr(ENC_BUF);
 const RD: usize = memory.data(CBOR_READER_SIZE, 16);
 const WR: usize = memory.data(CBOR_WRITER_SIZE, 16);
@@ -136,8 +138,9 @@ function saveState(set: bool, newRetries: u32, hash: usize): i32 {
 
 // ---------------- token ----------------
 
-function resetToken(): void {
-  rng_fill(TOKEN, 32);
+/** A fresh random token, not in use; false when the entropy source failed (no token may be issued). */
+function resetToken(): bool {
+  const ok = randomBytes(TOKEN, 32);
   tokenInUse = false;
   tokenProtocol = 0;
   tokenPerms = 0;
@@ -145,6 +148,7 @@ function resetToken(): void {
   tokenLegacy = false;
   memory.fill(TOKEN_RP, 0, 32);
   tokenEverUsed = false;
+  return ok;
 }
 
 function tokenLive(): bool {
@@ -333,6 +337,7 @@ function run(out: usize, outMax: u32): i32 {
   }
   if (!hasProto) return fail(out, CTAP2_ERR_MISSING_PARAMETER);
   if (!protoSupported(proto)) return fail(out, CTAP1_ERR_INVALID_PARAMETER);
+  if (rngFailed()) return fail(out, CTAP1_ERR_OTHER); // no key agreement key, PIN or token without entropy
   const p = <u32>proto;
   if (sub == <u64>SUB_GET_KEY_AGREEMENT) return getKeyAgreement(p, out, outMax);
   if (sub == <u64>SUB_SET_PIN) return fail(out, setPin(p));
@@ -468,7 +473,7 @@ function getToken(p: u32, out: usize, outMax: u32): i32 {
   const st = checkPin(p);
   if (st != CTAP2_OK) return fail(out, st);
   if (saveState(true, PIN_MAX_RETRIES, PIN_HASH) != STORE_OK) return fail(out, CTAP1_ERR_OTHER);
-  resetToken();
+  if (!resetToken()) return fail(out, CTAP1_ERR_OTHER);
   tokenInUse = true;
   tokenProtocol = p;
   tokenPerms = grant;

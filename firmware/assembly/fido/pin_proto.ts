@@ -2,7 +2,7 @@
 // keys, decapsulation into a shared secret, and the protocol's encrypt / decrypt / authenticate.
 // Shared-secret layout (64 bytes): v1 = SHA-256(Z) (HMAC and AES key alike) then 32 unused bytes;
 // v2 = HMAC key (HKDF info "CTAP2 HMAC key") ‖ AES key (HKDF info "CTAP2 AES key").
-import { rng_fill } from "../hal";
+import { randomBytes } from "../platform/rng";
 import { sha256 } from "../crypto/sha256";
 import { ALG_SHA256 } from "../crypto/hash";
 import { HMAC_CTX_SIZE, hmacInit, hmacUpdate, hmacFinal } from "../crypto/hmac";
@@ -11,6 +11,7 @@ import { aes256CbcEncrypt, aes256CbcDecrypt } from "../crypto/aes";
 import { p256PublicKey, p256Ecdh, p256ValidPrivate } from "../crypto/p256/ecdh";
 import { CborReader, CBOR_READER_SIZE } from "./cbor";
 import { ctEqual } from "../util/bytes";
+import { secret } from "../platform/secrets";
 import { Buf, bufPtr, bufFits, BUF_ERR_FIT } from "../platform/buffer";
 
 export const SHARED_LEN: u32 = 64;
@@ -21,11 +22,11 @@ const KA_PUB: usize = memory.data(128, 16);
 let kaValid1 = false;
 let kaValid2 = false;
 
-const Z: usize = memory.data(32, 16);
+const Z: usize = secret(memory.data(32, 16), 32);
 const ZERO32: usize = memory.data(32, 16); // zero salt for v2 HKDF, zero IV for v1
-const IVB: usize = memory.data(16, 16);
-const MAC: usize = memory.data(32, 16);
-const HCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 16);
+const IVB: usize = secret(memory.data(16, 16), 16);
+const MAC: usize = secret(memory.data(32, 16), 32);
+const HCTX: usize = secret(memory.data(<i32>HMAC_CTX_SIZE, 16), HMAC_CTX_SIZE);
 const COSE_R: usize = memory.data(CBOR_READER_SIZE, 16);
 // "CTAP2 HMAC key", "CTAP2 AES key"
 const INFO_HMAC: usize = memory.data<u8>([0x43, 0x54, 0x41, 0x50, 0x32, 0x20, 0x48, 0x4d, 0x41, 0x43, 0x20, 0x6b, 0x65, 0x79]);
@@ -46,7 +47,7 @@ export function kaPublic(p: u32): usize {
   const pub = KA_PUB + <usize>(p - 1) * 64;
   if (p == 1 ? kaValid1 : kaValid2) return pub;
   for (let i = 0; i < 16; i++) {
-    rng_fill(priv, 32);
+    if (!randomBytes(priv, 32)) break; // a failed source: no key agreement key
     if (p256ValidPrivate(priv)) {
       if (p256PublicKey(priv, pub) != 0) break;
       if (p == 1) kaValid1 = true; else kaValid2 = true;
@@ -114,7 +115,7 @@ export function protoEncrypt(p: u32, shared: usize, pt: usize, len: u32, dst: Bu
     return <i32>len;
   }
   if (p != 2) return -1;
-  rng_fill(IVB, 16);
+  if (!randomBytes(IVB, 16)) return -1;
   aes256CbcEncrypt(shared + 32, IVB, pt, len, out + 16);
   memory.copy(out, IVB, 16);
   return <i32>(len + 16);

@@ -5,6 +5,7 @@ import { copyInto } from "../platform/buffer";
 import { uptime_ms, uart_tx } from "../hal";
 import { crc32 } from "../util/crc32";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
+import { secret } from "../platform/secrets";
 
 export const SYNC0: u8 = 0x53;
 export const SYNC1: u8 = 0x47;
@@ -25,7 +26,7 @@ export let frameType: u8 = 0;
 export let frameSeq: u8 = 0;
 export let framePayloadLen: u32 = 0;
 /** Payload copy (valid until the next call). */
-export const framePayload: usize = memory.data(<i32>MAX_PAYLOAD, 8);
+export const framePayload: usize = secret(memory.data(<i32>MAX_PAYLOAD, 16), MAX_PAYLOAD);
 
 export function rxReset(): void {
   rxLen = 0;
@@ -37,7 +38,7 @@ export function rxReset(): void {
  */
 export function rxBytes(src: usize, len: u32, handle: () => void): void {
   const now = uptime_ms();
-  if (rxLen > 0 && now - lastRx > INTER_BYTE_TIMEOUT_MS) rxLen = 0; // a stalled frame is dropped
+  if (rxLen > 0 && now - lastRx > INTER_BYTE_TIMEOUT_MS) dropFront(rxLen); // a stalled frame is dropped (and zeroed)
   lastRx = now;
   let off: u32 = 0;
   while (off < len) {

@@ -40,6 +40,7 @@ Chip options:
   --presence X    who touches the chip when it asks: manual (default: you, with Enter), accept
                   (at once), deny (never: CTAP2 requests time out after 30 s, U2F polls forever)
   --serial S      serial given when a blank chip is provisioned (default SIM-<name>)
+  --unlocked      leave a chip provisioned here unlocked (default: locked, as a chip leaves the factory)
 
 Keys: Enter presses the button, r reboots, q or Ctrl-C quits.
 With stdin not a terminal, each newline presses the button and "q" quits; at end of input the
@@ -56,6 +57,7 @@ interface ChipArgs {
   replyPort: number;
   presence: PresenceName;
   serial: string;
+  unlocked: boolean;
 }
 
 interface SimArgs {
@@ -91,6 +93,7 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
         "reply-port": { type: "string" },
         presence: { type: "string" },
         serial: { type: "string" },
+        unlocked: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -123,10 +126,11 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
       replyPort: port("--reply-port", v["reply-port"], UDP_DEFAULT_REPLY_PORT, 1),
       presence: presence as PresenceName,
       serial: v.serial ?? `SIM-${v.name ?? "chip"}`,
+      unlocked: v.unlocked ?? false,
     };
     if (!/^[\x21-\x7e]{1,32}$/.test(chip.serial)) throw new UsageError("--serial: 1..32 printable ASCII characters");
   } else {
-    for (const f of ["udp-port", "reply-port", "presence", "serial"] as const) {
+    for (const f of ["udp-port", "reply-port", "presence", "serial", "unlocked"] as const) {
       if (v[f] !== undefined) throw new UsageError(`--${f} is for the chip`);
     }
   }
@@ -185,7 +189,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       driftPpm: a.drift,
     });
     if (a.chip) {
-      const info = provisionChip(device, { serial: a.chip.serial });
+      const info = provisionChip(device, { serial: a.chip.serial, lock: !a.chip.unlocked });
       chipSerial = info.serial;
       udp = await UdpBridge.open(device, { listenPort: a.chip.udpPort, replyPort: a.chip.replyPort });
       presence = attachPresence(device, a.chip.presence);

@@ -87,6 +87,7 @@ test("segl sim chip --presence manual: CTAPHID over UDP, the LED asks, Enter tou
     const info = await host.answer();
     assert.equal(info.data[0], 0);
     assert.equal(info.data[5], 3, "model 3: chip");
+    assert.equal(info.data[6], 2, "locked, as a chip leaves the factory (--unlocked would leave it open)");
     assert.equal(info.data.subarray(13, 13 + info.data[12]!).toString(), "CLI-CHIP-7");
 
     host.send(0x10, SELECTION);

@@ -25,6 +25,10 @@ export const DeviceStatusCode = {
   BAD_STATE: 0x04,
   LOCKED: 0x05,
   STORAGE_FAILURE: 0x06,
+  /** The device's TRNG failed its health tests this power cycle (PROVISION, ATTESTATION refused). */
+  ENTROPY_FAILURE: 0x07,
+  /** Over the chip's HID tunnel: the chip already holds a credential or a PIN (PROVISION, ATTESTATION refused). */
+  IN_USE: 0x08,
 } as const;
 export type DeviceStatusName = keyof typeof DeviceStatusCode;
 
@@ -53,7 +57,15 @@ export interface DeviceInfo {
   modelCode: number;
   state: DeviceStateName | "unknown";
   stateCode: number;
-  flags: { clockSet: boolean; storageRecovered: boolean; raw: number };
+  flags: {
+    clockSet: boolean;
+    storageRecovered: boolean;
+    /** The TRNG failed its health tests this power cycle: the device makes no keys. */
+    entropyFailed: boolean;
+    /** The store found a rotten record among valid ones: the device behaves as locked. */
+    storageDamaged: boolean;
+    raw: number;
+  };
   /** null when blank (or an algorithm this SDK does not know: see algorithmCode). */
   algorithm: OtpAlgorithm | null;
   algorithmCode: number;
@@ -70,6 +82,9 @@ export interface DeviceStatus {
   storeFreeBytes: number;
   storeMaxEraseCount: number;
   flashWriteErrors: number;
+  /** 0, or why the TRNG failed (1 HAL error, 2 short fill, 3 repetition count, 4 adaptive proportion,
+   *  5 DRBG); null from firmware that does not report it. */
+  entropyFailure: number | null;
 }
 
 export interface ProvisionParams {
@@ -199,7 +214,10 @@ export function parseInfo(d: Uint8Array): DeviceInfo {
     modelCode: d[4]!,
     state: STATE_NAMES[d[5]!] ?? "unknown",
     stateCode: d[5]!,
-    flags: { clockSet: (d[6]! & 1) !== 0, storageRecovered: (d[6]! & 2) !== 0, raw: d[6]! },
+    flags: {
+      clockSet: (d[6]! & 1) !== 0, storageRecovered: (d[6]! & 2) !== 0, entropyFailed: (d[6]! & 4) !== 0,
+      storageDamaged: (d[6]! & 8) !== 0, raw: d[6]!,
+    },
     algorithm: ALG_NAMES[d[7]!] ?? null,
     algorithmCode: d[7]!,
     digits: d[8]!,
@@ -223,6 +241,7 @@ export function parseStatus(d: Uint8Array): DeviceStatus {
     storeFreeBytes: v.getUint32(17),
     storeMaxEraseCount: v.getUint32(21),
     flashWriteErrors: v.getUint32(25),
+    entropyFailure: d.length > 29 ? d[29]! : null,
   };
 }
 

@@ -1,5 +1,6 @@
-// User presence for the chip. CTAP2 requests wait for a touch (ctaphid.ts parks them); U2F
-// asks without waiting, so a touch is latched for a short while and consumed by one U2F request.
+// User presence (the platform's touch). CTAP2 requests wait for a touch (ctaphid.ts parks them
+// and grants it when the button goes down); U2F asks without waiting, so a touch is latched for
+// a short while and consumed by one U2F request. No protocol reads the button any other way.
 import { uptime_ms } from "../hal";
 
 /** How long a touch stays usable by a U2F request. */
