@@ -5,9 +5,10 @@ import { defineConfig, type Plugin, type TestProjectInlineConfiguration } from "
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
 // @ts-expect-error: plain ESM helper shared with the CLI's source runner (no type declarations)
-import { sourceFor, ROOT } from "./scripts/workspace-source.mjs";
+import { sourceFor, workspacePackages, ROOT } from "./scripts/workspace-source.mjs";
 
-const PACKAGES = ["firmware", "host-sdk", "simulator", "hardware-tests"] as const;
+/** A project per package: the firmware, then every npm workspace (host-sdk, host-sdk/cli, simulator, hardware-tests). */
+const PACKAGES: string[] = ["firmware", ...[...(workspacePackages() as Map<string, string>).values()].map((d) => relative(ROOT as string, d))];
 
 /** @segl/* → the package's TypeScript source, through its package.json exports. */
 const workspaceSource: Plugin = {
@@ -36,9 +37,10 @@ function include(pkg: string): string[] {
   return chosen.length ? chosen : [`${pkg}/test/__no_file_matches__`];
 }
 
-const project = (name: (typeof PACKAGES)[number]): TestProjectInlineConfiguration => ({
+const project = (dir: string): TestProjectInlineConfiguration => ({
   extends: true,
-  test: { name, include: include(name) },
+  // host-sdk/cli → "cli"
+  test: { name: dir.split("/").at(-1)!, include: include(dir) },
 });
 
 export default defineConfig({
@@ -57,7 +59,7 @@ export default defineConfig({
     env: { SEGL_CLI_FROM_SOURCE: "1" },
     coverage: {
       provider: "v8",
-      include: ["host-sdk/src/**/*.ts", "simulator/src/**/*.ts", "hardware-tests/src/**/*.ts"],
+      include: ["host-sdk/src/**/*.ts", "host-sdk/cli/src/**/*.ts", "simulator/src/**/*.ts", "hardware-tests/src/**/*.ts"],
       reporter: ["text-summary", "json-summary", "html"],
       reportsDirectory: "coverage",
     },

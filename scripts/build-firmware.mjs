@@ -1,9 +1,13 @@
 #!/usr/bin/env node
-// Builds the firmware image (firmware/build/firmware.wasm) and the test harness images
-// (firmware/harness/*.ts → firmware/build/harness-*.wasm) with the options of asconfig.json.
+// Builds the firmware image (firmware/build/firmware.wasm) and the test images with the options of
+// asconfig.json: the guarded image (firmware/build/firmware-guarded.wasm) and the test harness
+// images (firmware/harness/*.ts → firmware/build/harness-*.wasm). Test images are compiled from a
+// copy of the sources (firmware/build/guarded-src/) in which every static buffer
+// `memory.data(size[, align])` is followed by a 16-byte guard region of known canary bytes; the
+// simulator finds the canaries in the image and checks them after every call (docs/memory-map.md).
 // Skips work when every output is newer than every firmware source. `--force` rebuilds;
-// `--image-only` builds just the image; `--only=firmware,pin` just the images named.
-import { readdirSync, statSync, mkdirSync, existsSync } from "node:fs";
+// `--image-only` builds just the shipping image; `--only=firmware,pin` just the images named.
+import { readdirSync, statSync, mkdirSync, existsSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
 import asc from "assemblyscript/asc";
@@ -24,7 +28,8 @@ function newestSource(dir) {
 }
 
 async function compile(entry, outFile, extra = []) {
-  const args = [entry, "--config", join(root, "asconfig.json"), "--target", "release", "-o", outFile, ...extra];
+  const config = extra[0] === "--config" ? [] : ["--config", join(root, "asconfig.json")];
+  const args = [entry, ...config, "--target", "release", "-o", outFile, ...extra];
   const { error, stderr } = await asc.main(args, { stdout: process.stdout, stderr: process.stderr });
   if (error) {
     console.error(stderr.toString());
@@ -37,22 +42,70 @@ const sources = Math.max(newestSource(join(root, "firmware/assembly")),
   statSync(join(root, "asconfig.json")).mtimeMs);
 mkdirSync(outDir, { recursive: true });
 
-const jobs = [{ entry: "firmware/assembly/main.ts", out: join(outDir, "firmware.wasm"), extra: ["-t", join(outDir, "firmware.wat")] }];
-const harnessDir = join(root, "firmware/harness");
-if (!imageOnly && existsSync(harnessDir)) {
-  for (const f of readdirSync(harnessDir)) {
-    if (f.endsWith(".ts")) jobs.push({ entry: `firmware/harness/${f}`, out: join(outDir, `harness-${basename(f, ".ts")}.wasm`), extra: [] });
+/** The guard canary (16 bytes; must match simulator/src/guards.ts). */
+const GUARD_CANARY = [0x47, 0x55, 0x41, 0x52, 0x44, 0xa5, 0x5a, 0xc3, 0x3c, 0x96, 0x69, 0xe1, 0x1e, 0xd2, 0x2d, 0xb4];
+const guardedRoot = join(outDir, "guarded-src");
+
+/** `memory.data(args)` (size form) → `(memory.data(args) + 0 * memory.data<u8>([canary], 1))`: the
+ *  canary segment is laid out right after the buffer. Array forms (`memory.data<T>([..])`) are constant tables. */
+function guardSource(text) {
+  let out = "", i = 0;
+  const canary = `memory.data<u8>([${GUARD_CANARY.join(", ")}], 1)`;
+  for (;;) {
+    const j = text.indexOf("memory.data(", i);
+    if (j < 0) return out + text.slice(i);
+    const lineStart = text.lastIndexOf("\n", j) + 1;
+    if (text.slice(lineStart, j).includes("//")) { out += text.slice(i, j + 12); i = j + 12; continue; }
+    let depth = 0, k = j + 11;
+    for (; k < text.length; k++) {
+      if (text[k] === "(") depth++;
+      else if (text[k] === ")" && --depth === 0) break;
+    }
+    out += text.slice(i, j) + `(${text.slice(j, k + 1)} + 0 * ${canary})`;
+    i = k + 1;
   }
 }
-// `--only firmware,pin,ctap2`: just these images (firmware = the image, others = harness names);
+
+function copyGuarded(src, dst) {
+  mkdirSync(dst, { recursive: true });
+  for (const e of readdirSync(src, { withFileTypes: true })) {
+    const p = join(src, e.name), q = join(dst, e.name);
+    if (e.isDirectory()) copyGuarded(p, q);
+    else if (e.name.endsWith(".ts")) writeFileSync(q, guardSource(readFileSync(p, "utf8")));
+  }
+}
+
+const jobs = [{ entry: "firmware/assembly/main.ts", out: join(outDir, "firmware.wasm"), extra: ["-t", join(outDir, "firmware.wat")] }];
+const harnessDir = join(root, "firmware/harness");
+const g = "firmware/build/guarded-src";
+const guardedUse = ["--config", join(root, g, "asconfig.json")];
+if (!imageOnly) {
+  jobs.push({ entry: `${g}/assembly/main.ts`, out: join(outDir, "firmware-guarded.wasm"), extra: guardedUse, guarded: true });
+  if (existsSync(harnessDir)) {
+    for (const f of readdirSync(harnessDir)) {
+      if (f.endsWith(".ts")) jobs.push({ entry: `${g}/harness/${f}`, out: join(outDir, `harness-${basename(f, ".ts")}.wasm`), extra: guardedUse, guarded: true });
+    }
+  }
+}
+// `--only=firmware,firmware-guarded,pin`: just these images (harnesses by name);
 // scripts/firmware-mutants.mjs rebuilds only what a mutant's tests load.
 const onlyArg = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
 const only = onlyArg ? new Set(onlyArg.split(",")) : null;
 const imageName = (out) => basename(out, ".wasm").replace(/^harness-/, "");
 process.chdir(root);
+let guardedReady = false;
 for (const job of jobs) {
   if (only && !only.has(imageName(job.out))) continue;
   if (!force && existsSync(job.out) && statSync(job.out).mtimeMs >= sources) continue;
+  if (job.guarded && !guardedReady) {
+    rmSync(guardedRoot, { recursive: true, force: true });
+    copyGuarded(join(root, "firmware/assembly"), join(guardedRoot, "assembly"));
+    if (existsSync(harnessDir)) copyGuarded(harnessDir, join(guardedRoot, "harness"));
+    const cfg = JSON.parse(readFileSync(join(root, "asconfig.json"), "utf8"));
+    cfg.options.use = cfg.options.use.map((u) => u.replace("firmware/assembly/", `${g}/assembly/`));
+    writeFileSync(join(guardedRoot, "asconfig.json"), JSON.stringify(cfg, null, 2));
+    guardedReady = true;
+  }
   await compile(job.entry, job.out, job.extra);
   console.error(`built ${job.out.slice(root.length + 1)} (${statSync(job.out).size} bytes)`);
 }

@@ -158,6 +158,8 @@ function sh(cmd, argv, cwd, extraEnv = {}) {
   return { ok: r.status === 0, out: `${r.stdout ?? ""}${r.stderr ?? ""}`, s: Number(process.hrtime.bigint() - t0) / 1e9 };
 }
 
+/** The images to rebuild: the firmware tests load the guarded test build of the image, the SDK's the shipping one. */
+const imagesOf = (m) => m.images.flatMap((i) => (i === "firmware" ? ["firmware", "firmware-guarded"] : [i]));
 const count = (hay, needle) => hay.split(needle).length - 1;
 const runTests = (dir, tests) => sh(process.execPath, [join(ROOT, "node_modules/vitest/vitest.mjs"), "run", "--reporter=dot", ...tests], dir, { SEGL_TEST_FILTER: "" });
 
@@ -166,7 +168,7 @@ const results = [];
 try {
   // The tests must pass on the unmutated image first, or every mutant would look caught.
   const allTests = [...new Set(chosen.flatMap((m) => m.tests))];
-  const allImages = [...new Set(chosen.flatMap((m) => m.images))];
+  const allImages = [...new Set(chosen.flatMap(imagesOf))];
   const b0 = sh(process.execPath, ["scripts/build-firmware.mjs", "--force", `--only=${allImages.join(",")}`], dir);
   if (!b0.ok) throw new Error(`baseline build failed:\n${b0.out}`);
   const base = runTests(dir, allTests);
@@ -187,7 +189,7 @@ try {
     let result;
     if (problem) result = { id: m.id, area: m.area, status: problem.startsWith("pattern not") ? "pattern not found" : "pattern ambiguous", detail: problem };
     else {
-      const b = sh(process.execPath, ["scripts/build-firmware.mjs", "--force", `--only=${m.images.join(",")}`], dir);
+      const b = sh(process.execPath, ["scripts/build-firmware.mjs", "--force", `--only=${imagesOf(m).join(",")}`], dir);
       if (!b.ok) result = { id: m.id, area: m.area, status: "build failed", detail: b.out.split("\n").filter((l) => /ERROR|error/.test(l)).slice(0, 3).join(" | ") };
       else {
         const t = runTests(dir, m.tests);

@@ -1,6 +1,6 @@
 // Routes events to the model the device was provisioned as. One image serves every model.
 import { storeMount, storeFormat, STORE_OK } from "./storage/store";
-import { loadState, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_READER, MODEL_CHIP, provisioned } from "./state";
+import { loadState, serial, serialLen, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_READER, MODEL_CHIP, provisioned } from "./state";
 import { rxBytes, rxReset } from "./service/frame";
 import { handleFrame } from "./service/protocol";
 import { codeDisplayPress, codeDisplayTimer, setStorageFailed, blank } from "./models/code_display";
@@ -10,6 +10,7 @@ import { credPowerUp } from "./fido/credential";
 import { pinPowerUp } from "./fido/pin";
 import { ctap2PowerUp } from "./fido/ctap2";
 import { IO_BUF } from "./io";
+import { rngBoot } from "./platform/rng";
 
 export const BUTTON_MAIN: u32 = 0;
 
@@ -23,6 +24,7 @@ export function deviceBoot(): i32 {
   if (r != STORE_OK) r = storeFormat(); // unreadable store: start clean rather than brick
   setStorageFailed(r != STORE_OK);
   loadState();
+  rngBoot(serial, serialLen); // before anything can ask for a random byte
   blank();
   if (model == MODEL_CHIP) ensureFido();
   return r;

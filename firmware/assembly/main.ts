@@ -2,6 +2,7 @@
 import "./abort";
 import { IO_BUF, IO_SIZE } from "./io";
 import { deviceBoot, deviceButton, deviceTick, deviceUartRx, deviceHidRx } from "./device";
+import { secretsWipe } from "./platform/secrets";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "./version";
 
 /** Address of the exchange buffer. */
@@ -12,23 +13,25 @@ export function fw_version(): u32 { return (<u32>FIRMWARE_MAJOR << 16) | (<u32>F
 
 // ---- device events ----
 /** Power-on: mounts storage and starts the model. Returns 0, or a negative fault code. */
-export function boot(): i32 { return deviceBoot(); }
+export function boot(): i32 { const r = deviceBoot(); secretsWipe(); return r; }
 /** Button `id` went down (1) or up (0). */
-export function button(id: u32, down: u32): void { deviceButton(id, down); }
+export function button(id: u32, down: u32): void { deviceButton(id, down); secretsWipe(); }
 /** `len` bytes arrived on the UART; they are in the exchange buffer. */
 export function uart_rx(len: u32): void {
   const n = len > IO_SIZE ? IO_SIZE : len;
   deviceUartRx(n);
   memory.fill(IO_BUF, 0, n); // input may carry secrets (a seed, a batch key): it does not linger
+  secretsWipe();
 }
 /** One HID output report (64 bytes) from the host is in the exchange buffer. */
 export function hid_rx(len: u32): void {
   const n = len > IO_SIZE ? IO_SIZE : len;
   deviceHidRx(n);
   memory.fill(IO_BUF, 0, n);
+  secretsWipe();
 }
 /** The wake-up time asked for through hal.wake_at has come. */
-export function tick(): void { deviceTick(); }
+export function tick(): void { deviceTick(); secretsWipe(); }
 
 // ---- pure functions (known-answer tests, benchmarks): see pure.ts ----
 export { crypto_hash, crypto_hmac, otp_hotp, otp_totp, otp_ocra } from "./pure";

@@ -1,6 +1,6 @@
 // The device's persistent configuration: what PROVISION, SET_TIME and LOCK write, held in the
 // store and mirrored in RAM (except the seed, which is read from flash only when needed).
-import { storeGet, txnBegin, txnPut, txnCommit, txnAbort, STORE_OK } from "./storage/store";
+import { storeGet, txnBegin, txnPut, txnCommit, txnAbort, storeWasDamaged, STORE_OK, STORE_NOT_FOUND } from "./storage/store";
 import { rtc_ms } from "./hal";
 import { writeU16BE, readU16BE, wipe } from "./util/bytes";
 
@@ -17,6 +17,15 @@ export const MODEL_CHIP: u8 = 3;
 export const STATE_BLANK: u8 = 0;
 export const STATE_PROVISIONED: u8 = 1;
 export const STATE_LOCKED: u8 = 2;
+
+// The LOCK record: PROVISION writes LOCK_OPEN with the configuration; LOCK writes LOCK_SET twice,
+// in two transactions, so that the record that says "locked" is never the last one on flash (a
+// rotten last record looks like a torn write and would be dropped; the other copy stays).
+// Fail closed: a provisioned device is unlocked only while its lock record reads exactly
+// LOCK_OPEN and the store found no rot; a device with no configuration but a seed or a lock
+// record is locked too. See docs/threat-model.md.
+const LOCK_OPEN: u8 = 0x00;
+const LOCK_SET: u8 = 0x01;
 
 export const SERIAL_MAX: u32 = 32;
 export const SEED_MIN: u32 = 16;
@@ -57,7 +66,11 @@ export function loadState(): void {
     timeOffset = load<i64>(scratch);
     timeSet = true;
   }
-  if (storeGet(KEY_LOCK, scratch, 1) == 1 && load<u8>(scratch) == 1) locked = true;
+  store<u8>(scratch, LOCK_SET);
+  const lk = storeGet(KEY_LOCK, scratch, 1);
+  const open = lk == 1 && load<u8>(scratch) == LOCK_OPEN;
+  if (provisioned) locked = !open || storeWasDamaged();
+  else locked = storeWasDamaged() || lk != STORE_NOT_FOUND || storeGet(KEY_SEED, scratch, 0) != STORE_NOT_FOUND;
 }
 
 export function deviceState(): u8 {
@@ -80,6 +93,8 @@ export function saveProvisioning(
   txnBegin();
   let r = txnPut(KEY_CONFIG, rec, CONFIG_SIZE);
   if (r == STORE_OK) r = txnPut(KEY_SEED, seed, seedLen);
+  store<u8>(scratch, LOCK_OPEN);
+  if (r == STORE_OK) r = txnPut(KEY_LOCK, scratch, 1);
   if (r != STORE_OK) { txnAbort(); return r; }
   r = txnCommit();
   if (r != STORE_OK) return r;
@@ -94,8 +109,11 @@ export function saveTime(unixMs: i64): i32 {
 }
 
 export function saveLock(): i32 {
-  store<u8>(scratch, 1);
-  return saveOne(KEY_LOCK, scratch, 1);
+  store<u8>(scratch, LOCK_SET);
+  const r = saveOne(KEY_LOCK, scratch, 1);
+  if (r != STORE_OK) return r;
+  store<u8>(scratch, LOCK_SET);
+  return saveOne(KEY_LOCK, scratch, 1); // the second copy (see LOCK_SET); locked already if it fails
 }
 
 /** Commits one record; RAM follows only when it is durable. */

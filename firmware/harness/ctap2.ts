@@ -7,9 +7,10 @@ import { deviceBoot } from "../assembly/device";
 import { ctap2Dispatch, ctap2PowerUp } from "../assembly/fido/ctap2";
 import { credPowerUp, counterPeek, counterKey } from "../assembly/fido/credential";
 import { storePut, STORE_OK } from "../assembly/storage/store";
-import { pinPowerUp } from "../assembly/fido/pin";
+import { pinPowerUp, pinRetries, pinIsSet } from "../assembly/fido/pin";
 import { attestationProvision } from "../assembly/fido/attestation";
 import { NEED_UP } from "../assembly/fido/status";
+import { secretsWipe } from "../assembly/platform/secrets";
 
 const HALF: u32 = IO_SIZE / 2;
 
@@ -24,13 +25,17 @@ export function boot(): i32 {
 /** Runs the request at io[0..len); the response goes to io[4096..]. Returns its length or NEED_UP (-1000). */
 export function ctap2_call(len: u32, upGranted: u32): i32 {
   if (len > HALF) return -2;
-  return ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, HALF);
+  const n = ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, HALF);
+  secretsWipe(); // as the image does after every event
+  return n;
 }
 
 /** Like ctap2_call with an output buffer of only outMax bytes (truncation tests). */
 export function ctap2_call_max(len: u32, upGranted: u32, outMax: u32): i32 {
   if (len > HALF || outMax > HALF) return -2;
-  return ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, outMax);
+  const n = ctap2Dispatch(IO_BUF, len, upGranted != 0, IO_BUF + HALF, outMax);
+  secretsWipe();
+  return n;
 }
 
 export function need_up(): i32 { return NEED_UP; }
@@ -52,4 +57,9 @@ export function counter_poke(off: u32, len: u32, value: u32): i32 {
   if (off + 4 > IO_SIZE || len > IO_SIZE - off - 4) return -100;
   store<u32>(IO_BUF + off + len, value);
   return storePut(counterKey(IO_BUF + off, len), IO_BUF + off + len, 4) == STORE_OK ? 0 : -1;
+}
+
+/** PIN state for the fuzzers' invariants: retries | (PIN set ? 0x100 : 0). */
+export function pin_state(): u32 {
+  return pinRetries() | (pinIsSet() ? 0x100 : 0);
 }

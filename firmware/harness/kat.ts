@@ -7,6 +7,7 @@ import {
   hmac, hmacKey, hmacWithKey, hmacInit, hmacUpdate, hmacFinal, hmacForget, HMAC_CTX_SIZE, HMAC_KEY_SIZE,
 } from "../assembly/crypto/hmac";
 import { sha256 } from "../assembly/crypto/sha256";
+import { crc32Update } from "../assembly/util/crc32";
 import { hotpValue } from "../assembly/otp/hotp";
 import { totpValue } from "../assembly/otp/totp";
 import { ocra, ocraMac } from "../assembly/otp/ocra";
@@ -46,3 +47,12 @@ export function kat_hmac_with_key(msg: usize, len: u32, out: usize): i32 {
 }
 export function kat_hmac_forget(): void { hmacForget(); }
 export function kat_sha256(p: usize, n: u32, out: usize): void { if (inIo(p, n) && inIo(out, 32)) sha256(p, n, out); }
+/** CRC-32 of io[p..p+n) continued from crc (the store's and the UART frames' checksum). */
+export function kat_crc32(crc: u32, p: usize, n: u32): u32 { return inIo(p, n) ? crc32Update(crc, p, n) : 0; }
+/** n CRCs of the same buffer in one call (benchmark without per-call host overhead). */
+export function kat_crc32_loop(p: usize, len: u32, n: u32): u32 {
+  if (!inIo(p, len)) return 0;
+  let c: u32 = 0;
+  for (let i: u32 = 0; i < n; i++) c ^= crc32Update(0, p, len);
+  return c;
+}

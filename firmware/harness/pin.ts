@@ -9,6 +9,10 @@ import {
   pinSharedFromCose, pinSharedVerify, pinSharedDecrypt, pinSharedEncrypt, pinRetries,
 } from "../assembly/fido/pin";
 import { hkdf } from "../assembly/crypto/hkdf";
+import { buf } from "../assembly/platform/buffer";
+
+/** The rest of the exchange buffer from ptr on, as a Buf. */
+function ioBuf(ptr: usize): u64 { return buf(ptr, <u32>(IO_BUF + IO_SIZE - ptr)); }
 
 const ERR_PTR: i32 = -100;
 /** Requests go at offset 0, responses at OUT_OFF of the exchange buffer. */
@@ -52,15 +56,24 @@ export function pin_shared_verify(msg: usize, len: u32, sig: usize, sigLen: u32)
   return pinSharedVerify(msg, len, sig, sigLen) ? 1 : 0;
 }
 export function pin_shared_decrypt(ct: usize, len: u32, out: usize): i32 {
-  if (!inIo(ct, len) || !inIo(out, len)) return ERR_PTR;
-  return pinSharedDecrypt(ct, len, out);
+  if (!inIo(ct, len) || !inIo(out, 0)) return ERR_PTR;
+  return pinSharedDecrypt(ct, len, ioBuf(out));
 }
 export function pin_shared_encrypt(pt: usize, len: u32, out: usize): i32 {
-  if (!inIo(pt, len) || !inIo(out, len + 16)) return ERR_PTR;
-  return pinSharedEncrypt(pt, len, out);
+  if (!inIo(pt, len) || !inIo(out, 0)) return ERR_PTR;
+  return pinSharedEncrypt(pt, len, ioBuf(out));
 }
 export function hkdf_sha256(salt: usize, saltLen: u32, ikm: usize, ikmLen: u32, info: usize, infoLen: u32, out: usize, outLen: u32): i32 {
   if (!inIo(salt, saltLen) || !inIo(ikm, ikmLen) || !inIo(info, infoLen)) return ERR_PTR;
   if (outLen <= 255 * 32 && !inIo(out, outLen)) return ERR_PTR;
   return hkdf(salt, saltLen, ikm, ikmLen, info, infoLen, out, outLen);
+}
+
+// Test-only: a deliberate overflow for the guard-region test (firmware/test/guards.test.ts). Writes
+// n bytes of 0x41 into a 32-byte static buffer with no capacity check, as the pre-fix newPin() did.
+const OVERFLOW_DEMO: usize = memory.data(32, 16);
+export function overflow_demo(n: u32): u32 {
+  if (n > 64) return 0;
+  memory.fill(OVERFLOW_DEMO, 0x41, n);
+  return n;
 }

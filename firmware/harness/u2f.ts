@@ -7,7 +7,7 @@ import { IO_BUF, IO_SIZE } from "../assembly/io";
 import { u2fDispatch, derSignature } from "../assembly/fido/u2f";
 import { credPowerUp, credReset, counterPeek } from "../assembly/fido/credential";
 import { attestationProvision } from "../assembly/fido/attestation";
-import { upLatch, upClear } from "../assembly/fido/up";
+import { upLatch, upClear } from "../assembly/platform/presence";
 
 const ERR_PTR: i32 = -100;
 const OUT_OFF: u32 = 4096;

@@ -2,9 +2,9 @@
 // block cipher and CBC against node:crypto.
 import { test } from "vitest";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { Device, SimClock, imageFromBytes } from "@segl/simulator";
+import { Device, SimClock } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 
 interface AesHarness {
   io_ptr(): number;
@@ -14,7 +14,7 @@ interface AesHarness {
 }
 
 const dev = new Device({
-  image: imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-aes.wasm"))),
+  image: harnessImage("aes"),
   clock: new SimClock({ startMs: 0 }),
 });
 const x = dev.raw as unknown as AesHarness;

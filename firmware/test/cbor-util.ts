@@ -1,8 +1,8 @@
 // Test helpers for the CBOR harness: loading it, an independent reference encoder/validator in
 // TypeScript (recursive, written separately from the firmware's iterative one), and the decoder
 // of the harness's token stream.
-import { readFileSync } from "node:fs";
-import { Device, SimClock, imageFromBytes } from "@segl/simulator";
+import { Device, SimClock } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 
 export interface CborHarness {
   memory: WebAssembly.Memory;
@@ -50,7 +50,7 @@ export class Cbor {
   static readonly CAP = 2048;
 
   constructor() {
-    const img = imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-cbor.wasm")));
+    const img = harnessImage("cbor");
     this.dev = new Device({ image: img, clock: new SimClock({ startMs: 0 }) });
     this.x = this.dev.raw as unknown as CborHarness;
     this.io = this.x.io_ptr();

@@ -22,7 +22,7 @@ test("getInfo: canonical, the announced capabilities", () => {
   assert.deepEqual(mget(m, 2), ["credProtect", "hmac-secret"]);
   assert.equal(hex(bytes(mget(m, 3))), AAGUID);
   const opts = mget(m, 4);
-  assert.deepEqual(mkeys(opts), ["rk", "up", "credMgmt", "clientPin", "pinUvAuthToken", "makeCredUvNotRqd"]);
+  assert.deepEqual(mkeys(opts), ["rk", "up", "credMgmt", "clientPin", "pinUvAuthToken", "makeCredUvNotRqd", "credentialMgmtPreview"]);
   assert.equal(mget(opts, "rk"), true);
   assert.equal(mget(opts, "clientPin"), false);
   assert.equal(mget(m, 5), 7609n);
@@ -288,7 +288,8 @@ test("parameter errors: missing, wrong types, options, algorithms, unknown keys 
   assert.equal(chip.call(CMD.MC, new Uint8Array([0x80])).status, ST.CBOR_UNEXPECTED_TYPE, "not a map");
   assert.equal(chip.call(CMD.GA, encode(new CMap([[1n, "a"]])).subarray(0, 2)).status, ST.INVALID_CBOR);
   assert.equal(chip.call(0x03).status, ST.INVALID_COMMAND);
-  assert.equal(chip.call(0x41).status, ST.INVALID_COMMAND);
+  assert.equal(chip.call(0x40).status, ST.INVALID_COMMAND);
+  assert.equal(chip.call(0x41).status, ST.MISSING_PARAMETER, "0x41: the 2.1-preview credential management");
   assert.equal(chip.rawCall(new Uint8Array(0), false).out[0], ST.INVALID_LENGTH);
 });
 

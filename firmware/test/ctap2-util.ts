@@ -1,11 +1,11 @@
 // Test helpers for the CTAP2 core: the ctap2 harness image in a simulated device with its own NOR
 // flash, a strict CBOR decoder for responses (independent of the firmware's), authData parsing,
 // request builders, and signature checks with @noble/curves and node:crypto.
-import { readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { createHash, createPublicKey, verify as nodeVerify } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { Device, SimClock, NorFlash, imageFromBytes, PowerCut, type FirmwareImage } from "@segl/simulator";
+import { Device, SimClock, NorFlash, PowerCut, type FirmwareImage } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 import { encode, CMap, type CborValue } from "./cbor-util.js";
 import { Platform, padPin, pinHash16 } from "./pin-util.js";
 
@@ -27,11 +27,12 @@ interface Ctap2Exports {
   att_provision(keyOff: number, certOff: number, certLen: number): number;
   counter_peek(off: number, len: number): number;
   counter_poke(off: number, len: number, value: number): number;
+  pin_state(): number;
 }
 
 let image: FirmwareImage | undefined;
 export function ctap2Image(): FirmwareImage {
-  image ??= imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-ctap2.wasm")));
+  image ??= harnessImage("ctap2");
   return image;
 }
 

@@ -1,6 +1,7 @@
 // Raw CTAPHID reports for firmware tests: edge cases a well-behaved client never sends.
 import { Device, SimClock } from "@segl/simulator";
 import { T0 } from "./service-util.js";
+import { guardedImage } from "./image-util.js";
 
 export const BROADCAST = 0xffffffff;
 export const HID = { PING: 0x01, MSG: 0x03, LOCK: 0x04, INIT: 0x06, WINK: 0x08, CBOR: 0x10, CANCEL: 0x11, KEEPALIVE: 0x3b, ERROR: 0x3f, VENDOR: 0x51 } as const;
@@ -77,6 +78,6 @@ export class HidPort {
 
 export function newChip(): { device: Device; hid: HidPort; clock: SimClock } {
   const clock = new SimClock({ startMs: T0 });
-  const device = new Device({ clock, rngSeed: "chip" });
+  const device = new Device({ image: guardedImage(), clock, rngSeed: "chip" });
   return { device, hid: new HidPort(device), clock };
 }

@@ -1,8 +1,8 @@
 // Shared helpers for the P-256 / HMAC-DRBG tests: the harness image, buffer plumbing, BigInt
 // conversions and a seeded byte generator (reproducible runs).
-import { readFileSync } from "node:fs";
 import { createHash } from "node:crypto";
-import { Device, SimClock, imageFromBytes } from "@segl/simulator";
+import { Device, SimClock } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 
 export const P = 2n ** 256n - 2n ** 224n + 2n ** 192n + 2n ** 96n - 1n;
 export const N = 0xffffffff00000000ffffffffffffffffbce6faada7179e84f3b9cac2fc632551n;
@@ -34,7 +34,7 @@ export class Harness {
   readonly x: P256Harness;
   readonly io: number;
   constructor() {
-    const img = imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-p256.wasm")));
+    const img = harnessImage("p256");
     this.device = new Device({ image: img, clock: new SimClock({ startMs: 0 }), rngSeed: "p256" });
     this.x = this.device.raw as unknown as P256Harness;
     this.io = this.x.io_ptr();

@@ -68,8 +68,8 @@ for (const p of PROTOCOLS) {
     const good = pl.authToken(token!, msg);
     assert.equal(d.checkAuth(p, PERM.MC, "example.com", msg, good), ST.OK);
     assert.equal(d.checkAuth(p, PERM.GA, "example.com", msg, good), ST.OK, "bound to the RP of its first use");
-    assert.equal(d.checkAuth(p, PERM.GA, "other.example", msg, good), ST.UNAUTHORIZED_PERMISSION, "…and only that RP");
-    assert.equal(d.checkAuth(p, PERM.CM, "", msg, good), ST.UNAUTHORIZED_PERMISSION);
+    assert.equal(d.checkAuth(p, PERM.GA, "other.example", msg, good), ST.PIN_AUTH_INVALID, "…and only that RP");
+    assert.equal(d.checkAuth(p, PERM.CM, "", msg, good), ST.PIN_AUTH_INVALID);
     const bad = good.slice(); bad[bad.length - 1]! ^= 1;
     assert.equal(d.checkAuth(p, PERM.MC, "other.example", msg, bad), ST.PIN_AUTH_INVALID);
     assert.equal(d.checkAuth(p, PERM.MC, "other.example", msg, good.subarray(0, good.length - 1)), ST.PIN_AUTH_INVALID);
@@ -77,8 +77,8 @@ for (const p of PROTOCOLS) {
     assert.equal(d.checkAuth(3, PERM.MC, "other.example", msg, good), ST.INVALID_PARAMETER);
     // a token used with user presence loses mc/ga (CTAP 2.1 §6.1.2 step 14)
     d.x.pin_token_used();
-    assert.equal(d.checkAuth(p, PERM.MC, "example.com", msg, good), ST.UNAUTHORIZED_PERMISSION);
-    assert.equal(d.checkAuth(p, PERM.GA, "example.com", msg, good), ST.UNAUTHORIZED_PERMISSION);
+    assert.equal(d.checkAuth(p, PERM.MC, "example.com", msg, good), ST.PIN_AUTH_INVALID);
+    assert.equal(d.checkAuth(p, PERM.GA, "example.com", msg, good), ST.PIN_AUTH_INVALID);
   });
 
   test(`protocol ${p}: getPinUvAuthTokenUsingPinWithPermissions: permissions, rpId binding, expiry, invalidation`, () => {
@@ -90,8 +90,8 @@ for (const p of PROTOCOLS) {
     const auth = t.pl.authToken(t.token!, msg);
     assert.equal(d.checkAuth(p, PERM.MC, "example.com", msg, auth), ST.OK);
     assert.equal(d.checkAuth(p, PERM.CM, "", msg, auth), ST.OK);
-    assert.equal(d.checkAuth(p, PERM.GA, "example.com", msg, auth), ST.UNAUTHORIZED_PERMISSION);
-    assert.equal(d.checkAuth(p, PERM.MC, "evil.example", msg, auth), ST.UNAUTHORIZED_PERMISSION);
+    assert.equal(d.checkAuth(p, PERM.GA, "example.com", msg, auth), ST.PIN_AUTH_INVALID);
+    assert.equal(d.checkAuth(p, PERM.MC, "evil.example", msg, auth), ST.PIN_AUTH_INVALID);
     // a new token invalidates the old one
     const t2 = getToken(d, p, "1234", PERM.GA, "example.com");
     assert.equal(t2.status, ST.OK);

@@ -1,10 +1,10 @@
 // Test helpers for clientPIN: the harness image in a simulated device with its own NOR flash,
 // a small CBOR decoder for responses, and a reference *platform* side of PIN/UV auth protocols
 // 1 and 2 written with @noble/curves and node:crypto (independent of the firmware).
-import { readFileSync } from "node:fs";
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { createCipheriv, createDecipheriv, createECDH, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { Device, SimClock, NorFlash, imageFromBytes, PowerCut, type FirmwareImage } from "@segl/simulator";
+import { Device, SimClock, NorFlash, PowerCut, type FirmwareImage } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 import { encode, CMap, type CborValue } from "./cbor-util.js";
 
 export { encode, CMap };
@@ -36,7 +36,7 @@ interface PinExports {
 
 let image: FirmwareImage | undefined;
 export function pinImage(): FirmwareImage {
-  image ??= imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-pin.wasm")));
+  image ??= harnessImage("pin");
   return image;
 }
 
@@ -159,7 +159,10 @@ export class Platform {
   agree(deviceCose: Map<number, unknown>): void {
     const x = deviceCose.get(-2) as Uint8Array, y = deviceCose.get(-3) as Uint8Array;
     const point = new Uint8Array([4, ...x, ...y]);
-    const z = p256.getSharedSecret(this.priv, point, true).slice(1); // x coordinate
+    // node:crypto's ECDH (OpenSSL) for speed: the fuzzers agree keys thousands of times
+    const ecdh = createECDH("prime256v1");
+    ecdh.setPrivateKey(this.priv);
+    const z = new Uint8Array(ecdh.computeSecret(point)); // x coordinate
     if (this.protocol === 1) this.shared = sha256(z);
     else {
       const salt = Buffer.alloc(32);

@@ -2,6 +2,7 @@
 // runs the image synchronously, so a request's response is complete when uartWrite returns.
 import { Device, SimClock, type DeviceOptions } from "@segl/simulator";
 import { encodeRequest, FrameParser, type Frame } from "@segl/host-sdk";
+import { guardedImage } from "./image-util.js";
 
 export const CMD = { INFO: 1, PROVISION: 2, SET_TIME: 3, STATUS: 4, LOCK: 5, PING: 6 } as const;
 export const ST = { OK: 0, UNKNOWN_COMMAND: 1, BAD_LENGTH: 2, BAD_PARAMETER: 3, BAD_STATE: 4, LOCKED: 5, STORAGE_FAILURE: 6 } as const;
@@ -61,6 +62,6 @@ export const LOCK_PAYLOAD = new TextEncoder().encode("LOCK");
 
 export function newDevice(opts: DeviceOptions = {}): { device: Device; port: SyncPort; clock: SimClock } {
   const clock = opts.clock ?? new SimClock({ startMs: T0 });
-  const device = new Device({ ...opts, clock });
+  const device = new Device({ image: guardedImage(), ...opts, clock });
   return { device, port: new SyncPort(device), clock };
 }

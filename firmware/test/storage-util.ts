@@ -1,8 +1,8 @@
 // Test helpers for the key-value store harness (firmware/harness/store.ts): one simulated device
 // with its own NorFlash, wrappers over the exports, and a power-cut aware runner.
-import { readFileSync } from "node:fs";
 import { crc32 } from "node:zlib";
-import { Device, SimClock, NorFlash, PowerCut, imageFromBytes, type FirmwareImage, type FlashGeometry } from "@segl/simulator";
+import { Device, SimClock, NorFlash, PowerCut, type FirmwareImage, type FlashGeometry } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 
 export const ST = {
   OK: 0, NOT_FOUND: -1, TOO_LARGE: -2, FULL: -3, FLASH: -4, CORRUPT: -5, NO_TXN: -6, BAD_KEY: -7,
@@ -32,7 +32,7 @@ interface StoreExports {
 
 let image: FirmwareImage | undefined;
 function storeImage(): FirmwareImage {
-  image ??= imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-store.wasm")));
+  image ??= harnessImage("store");
   return image;
 }
 

@@ -4,10 +4,10 @@
 // fuzzer. SEGL_FUZZ_ITERATIONS (default 10 000) tunes the fuzzer.
 import { test } from "vitest";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { Device, SimClock, NorFlash, imageFromBytes, PowerCut } from "@segl/simulator";
+import { Device, SimClock, NorFlash, PowerCut } from "@segl/simulator";
+import { harnessImage } from "./image-util.js";
 
 interface U2fExports {
   io_ptr(): number;
@@ -23,7 +23,7 @@ interface U2fExports {
 }
 
 const SW = { OK: 0x9000, UP: 0x6985, DATA: 0x6a80, LEN: 0x6700, INS: 0x6d00, CLA: 0x6e00, UNKNOWN: 0x6f00 };
-const image = imageFromBytes(new Uint8Array(readFileSync("firmware/build/harness-u2f.wasm")));
+const image = harnessImage("u2f");
 const sha = (...parts: Uint8Array[]): Uint8Array => {
   const h = createHash("sha256");
   for (const p of parts) h.update(p);
@@ -343,4 +343,51 @@ test(`U2F fuzz: ${Number(process.env.SEGL_FUZZ_ITERATIONS ?? 10_000)} mutated an
   }
   assert.equal(u.dev.state, "on");
   for (const sw of [SW.OK, SW.UP, SW.DATA, SW.LEN]) assert.ok(seen.has(sw), `0x${sw.toString(16)} seen`);
+});
+
+// Key handles past the tag: the chip's tag cannot be recomputed by a host, so the fuzzer makes the
+// chip mint key handles for application parameters of its choosing and mutates everything around
+// them (challenge, appParam, P1, the L byte against Lc, truncations, bit flips). Valid handles reach
+// the signing path: every signature is verified and the counter must rise. Guards checked per call.
+test(`U2F key-handle fuzz: ${Number(process.env.SEGL_FUZZ_ITERATIONS ?? 10_000)} authenticates with chip-minted handles`, () => {
+  const u = new U2f();
+  let s = 0x2545f491;
+  const rnd = (n: number): number => { s ^= s << 13; s ^= s >>> 17; s ^= s << 5; return (s >>> 0) % n; };
+  const bytes = (n: number): Uint8Array => Uint8Array.from({ length: n }, () => rnd(256));
+  const regs = Array.from({ length: 4 }, () => { const app = bytes(32); return { app, last: -1, ...register(u, bytes(32), app) }; });
+  const iters = Number(process.env.SEGL_FUZZ_ITERATIONS ?? 10_000);
+  let signed = 0, refused = 0;
+  for (let i = 0; i < iters; i++) {
+    const reg = regs[rnd(regs.length)]!;
+    let kh: Uint8Array = reg.kh.slice();
+    let app = reg.app;
+    const valid = rnd(3) === 0;
+    if (!valid) {
+      switch (rnd(5)) {
+        case 0: kh[rnd(kh.length)]! ^= 1 << rnd(8); break;
+        case 1: kh = kh.subarray(0, rnd(kh.length)); break;
+        case 2: kh = new Uint8Array([...kh, ...bytes(1 + rnd(180))]); break;
+        case 3: app = regs[(regs.indexOf(reg) + 1) % regs.length]!.app; break;
+        default: kh = bytes(rnd(256));
+      }
+    }
+    const chal = bytes(32);
+    const p1 = valid ? 3 : [3, 7, 8, 0, 0xff][rnd(5)]!;
+    let apdu = authApdu(p1, chal, app, kh, rnd(4) === 0 ? "short" : "ext");
+    if (!valid && rnd(4) === 0) { apdu = apdu.slice(); apdu[7 + 64]! ^= 1 + rnd(255); } // the L byte disagrees with Lc
+    if (p1 === 3 || rnd(2) === 0) u.touch();
+    if (apdu.length > 4000) continue;
+    const r = u.apdu(apdu);
+    assert.ok([SW.OK, SW.UP, SW.DATA, SW.LEN].includes(r.sw), `sw ${r.sw.toString(16)}`);
+    if (r.sw !== SW.OK) { assert.equal(r.data.length, 0); refused++; continue; }
+    assert.ok(kh.length === reg.kh.length, "only a chip-minted handle is accepted");
+    const counter = new DataView(r.data.buffer, r.data.byteOffset).getUint32(1);
+    assert.ok(counter > reg.last, "the credential's counter rises");
+    reg.last = counter;
+    const digest = sha(app, r.data.subarray(0, 5), chal);
+    assert.ok(verifyDer(r.data.subarray(5), digest, reg.pub), "the signature verifies with the registered key");
+    signed++;
+  }
+  assert.equal(u.dev.state, "on");
+  assert.ok(signed > iters / 5 && refused > iters / 3, `${signed} signed, ${refused} refused`);
 });

@@ -4,6 +4,7 @@
 import { encodeFrame } from "@segl/host-sdk";
 import { Device, SimClock } from "@segl/simulator";
 import { rng as prng } from "./cbor-util.js";
+import { guardedImage } from "./image-util.js";
 import { CMD, SyncPort, provisionPayload, timePayload, LOCK_PAYLOAD, T0 } from "./service-util.js";
 
 export interface FuzzReport {
@@ -21,7 +22,7 @@ export function fuzzUart(seed: number, frames: number): FuzzReport {
   const int = (n: number) => Math.floor(rnd() * n);
   const bytes = (n: number) => { const b = new Uint8Array(n); for (let i = 0; i < n; i++) b[i] = int(256); return b; };
   const clock = new SimClock({ startMs: T0 });
-  const device = new Device({ clock, rngSeed: `fuzz-${seed}` });
+  const device = new Device({ image: guardedImage(), clock, rngSeed: `fuzz-${seed}` });
   const port = new SyncPort(device);
   let sent = 0, powerCycles = 0;
 

@@ -55,3 +55,21 @@ def test_list_and_delete_resident_keys(fresh_chip):
     assert cm.get_metadata()[CredentialManagement.RESULT.EXISTING_CRED_COUNT] == 2
     assert len(cm.enumerate_creds(sha256(b"example.org"))) == 1
     assert c.credential_id
+
+
+def test_credential_management_preview_command(fresh_chip):
+    """A CTAP 2.1-preview platform: no permissions, getPinToken (0x05) and command 0x41."""
+    dev, ctap = fresh_chip
+    ClientPin(ctap).set_pin(PIN)
+    make_rk(dev, "example.com", b"u-p", "peggy")
+    ctap = Ctap2(dev)
+    assert ctap.info.options.get("credentialMgmtPreview") is True
+    # behave as a preview platform: it knows neither credMgmt nor pinUvAuthToken
+    del ctap.info.options["credMgmt"]
+    del ctap.info.options["pinUvAuthToken"]
+    pin = ClientPin(ctap)
+    token = pin.get_pin_token(PIN)
+    cm = CredentialManagement(ctap, pin.protocol, token)
+    assert cm.get_metadata()[CredentialManagement.RESULT.EXISTING_CRED_COUNT] == 1
+    rps = cm.enumerate_rps()
+    assert [r[CredentialManagement.RESULT.RP]["id"] for r in rps] == ["example.com"]

@@ -74,8 +74,8 @@ test("provision → set time → press → verify → lock (destructive)", async
     const shown = t.control.display();
     assert.match(shown, /^\d{6}$/);
     assert.equal(shown, totp(p.seed, { time: Math.floor(t.control.now() / 1000) }));
-    assert.equal((await verifier.verify(p.serial, shown)).valid, true, "broker accepts the shown code");
-    assert.equal((await verifier.verify(p.serial, shown)).valid, false, "and never twice");
+    assert.equal((await verifier.verify(p.serial, shown)).verified, true, "broker accepts the shown code");
+    assert.equal((await verifier.verify(p.serial, shown)).verified, false, "and never twice");
     t.control.advance(31_000);
     assert.equal(t.control.display(), "", "blank after the step");
   }

@@ -32,6 +32,10 @@ export interface CborDecodeOptions {
    * and no floats that a shorter float could hold. Default false (duplicates are always rejected).
    */
   requireCanonical?: boolean;
+  /** Most data items (every scalar, array, map, key and value counts 1) accepted. Default unlimited (bounded by the input length). */
+  maxItems?: number;
+  /** Accept floating-point numbers. Default true; COSE keys and WebAuthn structures decode with false. */
+  allowFloats?: boolean;
 }
 
 const MAX_U64 = (1n << 64n) - 1n;
@@ -208,10 +212,13 @@ export function cborEncode(v: CborValue): Uint8Array {
 
 class Reader {
   pos = 0;
+  items = 0;
   constructor(
     readonly b: Uint8Array,
     readonly maxDepth: number,
     readonly canonical: boolean,
+    readonly maxItems: number,
+    readonly floats: boolean,
   ) {}
 
   fail(msg: string, at = this.pos): never {
@@ -272,6 +279,7 @@ class Reader {
   item(depth: number): CborValue {
     this.need(1);
     const start = this.pos;
+    if (++this.items > this.maxItems) this.fail(`more than ${this.maxItems} data items`, start);
     const ib = this.b[this.pos++]!;
     const major = ib >> 5;
     const ai = ib & 0x1f;
@@ -338,6 +346,7 @@ class Reader {
   }
 
   simple(ai: number, start: number): CborValue {
+    if (!this.floats && ai >= 25 && ai <= 27) this.fail("floating-point numbers are not allowed here", start);
     switch (ai) {
       case 20: return false;
       case 21: return true;
@@ -389,7 +398,7 @@ function keyId(k: CborValue, raw: Uint8Array): string {
 
 function makeReader(bytes: Uint8Array, opts: CborDecodeOptions): Reader {
   if (!(bytes instanceof Uint8Array)) throw new SeglError("INVALID_ARGUMENT", "cborDecode expects a Uint8Array");
-  return new Reader(bytes, opts.maxDepth ?? 16, opts.requireCanonical ?? false);
+  return new Reader(bytes, opts.maxDepth ?? 16, opts.requireCanonical ?? false, opts.maxItems ?? Infinity, opts.allowFloats ?? true);
 }
 
 /**

@@ -38,7 +38,26 @@ export type ErrorCode =
   /** The CTAPHID layer answered CTAPHID_ERROR; details: `{ ctaphidError, ctaphidName, command }`. */
   | "CTAPHID_ERROR"
   /** A U2F (CTAP1) APDU answered with a status word other than 0x9000; details: `{ sw, swName, instruction }`. */
-  | "U2F_ERROR";
+  | "U2F_ERROR"
+  // Broker verification (verifiers and their stores); never thrown for a wrong code.
+  /** Enrolling an id that a store already holds; details: `{ id }`. */
+  | "ALREADY_EXISTS"
+  /** An administrator call (unlock) named a device the store does not hold; details: `{ id, kind }`. */
+  | "NOT_FOUND"
+  /** An administrator call kept losing compare-and-set races against other verifiers; details: `{ id, attempts }`. */
+  | "CONTENTION"
+  /** A stored seed cannot be unsealed: the key it was sealed with is not configured (wrong key); details: `{ id }`. */
+  | "SECRET_UNREADABLE"
+  /** A stored row failed authentication or holds an out-of-range value: someone without the key changed it; details: `{ id }`. */
+  | "ROW_TAMPERED"
+  /** A stored row of the old format (only its id authenticated): migrate it explicitly or re-enroll; details: `{ id }`. */
+  | "LEGACY_ROW"
+  /** Another process held the store's lock for longer than the store waits; details: `{ path, timeoutMs }`. */
+  | "STORE_BUSY"
+  /** The store cannot be opened: its directory is missing, the file is not a database, no permission; details: `{ path }`. */
+  | "STORE_UNAVAILABLE"
+  /** The store failed in a way the SDK does not know (the database's own error is the `cause`); details: `{ path }`. */
+  | "STORE_ERROR";
 
 export interface SeglErrorOptions {
   details?: Record<string, unknown>;

@@ -1,5 +1,7 @@
-// Provisioning a code display or audio code reader over its service port: PROVISION, SET_TIME,
-// LOCK, then INFO to confirm the device holds what was sent.
+// `@segl/host-sdk/provision`: what a device maker does before a device ships. A code display or
+// audio code reader is provisioned over its service port (PROVISION, SET_TIME, LOCK, then INFO to
+// confirm the device holds what was sent); a chip's attestation comes from the maker's CA and a
+// batch certificate. See host-sdk/docs/provision.md.
 import { randomBytes } from "node:crypto";
 import { SeglError, argCheck } from "./errors.js";
 import type { OtpAlgorithm } from "./otp/types.js";
@@ -22,7 +24,11 @@ export interface ProvisionDeviceOptions extends ServiceCallOptions {
   seed?: Uint8Array;
   /** Set the clock to this Unix ms (a Date, or `true` for the host's clock now). */
   timeMs?: number | Date | true;
-  /** Lock the device afterwards (needs the clock set). */
+  /**
+   * Lock the device afterwards (needs the clock set). Default: true for a chip (a chip leaves the
+   * factory locked; its clock is then set from the host's unless timeMs says otherwise), false for
+   * the other models. Pass false explicitly to leave a chip unlocked.
+   */
   lock?: boolean;
   /** Issuer for the otpauth URI (default "Segl"). */
   issuer?: string;
@@ -54,14 +60,16 @@ export async function provisionDevice(client: ServiceClient, opts: ProvisionDevi
     seed: opts.seed ?? generateSeed(DEFAULT_SEED_BYTES[algorithm] ?? 20),
   };
   validateProvisionParams(params);
-  argCheck(!opts.lock || opts.timeMs !== undefined, "lock needs the clock set: pass timeMs as well");
+  const lock = opts.lock ?? opts.model === "chip";
+  const timeMs = opts.timeMs ?? (lock && opts.model === "chip" ? true : undefined);
+  argCheck(!lock || timeMs !== undefined, "lock needs the clock set: pass timeMs as well");
   const io: ServiceCallOptions = {};
   if (opts.signal) io.signal = opts.signal;
   if (opts.timeoutMs !== undefined) io.timeoutMs = opts.timeoutMs;
 
   await client.provision(params, io);
-  if (opts.timeMs !== undefined) await client.setTime(opts.timeMs === true ? Date.now() : opts.timeMs, io);
-  if (opts.lock) await client.lock(io);
+  if (timeMs !== undefined) await client.setTime(timeMs === true ? Date.now() : timeMs, io);
+  if (lock) await client.lock(io);
   const info = await client.info(io);
 
   const mismatches: string[] = [];
@@ -71,8 +79,8 @@ export async function provisionDevice(client: ServiceClient, opts: ProvisionDevi
   expect("digits", info.digits, params.digits);
   expect("period", info.period, params.period);
   expect("serial", info.serial, params.serial);
-  expect("state", info.state, opts.lock ? "locked" : "provisioned");
-  if (opts.timeMs !== undefined) expect("clock set", info.flags.clockSet, true);
+  expect("state", info.state, lock ? "locked" : "provisioned");
+  if (timeMs !== undefined) expect("clock set", info.flags.clockSet, true);
   if (mismatches.length > 0)
     throw new SeglError("VERIFY_MISMATCH", `the device does not report what was provisioned: ${mismatches.join("; ")}`, {
       details: { mismatches, info },
@@ -89,3 +97,11 @@ export async function provisionDevice(client: ServiceClient, opts: ProvisionDevi
     info,
   };
 }
+
+// The rest of a maker's toolkit, so that this subpath is the whole of provisioning.
+export {
+  validateProvisionParams, encodeProvisionPayload, MODEL_CODES, ALGORITHM_CODES,
+  type ProvisionParams, type ModelName, type DeviceInfo, type ServiceCallOptions,
+} from "./protocols/service/client.js";
+export * from "./fido/ca.js"; // the maker CA and batch attestation certificates
+export { SeglError, isSeglError, type ErrorCode } from "./errors.js";

@@ -56,7 +56,7 @@ test("verifier status: locked while now < lockedUntil, unlocked at lockedUntil e
   const BASE = Date.UTC(2030, 0, 1);
   const v = new TotpVerifier({ store: new MemoryStore(), maxFailures: 1, lockoutMs: 1000, clock: () => BASE });
   await v.enroll("d", { secret: new Uint8Array(20).fill(7) });
-  assert.equal((await v.verify("d", "000000", { now: BASE })).valid, false);
+  assert.equal((await v.verify("d", "000000", { now: BASE })).verified, false);
   const st = await v.status("d", { now: BASE });
   assert.equal(st?.lockedUntil, BASE + 1000);
   assert.equal((await v.status("d", { now: BASE + 999 }))?.locked, true);

@@ -65,10 +65,10 @@ test("info and status are parsed into typed results", async () => {
   const c = client(dev);
   assert.deepEqual(await c.info(), {
     protocolVersion: 1, firmwareVersion: "0.3.7", firmware: { major: 0, minor: 3, patch: 7 }, model: "code-display", modelCode: 1,
-    state: "provisioned", stateCode: 1, flags: { clockSet: true, storageRecovered: false, raw: 1 }, algorithm: "SHA256", algorithmCode: 2,
+    state: "provisioned", stateCode: 1, flags: { clockSet: true, storageRecovered: false, entropyFailed: false, storageDamaged: false, raw: 1 }, algorithm: "SHA256", algorithmCode: 2,
     digits: 8, period: 60, serial: "SGL-0001",
   });
-  assert.deepEqual(await c.status(), { timeMs: 1_700_000_000_123, uptimeMs: 4567, displayOn: true, storeFreeBytes: 30000, storeMaxEraseCount: 3, flashWriteErrors: 0 });
+  assert.deepEqual(await c.status(), { timeMs: 1_700_000_000_123, uptimeMs: 4567, displayOn: true, storeFreeBytes: 30000, storeMaxEraseCount: 3, flashWriteErrors: 0, entropyFailure: null });
   assert.deepEqual(dev.requests.map((r) => [r.type, r.seq, r.payload.length]), [[1, 10, 0], [4, 11, 0]]);
 });
 
@@ -230,7 +230,8 @@ test("provisionDevice: PROVISION, SET_TIME, LOCK, then INFO confirms", async () 
 test("provisionDevice: mismatch after provisioning is VERIFY_MISMATCH; bad options are INVALID_ARGUMENT", async () => {
   const m = modelDevice({ lieAboutSerial: true });
   await assert.rejects(provisionDevice(client(m.dev), { model: "chip", serial: "S-1", seed: generateSeed(16) }), code("VERIFY_MISMATCH"));
-  await assert.rejects(provisionDevice(client(m.dev), { model: "chip", serial: "S-1", lock: true }), code("INVALID_ARGUMENT"));
+  // a display locks only when told to, and only with its clock set (a chip sets it from the host)
+  await assert.rejects(provisionDevice(client(m.dev), { model: "code-display", serial: "S-1", lock: true }), code("INVALID_ARGUMENT"));
   assert.throws(() => generateSeed(8), code("INVALID_ARGUMENT"));
   assert.equal(generateSeed().length, 20);
 });

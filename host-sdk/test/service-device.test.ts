@@ -99,3 +99,18 @@ test("the same client over SerialTransport (a byte stream wired to the simulated
   await tr.close();
   await assert.rejects(client.info(), code("CLOSED"));
 });
+
+test("a simulated serial port that is missing or taken: DEVICE_NOT_FOUND and DEVICE_BUSY, as for a real port", async () => {
+  const { SerialTransport } = await import("../src/index.js");
+  const { SimBinding, registerSerialDevice, unregisterSerialDevice } = await import("@segl/simulator");
+  await assert.rejects(SerialTransport.open("sim:nobody-here", { binding: SimBinding }), code("DEVICE_NOT_FOUND"));
+  const endpoint = { uartWrite() {}, on() { return endpoint; }, off() { return endpoint; } };
+  registerSerialDevice("taken-port", endpoint);
+  try {
+    const first = await SerialTransport.open("sim:taken-port", { binding: SimBinding });
+    await assert.rejects(SerialTransport.open("sim:taken-port", { binding: SimBinding }), code("DEVICE_BUSY"));
+    await first.close();
+  } finally {
+    unregisterSerialDevice("taken-port");
+  }
+});

@@ -37,7 +37,7 @@ parentPort!.on("message", (m: Round | "close") => {
     for (let v = Atomics.load(gate, 0); v < target; v = Atomics.load(gate, 0)) Atomics.wait(gate, 0, v, 100);
     try {
       const r = await verifier.verify(data.id, m.code, { now: m.now });
-      parentPort!.postMessage({ round: m.round, valid: r.valid });
+      parentPort!.postMessage({ round: m.round, verified: r.verified });
     } catch (e) {
       parentPort!.postMessage({ round: m.round, error: String(e) });
     }

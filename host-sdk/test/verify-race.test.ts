@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import { SqliteStore, TotpVerifier } from "../src/verify/index.js";
 
-interface Answer { round: number; valid?: boolean; error?: string }
+interface Answer { round: number; verified?: boolean; error?: string }
 
 test("two worker threads with their own SQLite connections race to verify the same code 50 times: exactly one acceptance each time", async (t) => {
   const dir = mkdtempSync(join(tmpdir(), "segl-race-"));
@@ -42,7 +42,7 @@ test("two worker threads with their own SQLite connections race to verify the sa
       for (const w of workers) w.postMessage({ round, code, now });
       const answers = [await next(0), await next(1)];
       for (const a of answers) assert.equal(a.error, undefined, a.error);
-      assert.equal(answers.filter((a) => a.valid).length, 1, `round ${round}: ${JSON.stringify(answers)}`);
+      assert.equal(answers.filter((a) => a.verified).length, 1, `round ${round}: ${JSON.stringify(answers)}`);
     }
     const lost: number[] = [];
     for (let i = 0; i < 2; i++) {

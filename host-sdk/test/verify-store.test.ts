@@ -116,14 +116,14 @@ test("SqliteStore: seeds are sealed with AES-256-GCM (not in the file, wrong key
 
     await assert.rejects(new SqliteStore(t.file, { secretKey: randomBytes(32) }).get("alice"), isCode("SECRET_UNREADABLE"));
 
-    // Copy alice's sealed seed into bob's row: AAD = id makes it fail.
+    // Copy alice's sealed seed into bob's row: the AAD binds the id, so it fails authentication.
     const { Database } = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
     const db = new Database(t.file);
     db.run("UPDATE tokens SET secret = (SELECT secret FROM tokens WHERE id = 'alice') WHERE id = 'bob'");
     db.close();
     const again = new SqliteStore(t.file, { secretKey: key });
     assert.deepEqual((await again.get("alice"))?.secret, seed);
-    await assert.rejects(again.get("bob"), isCode("SECRET_UNREADABLE"));
+    await assert.rejects(again.get("bob"), isCode("ROW_TAMPERED"));
     again.close();
     assert.throws(() => new SqliteStore(t.file, { secretKey: randomBytes(16) }), isCode("INVALID_ARGUMENT"));
   } finally {
@@ -143,11 +143,11 @@ test("SqliteStore behind TotpVerifier: verify, replay and lockout persist across
     const s1 = new SqliteStore(t.file, { secretKey: key });
     const v1 = new TotpVerifier({ store: s1 });
     await v1.enroll("d", { secret });
-    assert.equal((await v1.verify("d", code(now), { now })).valid, true);
+    assert.equal((await v1.verify("d", code(now), { now })).verified, true);
     s1.close();
     const s2 = new SqliteStore(t.file, { secretKey: key });
     const v2 = new TotpVerifier({ store: s2 });
-    assert.equal((await v2.verify("d", code(now), { now })).valid, false, "replay refused after reopen");
+    assert.equal((await v2.verify("d", code(now), { now })).verified, false, "replay refused after reopen");
     assert.equal((await v2.status("d"))?.failures, 1);
     s2.close();
   } finally {

@@ -65,15 +65,15 @@ test("RFC 6238 Appendix B vectors verify through the stateful verifier (8 digits
       const id = `rfc-${alg}-${t}`;
       await v.enroll(id, { secret: SEED[alg], algorithm: alg, digits: 8 });
       const r = await v.verify(id, codes[alg], { now: t * 1000 });
-      assert.deepEqual(r, { valid: true, step: parseInt(hexStep, 16), driftSteps: 0 }, `${alg} t=${t}`);
+      assert.deepEqual(r, { verified: true, step: parseInt(hexStep, 16), driftSteps: 0 }, `${alg} t=${t}`);
     }
   }
   // 6-digit device: last six digits of the 8-digit value (287082 at t = 59).
   await v.enroll("six", { secret: SEED.SHA1 });
-  assert.equal((await v.verify("six", "287082", { now: 59_000 })).valid, true);
+  assert.equal((await v.verify("six", "287082", { now: 59_000 })).verified, true);
   // The RFC 6238 errata pitfall: the 20-byte seed with SHA256 gives 32247374, which must NOT verify.
   await v.enroll("wrong-seed", { secret: SEED.SHA256, algorithm: "SHA256", digits: 8 });
-  assert.equal((await v.verify("wrong-seed", "32247374", { now: 59_000 })).valid, false);
+  assert.equal((await v.verify("wrong-seed", "32247374", { now: 59_000 })).verified, false);
 });
 
 test("cross-check with otpauth: random seeds, hashes, digits, periods, times", async () => {
@@ -86,7 +86,7 @@ test("cross-check with otpauth: random seeds, hashes, digits, periods, times", a
     const now = 1_000_000_000_000 + Math.floor(Math.random() * 2e12);
     await v.enroll(`x${i}`, { secret, algorithm, digits, period });
     const r = await v.verify(`x${i}`, deviceCode(secret, now, { algorithm, digits, period }), { now });
-    assert.equal(r.valid, true, `case ${i} ${algorithm} ${digits} ${period}`);
+    assert.equal(r.verified, true, `case ${i} ${algorithm} ${digits} ${period}`);
   }
 });
 
@@ -95,13 +95,13 @@ test("replay: a code is accepted once, and an older step is refused after a newe
   const secret = randomBytes(20);
   await v.enroll("d", { secret });
   const code = deviceCode(secret, BASE);
-  assert.deepEqual(await v.verify("d", code, { now: BASE }), { valid: true, step: STEP, driftSteps: 0 });
-  assert.deepEqual(await v.verify("d", code, { now: BASE + 5000 }), { valid: false });
+  assert.deepEqual(await v.verify("d", code, { now: BASE }), { verified: true, step: STEP, driftSteps: 0 });
+  assert.deepEqual(await v.verify("d", code, { now: BASE + 5000 }), { verified: false });
   assert.equal(events.at(-1)?.reason, "replay");
   // Newer step accepted (device a step ahead), then the previous step (still inside ±1) is refused.
   await v.enroll("e", { secret });
-  assert.equal((await v.verify("e", deviceCode(secret, BASE + 30_000), { now: BASE })).valid, true);
-  assert.deepEqual(await v.verify("e", deviceCode(secret, BASE), { now: BASE }), { valid: false });
+  assert.equal((await v.verify("e", deviceCode(secret, BASE + 30_000), { now: BASE })).verified, true);
+  assert.deepEqual(await v.verify("e", deviceCode(secret, BASE), { now: BASE }), { verified: false });
   assert.equal(events.at(-1)?.reason, "replay");
 });
 
@@ -112,15 +112,15 @@ test("window edges: ±1 step accepted, ±2 steps refused; custom asymmetric wind
     const id = `w${k}`;
     await v.enroll(id, { secret });
     const r = await v.verify(id, deviceCode(secret, BASE + k * 30_000), { now: BASE });
-    assert.equal(r.valid, ok, `offset ${k}`);
-    if (r.valid) assert.equal(r.driftSteps, k);
+    assert.equal(r.verified, ok, `offset ${k}`);
+    if (r.verified) assert.equal(r.driftSteps, k);
   }
   // past 0, future 2: −1 refused, +2 accepted.
   const w = new TotpVerifier({ store: new MemoryStore(), window: { past: 0, future: 2 } });
   await w.enroll("a", { secret });
   await w.enroll("b", { secret });
-  assert.equal((await w.verify("a", deviceCode(secret, BASE - 30_000), { now: BASE })).valid, false);
-  assert.equal((await w.verify("b", deviceCode(secret, BASE + 60_000), { now: BASE })).valid, true);
+  assert.equal((await w.verify("a", deviceCode(secret, BASE - 30_000), { now: BASE })).verified, false);
+  assert.equal((await w.verify("b", deviceCode(secret, BASE + 60_000), { now: BASE })).verified, true);
 });
 
 test("drift: device clock 90 s fast — single codes fail, resync with two consecutive codes, then single codes verify", async () => {
@@ -128,21 +128,21 @@ test("drift: device clock 90 s fast — single codes fail, resync with two conse
   const secret = randomBytes(20);
   await v.enroll("fast", { secret });
   const dev = (server: number) => deviceCode(secret, server + 90_000);
-  assert.equal((await v.verify("fast", dev(BASE), { now: BASE })).valid, false);
+  assert.equal((await v.verify("fast", dev(BASE), { now: BASE })).verified, false);
   // The user presses twice, 30 s apart; the broker calls resync after the second press.
   const c1 = dev(BASE + 1000);
   const c2 = dev(BASE + 31_000);
   const rs = await v.resync("fast", c1, c2, { now: BASE + 31_000 });
-  assert.deepEqual(rs, { valid: true, step: STEP + 4, driftSteps: 3 });
+  assert.deepEqual(rs, { verified: true, step: STEP + 4, driftSteps: 3 });
   assert.equal(events.at(-1)?.op, "resync");
   // Resync consumed both codes.
-  assert.equal((await v.verify("fast", c2, { now: BASE + 32_000 })).valid, false);
+  assert.equal((await v.verify("fast", c2, { now: BASE + 32_000 })).verified, false);
   // From now on ordinary single codes verify, for hours.
   for (let i = 1; i <= 10; i++) {
     const now = BASE + 31_000 + i * 17 * MIN;
     const r = await v.verify("fast", dev(now), { now });
-    assert.equal(r.valid, true, `login ${i}`);
-    if (r.valid) assert.equal(r.driftSteps, 3);
+    assert.equal(r.verified, true, `login ${i}`);
+    if (r.verified) assert.equal(r.driftSteps, 3);
   }
   assert.equal((await v.status("fast"))?.driftSteps, 3);
 });
@@ -151,13 +151,13 @@ test("drift is followed when it grows slowly (one login a day, clock gaining 20 
   const { v } = setup();
   const secret = randomBytes(20);
   await v.enroll("slow", { secret });
-  let last: VerifyResult = { valid: false };
+  let last: VerifyResult = { verified: false };
   for (let day = 0; day < 15; day++) {
     const now = BASE + day * 86_400_000;
     last = await v.verify("slow", deviceCode(secret, now + day * 20_000), { now });
-    assert.equal(last.valid, true, `day ${day}`);
+    assert.equal(last.verified, true, `day ${day}`);
   }
-  assert.ok(last.valid && last.driftSteps >= 9, "drift of ~280 s learned in whole steps");
+  assert.ok(last.verified && last.driftSteps >= 9, "drift of ~280 s learned in whole steps");
 });
 
 test("resync: refuses non-consecutive codes, codes outside ±40 steps, and codes at or below the replay floor", async () => {
@@ -165,14 +165,14 @@ test("resync: refuses non-consecutive codes, codes outside ±40 steps, and codes
   const secret = randomBytes(20);
   await v.enroll("r", { secret });
   const at = (steps: number) => deviceCode(secret, BASE + steps * 30_000);
-  assert.equal((await v.resync("r", at(5), at(7), { now: BASE })).valid, false, "gap of one step");
-  assert.equal((await v.resync("r", at(6), at(5), { now: BASE })).valid, false, "reversed");
-  assert.equal((await v.resync("r", at(41), at(42), { now: BASE })).valid, false, "first code beyond +40");
-  assert.equal((await v.resync("r", at(-41), at(-40), { now: BASE })).valid, false, "first code beyond −40");
-  assert.deepEqual(await v.resync("r", at(-40), at(-39), { now: BASE }), { valid: true, step: STEP - 39, driftSteps: -39 });
-  assert.equal((await v.resync("r", at(-40), at(-39), { now: BASE })).valid, false, "replayed pair");
-  assert.deepEqual(await v.resync("r", at(39), at(40), { now: BASE }), { valid: true, step: STEP + 40, driftSteps: 40 });
-  assert.equal((await v.resync("r", at(10), at(11), { now: BASE })).valid, false, "pair below the floor");
+  assert.equal((await v.resync("r", at(5), at(7), { now: BASE })).verified, false, "gap of one step");
+  assert.equal((await v.resync("r", at(6), at(5), { now: BASE })).verified, false, "reversed");
+  assert.equal((await v.resync("r", at(41), at(42), { now: BASE })).verified, false, "first code beyond +40");
+  assert.equal((await v.resync("r", at(-41), at(-40), { now: BASE })).verified, false, "first code beyond −40");
+  assert.deepEqual(await v.resync("r", at(-40), at(-39), { now: BASE }), { verified: true, step: STEP - 39, driftSteps: -39 });
+  assert.equal((await v.resync("r", at(-40), at(-39), { now: BASE })).verified, false, "replayed pair");
+  assert.deepEqual(await v.resync("r", at(39), at(40), { now: BASE }), { verified: true, step: STEP + 40, driftSteps: 40 });
+  assert.equal((await v.resync("r", at(10), at(11), { now: BASE })).verified, false, "pair below the floor");
 });
 
 test("lockout: 3 failures lock for 15 min; the right code fails while locked; accepted after the lock", async () => {
@@ -181,18 +181,18 @@ test("lockout: 3 failures lock for 15 min; the right code fails while locked; ac
   await v.enroll("L", { secret });
   const good = deviceCode(secret, BASE);
   const wrong = wrongCode(secret, BASE);
-  for (let i = 0; i < 3; i++) assert.equal((await v.verify("L", wrong, { now: BASE + i })).valid, false);
+  for (let i = 0; i < 3; i++) assert.equal((await v.verify("L", wrong, { now: BASE + i })).verified, false);
   const st = await v.status("L", { now: BASE + 10 });
   assert.equal(st?.locked, true);
   assert.equal(st?.lockedUntil, BASE + 2 + 15 * MIN);
   // Right code during the lock: refused without being examined, and not consumed.
-  assert.deepEqual(await v.verify("L", good, { now: BASE + 1000 }), { valid: false });
+  assert.deepEqual(await v.verify("L", good, { now: BASE + 1000 }), { verified: false });
   assert.equal(events.at(-1)?.reason, "locked");
   assert.equal((await v.status("L"))?.lastAcceptedStep, -1);
   const later = BASE + 2 + 15 * MIN - 1;
-  assert.equal((await v.verify("L", deviceCode(secret, later), { now: later })).valid, false, "1 ms before the end");
+  assert.equal((await v.verify("L", deviceCode(secret, later), { now: later })).verified, false, "1 ms before the end");
   const after = BASE + 2 + 15 * MIN;
-  assert.equal((await v.verify("L", deviceCode(secret, after), { now: after })).valid, true);
+  assert.equal((await v.verify("L", deviceCode(secret, after), { now: after })).verified, true);
   const s2 = await v.status("L", { now: after });
   assert.equal(s2?.failures, 0);
   assert.equal(s2?.lockouts, 0);
@@ -205,7 +205,7 @@ test("lockout: success resets the failure count; failures after an expired lock 
   const wrong = (n: number) => wrongCode(secret, n);
   await v.verify("F", wrong(BASE), { now: BASE });
   await v.verify("F", wrong(BASE), { now: BASE });
-  assert.equal((await v.verify("F", deviceCode(secret, BASE), { now: BASE })).valid, true);
+  assert.equal((await v.verify("F", deviceCode(secret, BASE), { now: BASE })).verified, true);
   await v.verify("F", wrong(BASE), { now: BASE + 1 });
   await v.verify("F", wrong(BASE), { now: BASE + 2 });
   assert.equal((await v.status("F", { now: BASE + 3 }))?.locked, false, "2 failures after a success do not lock");
@@ -226,10 +226,10 @@ test("lockout: doubling, permanent block, admin unlock", async () => {
   await burst();
   assert.equal((await v.status("D"))?.lockedUntil, LOCKED_PERMANENTLY);
   t += 365 * 86_400_000;
-  assert.equal((await v.verify("D", deviceCode(secret, t), { now: t })).valid, false, "still blocked a year later");
+  assert.equal((await v.verify("D", deviceCode(secret, t), { now: t })).verified, false, "still blocked a year later");
   await v.unlock("D");
   assert.equal(events.at(-1)?.op, "unlock");
-  assert.equal((await v.verify("D", deviceCode(secret, t), { now: t })).valid, true);
+  assert.equal((await v.verify("D", deviceCode(secret, t), { now: t })).verified, true);
   await assert.rejects(v.unlock("nobody"), (e: unknown) => e instanceof VerifierError && e.code === "NOT_FOUND");
 });
 
@@ -261,9 +261,9 @@ test("every kind of failure returns the identical answer; only the audit hook se
   await run(v.resync("e", wrong, wrong, { now: BASE }));
   const first = JSON.stringify(results[0]);
   for (const r of results) {
-    assert.deepEqual(r, { valid: false });
+    assert.deepEqual(r, { verified: false });
     assert.equal(JSON.stringify(r), first);
-    assert.deepEqual(Object.keys(r), ["valid"]);
+    assert.deepEqual(Object.keys(r), ["verified"]);
   }
   assert.deepEqual(reasons, [
     "mismatch", "replay", "unknown-device", "unknown-device", "malformed", "malformed", "mismatch", "mismatch", "mismatch", "locked", "mismatch",
@@ -276,7 +276,7 @@ test("whitespace inside a typed code is ignored; a throwing audit hook does not 
   const secret = randomBytes(20);
   await v.enroll("s", { secret });
   const c = deviceCode(secret, BASE);
-  assert.equal((await v.verify("s", `${c.slice(0, 3)} ${c.slice(3)}`, { now: BASE })).valid, true);
+  assert.equal((await v.verify("s", `${c.slice(0, 3)} ${c.slice(3)}`, { now: BASE })).verified, true);
 });
 
 test("two verifiers sharing a MemoryStore race on one code: exactly one acceptance", async () => {
@@ -289,7 +289,7 @@ test("two verifiers sharing a MemoryStore race on one code: exactly one acceptan
     const now = BASE + i * 30_000;
     const code = deviceCode(secret, now);
     const rs = await Promise.all([v1.verify("race", code, { now }), v2.verify("race", code, { now }), v1.verify("race", code, { now })]);
-    assert.equal(rs.filter((r) => r.valid).length, 1, `round ${i}`);
+    assert.equal(rs.filter((r) => r.verified).length, 1, `round ${i}`);
   }
 });
 
@@ -307,7 +307,7 @@ test("negative control: a store whose compareAndSet ignores the version lets the
   await v1.enroll("race", { secret });
   const code = deviceCode(secret, BASE);
   const rs = await Promise.all([v1.verify("race", code, { now: BASE }), v2.verify("race", code, { now: BASE })]);
-  assert.equal(rs.filter((r) => r.valid).length, 2, "without CAS both accept: the race tests above have teeth");
+  assert.equal(rs.filter((r) => r.verified).length, 2, "without CAS both accept: the race tests above have teeth");
 });
 
 test("enrolment validation and remove", async () => {
@@ -328,7 +328,7 @@ test("enrolment validation and remove", async () => {
   // A non-zero T0 and a clock before T0 fail cleanly.
   const secret = randomBytes(20);
   await v.enroll("t0", { secret, t0: 1_000_000 });
-  assert.equal((await v.verify("t0", "123456", { now: 0 })).valid, false);
+  assert.equal((await v.verify("t0", "123456", { now: 0 })).verified, false);
 });
 
 test("HOTP (RFC 4226 Appendix D): sequential codes, look-ahead, replay, resync", async () => {
@@ -337,18 +337,18 @@ test("HOTP (RFC 4226 Appendix D): sequential codes, look-ahead, replay, resync",
   const secret = Buffer.from("12345678901234567890", "ascii");
   const D = ["755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871", "520489"];
   await h.enroll("h", { secret });
-  for (let i = 0; i < 4; i++) assert.deepEqual(await h.verify("h", D[i]!), { valid: true, step: i, driftSteps: 0 });
-  assert.deepEqual(await h.verify("h", D[7]!), { valid: true, step: 7, driftSteps: 3 }, "look-ahead skips 4..6");
-  assert.equal((await h.verify("h", D[5]!)).valid, false, "counter below the floor");
-  assert.equal((await h.verify("h", D[7]!)).valid, false, "replay");
+  for (let i = 0; i < 4; i++) assert.deepEqual(await h.verify("h", D[i]!), { verified: true, step: i, driftSteps: 0 });
+  assert.deepEqual(await h.verify("h", D[7]!), { verified: true, step: 7, driftSteps: 3 }, "look-ahead skips 4..6");
+  assert.equal((await h.verify("h", D[5]!)).verified, false, "counter below the floor");
+  assert.equal((await h.verify("h", D[7]!)).verified, false, "replay");
   // Far ahead (counter 60, beyond the window of 10): single code fails, resync with 60+61 succeeds.
   await h.enroll("far", { secret });
-  assert.equal((await h.verify("far", hotpCode(secret, 60))).valid, false);
-  assert.deepEqual(await h.resync("far", hotpCode(secret, 60), hotpCode(secret, 61)), { valid: true, step: 61, driftSteps: 61 });
-  assert.equal((await h.verify("far", hotpCode(secret, 62))).valid, true);
+  assert.equal((await h.verify("far", hotpCode(secret, 60))).verified, false);
+  assert.deepEqual(await h.resync("far", hotpCode(secret, 60), hotpCode(secret, 61)), { verified: true, step: 61, driftSteps: 61 });
+  assert.equal((await h.verify("far", hotpCode(secret, 62))).verified, true);
   // Enrol at a known counter (PSKC <Counter>).
   await h.enroll("c", { secret, counter: 9 });
-  assert.deepEqual(await h.verify("c", D[9]!), { valid: true, step: 9, driftSteps: 0 });
+  assert.deepEqual(await h.verify("c", D[9]!), { verified: true, step: 9, driftSteps: 0 });
   // A TOTP verifier does not see HOTP devices.
   const t = new TotpVerifier({ store });
   assert.equal(await t.status("c"), undefined);

@@ -93,7 +93,7 @@ export interface ChipInfo {
   firmware: string;
 }
 
-const SERVICE_STATUS = ["OK", "UNKNOWN_COMMAND", "BAD_LENGTH", "BAD_PARAMETER", "BAD_STATE", "LOCKED", "STORAGE_FAILURE"];
+const SERVICE_STATUS = ["OK", "UNKNOWN_COMMAND", "BAD_LENGTH", "BAD_PARAMETER", "BAD_STATE", "LOCKED", "STORAGE_FAILURE", "ENTROPY_FAILURE", "IN_USE"];
 
 function service(device: Device, cmd: number, payload: Uint8Array = new Uint8Array(0)): Uint8Array {
   const msg = new Uint8Array(1 + payload.length);
@@ -121,12 +121,19 @@ export function chipInfo(device: Device): ChipInfo {
 export interface ProvisionChipOptions {
   /** 1..32 printable ASCII characters. */
   serial: string;
+  /**
+   * Lock it afterwards (default true, as a chip leaves the factory): SET_TIME from the simulator's
+   * clock, then LOCK, so no program on the host can re-provision it or replace its attestation.
+   * false leaves it unlocked (development: ATTESTATION can still be provisioned over the tunnel).
+   */
+  lock?: boolean;
 }
 
 /**
  * Makes a blank (or re-provisionable) device a chip: PROVISION with model 3 over the vendor
  * command. The OTP fields the protocol requires are filled with fixed values and a random seed
- * (a chip does not use them). A device that is already a chip is left as it is. Returns INFO.
+ * (a chip does not use them), then locks it unless told otherwise (opts.lock). A device that is
+ * already a chip is left as it is. Returns INFO.
  */
 export function provisionChip(device: Device, opts: ProvisionChipOptions): ChipInfo {
   const before = chipInfo(device);
@@ -145,6 +152,12 @@ export function provisionChip(device: Device, opts: ProvisionChipOptions): ChipI
   p.set(seed, 7 + serial.length);
   service(device, 0x02, p);
   seed.fill(0);
+  if (opts.lock ?? true) {
+    const t = new Uint8Array(8);
+    new DataView(t.buffer).setBigUint64(0, BigInt(device.clock.now()));
+    service(device, 0x03, t); // SET_TIME: LOCK needs the clock set
+    service(device, 0x05, new TextEncoder().encode("LOCK"));
+  }
   // The chip side starts at power-up: reboot so the device runs as a chip from a clean state.
   device.reboot();
   const after = chipInfo(device);

@@ -6,7 +6,11 @@
 //   POST /devices/:name/button            {action: "press"|"release"|"click", id?}
 //   POST /devices/:name/power             {action: "cut"|"on"|"reboot", atFlashOperation?}
 //   POST /devices/:name/drift             {ppm}
-//   POST /devices/:name/rng               {seed: string|null}
+//   POST /devices/:name/rng               {seed: string|null} and/or {fault: null | {kind: "stuck", value?}
+//                                         | {kind: "repeat", period} | {kind: "runs", length} | {kind: "short"}
+//                                         | {kind: "error", code?}}
+//   POST /devices/:name/flash-faults      {failAtOperation?, mode?: "report"|"silent", wornWords?: number[],
+//                                         failErases?: boolean}: write failures to inject ({} clears them)
 //   GET  /devices/:name/flash             the flash content (application/octet-stream)
 //   PUT  /devices/:name/flash             replaces it (a running device is power-cycled)
 //   GET  /clock                           {unixMs, mode}
@@ -18,7 +22,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import type { Simulator } from "./fleet.js";
 import type { Device } from "./device.js";
+import type { FlashFaultPlan } from "./flash.js";
 import { renderSvg } from "./render.js";
+import { SimRng, type RngFault } from "./rng.js";
 
 export interface ControlServerOptions {
   /** TCP port (0 = any free port; default 0). */
@@ -121,6 +127,31 @@ function action<T extends string>(body: Record<string, unknown>, allowed: readon
     throw new HttpError(400, `"action" must be one of ${allowed.map((x) => JSON.stringify(x)).join(", ")}`);
   }
   return a as T;
+}
+
+/** The "fault" member of POST /rng: null (healthy) or one of SimRng's faults. */
+function rngFault(v: unknown): RngFault | undefined {
+  if (v === null) return undefined;
+  if (typeof v !== "object" || Array.isArray(v)) throw new HttpError(400, `"fault" must be null or an object with a "kind"`);
+  const f = v as Record<string, unknown>;
+  const opt = (k: string): number | undefined => {
+    if (f[k] === undefined) return undefined;
+    if (typeof f[k] !== "number") throw new HttpError(400, `"fault.${k}" must be a number`);
+    return f[k] as number;
+  };
+  let fault: RngFault;
+  if (f.kind === "stuck") { const value = opt("value"); fault = value === undefined ? { kind: "stuck" } : { kind: "stuck", value }; }
+  else if (f.kind === "repeat") fault = { kind: "repeat", period: opt("period") ?? 0 };
+  else if (f.kind === "runs") fault = { kind: "runs", length: opt("length") ?? 0 };
+  else if (f.kind === "short") fault = { kind: "short" };
+  else if (f.kind === "error") { const code = opt("code"); fault = code === undefined ? { kind: "error" } : { kind: "error", code }; }
+  else throw new HttpError(400, `"fault.kind" must be "stuck", "repeat", "runs", "short" or "error"`);
+  try {
+    new SimRng().setFault(fault); // the same checks the device applies
+  } catch (e) {
+    throw new HttpError(400, e instanceof Error ? e.message : String(e));
+  }
+  return fault;
 }
 
 function send(res: ServerResponse, status: number, body: unknown): void {
@@ -236,10 +267,39 @@ export async function startControlServer(sim: Simulator, opts: ControlServerOpti
       case "rng": {
         allow("POST");
         const body = await jsonBody(req);
-        const seed = body.seed;
-        if (seed !== null && typeof seed !== "string") throw new HttpError(400, `"seed" must be a string, or null for the OS CSPRNG`);
-        d.setRngSeed(seed ?? undefined);
-        send(res, 200, { name: d.name, seeded: seed !== null });
+        if (body.seed === undefined && body.fault === undefined) throw new HttpError(400, `send "seed" and/or "fault"`);
+        if (body.fault !== undefined) d.setRngFault(rngFault(body.fault));
+        if (body.seed !== undefined) {
+          const seed = body.seed;
+          if (seed !== null && typeof seed !== "string") throw new HttpError(400, `"seed" must be a string, or null for the OS CSPRNG`);
+          d.setRngSeed(seed ?? undefined);
+        }
+        send(res, 200, { name: d.name, seeded: d.rng.seeded, fault: d.rng.fault ?? null });
+        return;
+      }
+      case "flash-faults": {
+        allow("POST");
+        const body = await jsonBody(req);
+        const plan: FlashFaultPlan = {};
+        if (body.failAtOperation !== undefined) plan.failAtOperation = num(body, "failAtOperation", (x) => Number.isInteger(x) && x >= 0, "a whole number (1 = the next flash write or erase; 0 = none)");
+        if (body.mode !== undefined) {
+          if (body.mode !== "report" && body.mode !== "silent") throw new HttpError(400, `"mode" must be "report" or "silent"`);
+          plan.mode = body.mode;
+        }
+        if (body.wornWords !== undefined) {
+          if (!Array.isArray(body.wornWords) || !body.wornWords.every((w) => typeof w === "number")) throw new HttpError(400, `"wornWords" must be an array of word addresses`);
+          plan.wornWords = body.wornWords as number[];
+        }
+        if (body.failErases !== undefined) {
+          if (typeof body.failErases !== "boolean") throw new HttpError(400, `"failErases" must be true or false`);
+          plan.failErases = body.failErases;
+        }
+        try {
+          d.setFlashFaults(plan);
+        } catch (e) {
+          throw new HttpError(400, e instanceof Error ? e.message : String(e));
+        }
+        send(res, 200, { name: d.name, ...plan, failAtOperation: plan.failAtOperation ? d.flash.operations + plan.failAtOperation : null });
         return;
       }
       case "flash": {

@@ -1,16 +1,18 @@
 // One simulated device: an instance of the shared firmware module, its own flash, RTC, RNG,
 // display and ports. The HAL below is the TypeScript side of docs/hal.md.
 import { EventEmitter } from "node:events";
-import { NorFlash, PowerCut, FlashViolation, type FlashGeometry } from "./flash.js";
+import { NorFlash, PowerCut, FlashViolation, type FlashGeometry, type FlashFaultPlan } from "./flash.js";
 import { loadImage, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
-import { SimRng } from "./rng.js";
+import { SimRng, type RngFault } from "./rng.js";
+import { GuardViolation, brokenGuards } from "./guards.js";
 
 export type PowerState = "off" | "on" | "crashed";
 
 export interface DeviceFault {
-  /** "trap": the image trapped; "violation": it broke a flash rule; "power": a power cut. */
-  kind: "trap" | "violation" | "power";
+  /** "trap": the image trapped; "violation": it broke a flash rule; "power": a power cut;
+   *  "guard": a guarded test image wrote past a static buffer. */
+  kind: "trap" | "violation" | "power" | "guard";
   code: number;
   line: number;
   message: string;
@@ -31,6 +33,8 @@ export interface DeviceOptions {
   rtcMs?: number;
   /** Boot immediately (default true). */
   powerOn?: boolean;
+  /** With a guarded test image, check its guard regions after every call (default true; benchmarks turn it off). */
+  guardChecks?: boolean;
   name?: string;
 }
 
@@ -76,6 +80,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private pendingFault: { code: number; line: number } | undefined;
   private readonly faultLog: DeviceFault[] = [];
   private bootCount = 0;
+  private readonly guardChecks: boolean;
 
   constructor(opts: DeviceOptions = {}) {
     super();
@@ -84,6 +89,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.clock = opts.clock ?? new SimClock();
     this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
     this.rng = new SimRng(opts.rngSeed);
+    this.guardChecks = opts.guardChecks ?? true;
     this.drift = opts.driftPpm ?? 0;
     this.rtcAtSync = opts.rtcMs ?? 0;
     this.worldAtSync = this.clock.now();
@@ -147,6 +153,14 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.rng.reseed(seed);
   }
 
+  /**
+   * Makes the TRNG fail (stuck, repeating, short fills, HAL errors) or healthy again (undefined).
+   * The firmware notices at its next draw, or at boot: its health tests latch the failure.
+   */
+  setRngFault(fault: RngFault | undefined): void {
+    this.rng.setFault(fault);
+  }
+
   /** Copy of the whole flash content. */
   snapshotFlash(): Uint8Array {
     return this.flash.snapshot();
@@ -166,7 +180,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   powerOn(): void {
     if (this.powerState === "on") return;
     const instance = new WebAssembly.Instance(this.image.module, { hal: this.hal() });
-    this.exports = instance.exports as unknown as FirmwareExports;
+    this.exports = this.guarded(instance.exports as unknown as FirmwareExports);
     this.rtcAtBoot = this.rtcMs();
     this.wakeUptime = undefined;
     this.displayText = "";
@@ -184,6 +198,11 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.clock.reschedule();
     if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
     this.setPower("off");
+  }
+
+  /** Injects flash write failures (see FlashFaultPlan); an empty plan clears them. */
+  setFlashFaults(plan: FlashFaultPlan): void {
+    this.flash.setFaults(plan);
   }
 
   /** Cuts power in the middle of the nth flash program/erase operation from now. */
@@ -292,12 +311,45 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.worldAtSync = this.clock.now();
   }
 
+  /** Throws GuardViolation when a guard region of a guarded image was overwritten. */
+  checkGuards(): void {
+    if (this.image.guards.length === 0 || !this.exports) return;
+    const bad = brokenGuards(new Uint8Array(this.exports.memory.buffer), this.image.guards);
+    if (bad.length > 0) throw new GuardViolation(bad);
+  }
+
+  /** With a guarded image, every export checks the guard regions when it returns (or unwinds). */
+  private guarded(raw: FirmwareExports): FirmwareExports {
+    if (this.image.guards.length === 0 || !this.guardChecks) return raw;
+    const wrapped: Record<string, unknown> = {};
+    const mem = new Uint8Array(raw.memory.buffer); // fixed-size memory: the view stays valid
+    for (const [name, v] of Object.entries(raw)) {
+      if (typeof v !== "function") { wrapped[name] = v; continue; }
+      const f = v as (...a: unknown[]) => unknown;
+      wrapped[name] = (...a: unknown[]) => {
+        try {
+          return f(...a);
+        } finally {
+          const bad = brokenGuards(mem, this.image.guards);
+          if (bad.length > 0) throw new GuardViolation(bad); // eslint-disable-line no-unsafe-finally
+        }
+      };
+    }
+    return wrapped as unknown as FirmwareExports;
+  }
+
   /** Runs an export; a power cut turns the device off, a trap marks it crashed. */
   private call(fn: (e: FirmwareExports) => void): void {
     if (this.powerState !== "on" || !this.exports) return;
     try {
       fn(this.exports);
     } catch (err) {
+      if (err instanceof GuardViolation) {
+        this.record({ kind: "guard", code: 0, line: 0, message: err.message });
+        this.exports = undefined;
+        this.setPower("crashed");
+        throw err;
+      }
       if (err instanceof PowerCut) {
         this.record({ kind: "power", code: 0, line: 0, message: err.message });
         this.cutPower();
@@ -323,7 +375,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   private hal(): Record<string, (...args: never[]) => unknown> {
     const g = this.flash.geometry;
-    const ok = 0, errRange = -1;
+    const ok = 0, errRange = -1, errFlash = -2;
     const str = (ptr: number, len: number) => new TextDecoder().decode(this.mem().subarray(ptr, ptr + len));
     const hal = {
       flash_page_size: () => g.pageSize,
@@ -337,13 +389,11 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       flash_write: (addr: number, src: number, len: number) => {
         addr >>>= 0; len >>>= 0;
         if (addr + len > this.flash.size) return errRange;
-        this.flash.program(addr, this.mem().slice(src >>> 0, (src >>> 0) + len));
-        return ok;
+        return this.flash.program(addr, this.mem().slice(src >>> 0, (src >>> 0) + len)) ? ok : errFlash;
       },
       flash_erase: (page: number) => {
         if (page >>> 0 >= g.pageCount) return errRange;
-        this.flash.erase(page >>> 0);
-        return ok;
+        return this.flash.erase(page >>> 0) ? ok : errFlash;
       },
       rtc_ms: () => BigInt(this.rtcMs()),
       uptime_ms: () => BigInt(this.uptimeMs()),
@@ -351,10 +401,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
         this.wakeUptime = at === 0n ? undefined : Number(at);
         this.clock.reschedule();
       },
-      rng_fill: (dst: number, len: number) => {
-        this.rng.fill(this.mem().subarray(dst >>> 0, (dst >>> 0) + (len >>> 0)));
-        return ok;
-      },
+      rng_fill: (dst: number, len: number) => this.rng.fillHal(this.mem().subarray(dst >>> 0, (dst >>> 0) + (len >>> 0))),
       display_text: (src: number, len: number) => {
         const text = str(src >>> 0, len >>> 0);
         if (text !== this.displayText) {

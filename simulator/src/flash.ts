@@ -2,7 +2,9 @@
 // can only clear bits, a word may be programmed a bounded number of times between erases.
 // A violation is a firmware bug and throws FlashViolation (the device traps: loud, not silent).
 // Power cuts can be scheduled at the Nth program/erase operation; the interrupted operation
-// leaves a partial result, as a real part does.
+// leaves a partial result, as a real part does. Write failures can be injected too (see
+// FlashFaultPlan): an operation that reports failure, a program that silently does not take
+// (worn cells), words that never program, erases that always fail (a store that cannot reclaim).
 import { openSync, readSync, writeSync, fstatSync, closeSync, ftruncateSync } from "node:fs";
 
 export class FlashViolation extends Error {
@@ -23,6 +25,19 @@ export interface FlashGeometry {
 
 export const DEFAULT_GEOMETRY: FlashGeometry = { pageSize: 4096, pageCount: 16, maxWritesPerWord: 2 };
 
+/** Write failures to inject (setFaults). Operations count program and erase alike, as power cuts do. */
+export interface FlashFaultPlan {
+  /** The nth program/erase operation from now (1 = the next) fails; 0 or absent: none. */
+  failAtOperation?: number;
+  /** How it fails: "report" (the HAL returns an error, nothing is written; default) or "silent"
+   * (a program reports success but its words keep their old bits, as worn cells do). */
+  mode?: "report" | "silent";
+  /** Word addresses (multiples of 4) whose cells are worn out: a program leaves their bits as they are. */
+  wornWords?: number[];
+  /** Every erase reports failure and changes nothing. */
+  failErases?: boolean;
+}
+
 export interface FlashStats {
   writes: number;
   erases: number;
@@ -40,6 +55,11 @@ export class NorFlash {
   private erases = 0;
   private bytesWritten = 0;
   private cutAtOp = 0;
+  private failAtOp = 0;
+  private failMode: "report" | "silent" = "report";
+  private worn = new Set<number>();
+  private eraseFails = false;
+  private injected = 0;
   private fd: number | undefined;
 
   constructor(geometry: Partial<FlashGeometry> = {}, filePath?: string) {
@@ -78,6 +98,24 @@ export class NorFlash {
     this.cutAtOp = n <= 0 ? 0 : this.ops + n;
   }
 
+  /** Replaces the injected write failures (an empty plan clears them). */
+  setFaults(plan: FlashFaultPlan): void {
+    const n = plan.failAtOperation ?? 0;
+    if (!Number.isInteger(n) || n < 0) throw new RangeError("failAtOperation is a whole number (1 = the next operation)");
+    for (const w of plan.wornWords ?? []) {
+      if (!Number.isInteger(w) || w < 0 || w % 4 !== 0 || w >= this.size) throw new RangeError(`worn word 0x${Number(w).toString(16)} is not a word of this flash`);
+    }
+    this.failAtOp = n === 0 ? 0 : this.ops + n;
+    this.failMode = plan.mode ?? "report";
+    this.worn = new Set(plan.wornWords ?? []);
+    this.eraseFails = plan.failErases ?? false;
+  }
+
+  /** Operations that failed by injection so far. */
+  get injectedFailures(): number {
+    return this.injected;
+  }
+
   /** Program/erase operations since creation. */
   get operations(): number {
     return this.ops;
@@ -92,7 +130,8 @@ export class NorFlash {
     return this.bytes.slice(addr, addr + len);
   }
 
-  program(addr: number, data: Uint8Array): void {
+  /** Programs data at addr; false when an injected fault made the part report failure. */
+  program(addr: number, data: Uint8Array): boolean {
     this.checkRange(addr, data.length);
     if (addr % 4 !== 0 || data.length % 4 !== 0) {
       throw new FlashViolation(`unaligned program at 0x${addr.toString(16)} length ${data.length}`);
@@ -109,10 +148,15 @@ export class NorFlash {
       }
     }
     const cut = this.nextOpIsCut();
+    const fail = !cut && this.nextOpFails();
+    if (fail && this.failMode === "report") return false;
     // An interrupted program leaves a prefix of the words written, the word in flight half done.
     const words = data.length / 4;
     const done = cut ? Math.floor(words / 2) : words;
-    for (let w = 0; w < done; w++) this.programWord(addr + w * 4, data.subarray(w * 4, w * 4 + 4));
+    for (let w = 0; w < done; w++) {
+      if (fail || this.worn.has(addr + w * 4)) continue; // worn cells keep their bits
+      this.programWord(addr + w * 4, data.subarray(w * 4, w * 4 + 4));
+    }
     if (cut) {
       if (done < words) {
         const half = new Uint8Array(4).fill(0xff);
@@ -125,9 +169,11 @@ export class NorFlash {
     this.writes++;
     this.bytesWritten += data.length;
     this.persist(addr, data.length);
+    return true;
   }
 
-  erase(page: number): void {
+  /** Erases a page; false when an injected fault made the part report failure. */
+  erase(page: number): boolean {
     if (!Number.isInteger(page) || page < 0 || page >= this.geometry.pageCount) {
       throw new FlashViolation(`erase of page ${page} outside 0..${this.geometry.pageCount - 1}`);
     }
@@ -139,11 +185,16 @@ export class NorFlash {
       this.persist(start, this.geometry.pageSize);
       throw new PowerCut(`power cut while erasing page ${page}`);
     }
+    if (this.nextOpFails() || this.eraseFails) {
+      if (this.eraseFails) this.injected++;
+      return false;
+    }
     this.bytes.fill(0xff, start, start + this.geometry.pageSize);
     this.wordWrites.fill(0, start / 4, (start + this.geometry.pageSize) / 4);
     this.eraseCounts[page]!++;
     this.erases++;
     this.persist(start, this.geometry.pageSize);
+    return true;
   }
 
   /** Copy of the whole content (for snapshot/restore). */
@@ -161,6 +212,16 @@ export class NorFlash {
   private programWord(addr: number, word: Uint8Array): void {
     for (let i = 0; i < 4; i++) this.bytes[addr + i]! &= word[i]!;
     this.wordWrites[addr / 4]!++;
+  }
+
+  /** Call after nextOpIsCut (which counts the operation): true when this one is to fail. */
+  private nextOpFails(): boolean {
+    if (this.failAtOp !== 0 && this.ops >= this.failAtOp) {
+      this.failAtOp = 0;
+      this.injected++;
+      return true;
+    }
+    return false;
   }
 
   private nextOpIsCut(): boolean {

@@ -1,7 +1,8 @@
 export { Device, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
-export { NorFlash, FlashViolation, PowerCut, DEFAULT_GEOMETRY, type FlashGeometry, type FlashStats } from "./flash.js";
+export { NorFlash, FlashViolation, PowerCut, DEFAULT_GEOMETRY, type FlashGeometry, type FlashStats, type FlashFaultPlan } from "./flash.js";
 export { SimClock, type ClockMode, type ClockListener, type SimClockOptions } from "./clock.js";
-export { SimRng } from "./rng.js";
+export { SimRng, type RngFault } from "./rng.js";
+export { GuardViolation, GUARD_CANARY, GUARD_LEN, findGuards, brokenGuards } from "./guards.js";
 export { loadImage, imageFromBytes, DEFAULT_IMAGE_PATH, type FirmwareImage } from "./image.js";
 export { Simulator, type SimulatorOptions, type AddDeviceOptions, type SimulatorEvents } from "./fleet.js";
 export type { UartEndpoint, UartListener } from "./uart.js";

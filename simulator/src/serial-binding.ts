@@ -235,10 +235,16 @@ export const SimBinding: BindingInterface<SimPort, OpenOptions, SimPortInfo> = {
     if (!PARITY.has(o.parity)) throw new TypeError(`"parity" must be one of ${[...PARITY].join(", ")}`);
     const name = options.path.slice(SIM_PATH_PREFIX.length);
     const reg = registry.get(name);
-    if (!reg) throw new Error(`no simulated device at ${options.path} (have: ${registeredSerialDevices().map((n) => SIM_PATH_PREFIX + n).join(", ") || "none"})`);
-    if (locks.has(name)) throw new Error("Port is locked cannot open");
+    // Errno codes as the native bindings give them, so that callers (the SDK's SerialTransport)
+    // tell a missing device from a busy one the same way for simulated and real ports.
+    if (!reg) throw errno("ENOENT", `no simulated device at ${options.path} (have: ${registeredSerialDevices().map((n) => SIM_PATH_PREFIX + n).join(", ") || "none"})`);
+    if (locks.has(name)) throw errno("EBUSY", "Port is locked cannot open");
     const port = new SimPort(name, reg, o);
     if (o.lock) { locks.add(name); port.holdsLock = true; }
     return port;
   },
 };
+
+function errno(code: "ENOENT" | "EBUSY", message: string): Error & { code: string } {
+  return Object.assign(new Error(message), { code });
+}

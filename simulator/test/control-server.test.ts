@@ -77,7 +77,7 @@ test("HTTP control API: devices, button, display, clock, drift, power, flash", a
     assert.equal(sim.device("other").snapshotFlash()[8192], 0xff);
 
     // RNG seed.
-    assert.deepEqual(await json(await post(`${srv.url}/devices/disp/rng`, { seed: "abc" })), { name: "disp", seeded: true });
+    assert.deepEqual(await json(await post(`${srv.url}/devices/disp/rng`, { seed: "abc" })), { name: "disp", seeded: true, fault: null });
   } finally {
     await srv.close();
     sim.close();

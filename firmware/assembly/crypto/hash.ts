@@ -104,3 +104,8 @@ export function hash(alg: i32, msg: usize, len: u32, out: usize): i32 {
   hashUpdate(ONESHOT, msg, len);
   return hashFinal(ONESHOT, out);
 }
+
+/** Zeroes the one-shot context. */
+export function hashWipe(): void {
+  memory.fill(ONESHOT, 0, HASH_CTX_SIZE);
+}

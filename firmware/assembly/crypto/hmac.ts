@@ -148,3 +148,10 @@ export function hmacSha256Final(ctx: usize, out: usize): void {
 export function macLen(alg: i32): i32 {
   return digestLen(alg);
 }
+
+/** Zeroes the inner digest, the one-shot context and the key cache. */
+export function hmacWipe(): void {
+  memory.fill(DIG, 0, 64);
+  memory.fill(CTX, 0, HASH_CTX_SIZE);
+  hmacForget();
+}

@@ -114,3 +114,8 @@ export function sha1Final(ctx: usize, out: usize): void {
   sha1Compress(st, buf);
   for (let i: usize = 0; i < 20; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
 }
+
+/** Zeroes the message schedule (it held the last block hashed). */
+export function sha1Wipe(): void {
+  memory.fill(W, 0, 320);
+}

@@ -130,9 +130,18 @@ export function sha256Final(ctx: usize, out: usize): void {
 
 const ONESHOT: usize = memory.data(<i32>HASH_CTX_SIZE, 16);
 
-/** One-shot SHA-256 of n bytes at p into out (32 bytes). */
+/** One-shot SHA-256 of n bytes at p into out (32 bytes). The context and the message schedule are
+ *  wiped: the message may be a secret (a new PIN, found left in RAM by the auth fuzzer). */
 export function sha256(p: usize, n: u32, out: usize): void {
   sha256Init(ONESHOT);
   sha256Update(ONESHOT, p, n);
   sha256Final(ONESHOT, out);
+  memory.fill(ONESHOT, 0, HASH_CTX_SIZE);
+  memory.fill(W, 0, 256);
+}
+
+/** Zeroes the message schedule and the one-shot context (they held the last block hashed). */
+export function sha256Wipe(): void {
+  memory.fill(W, 0, 256);
+  memory.fill(ONESHOT, 0, HASH_CTX_SIZE);
 }

@@ -121,3 +121,8 @@ export function sha512Final(ctx: usize, out: usize): void {
   sha512Compress(st, buf);
   for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(st + i)));
 }
+
+/** Zeroes the message schedule (it held the last block hashed). */
+export function sha512Wipe(): void {
+  memory.fill(W, 0, 640);
+}

@@ -4,6 +4,7 @@ import { storeGet, txnBegin, txnPut, txnCommit, txnAbort, MAX_VALUE } from "../s
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { p256PublicKey, p256ValidPrivate } from "../crypto/p256/ecdh";
 import { KEY_ATT_KEY, KEY_ATT_CERT } from "./keys";
+import { secret } from "../platform/secrets";
 
 /** Largest certificate the store can hold (one record). */
 export const ATT_CERT_MAX: u32 = MAX_VALUE;
@@ -24,7 +25,7 @@ const SPKI_PREFIX: usize = memory.data<u8>([
 ]);
 const SPKI_PREFIX_LEN: u32 = 27;
 const PUB: usize = memory.data(64, 16);
-const KEYBUF: usize = memory.data(32, 16);
+const KEYBUF: usize = secret(memory.data(32, 16), 32);
 
 /** The AAGUID of this device's model (16 B) to out. */
 export function aaguid(out: usize): void { memory.copy(out, AAGUID, 16); }

@@ -8,7 +8,7 @@
 //   i = 0, 1, … that gives 1 ≤ d ≤ n − 1 (rejection sampling: uniform, deterministic).
 //   Kmac, Kkey, Kcr = HMAC-SHA-256(master, "segl/mac" | "segl/key" | "segl/credrandom").
 // flags: bits 0-1 credProtect level − 1, bit 2 discoverable, bit 3 hmac-secret; others zero.
-import { rng_fill } from "../hal";
+import { randomBytes, rngFailed } from "../platform/rng";
 import { hmacInit, hmacUpdate, hmacFinal, HMAC_CTX_SIZE } from "../crypto/hmac";
 import { ALG_SHA256 } from "../crypto/hash";
 import { sha256 } from "../crypto/sha256";
@@ -17,6 +17,7 @@ import { ctEqual } from "../util/bytes";
 import { storeGet, storePut, txnBegin, txnDelete, txnCommit, txnAbort, STORE_OK } from "../storage/store";
 import { KEY_FIDO_MASTER, KEY_COUNTER_FIRST } from "./keys";
 import { rkFindById, rkCounterKey, rkLoad, rkWipeAll, RK_ID_LEN } from "./credstore";
+import { secret } from "../platform/secrets";
 
 export const CRED_ID_LEN: u32 = 34; // J may change this; users read it
 export const CRED_VERSION: u8 = 0x01;
@@ -32,13 +33,15 @@ export const COUNTER_BUCKETS: u32 = 128;
 export const CRED_ERR_NO_MASTER: i32 = -2;
 export const CRED_ERR_STORE: i32 = -3;
 export const CRED_ERR_INVALID: i32 = -1;
+/** The entropy source failed its health tests: no key, nonce or master secret is made. */
+export const CRED_ERR_RNG: i32 = -4;
 
 const MASTER: usize = memory.data(32, 16);
 const KMAC: usize = memory.data(32, 16);
 const KKEY: usize = memory.data(32, 16);
 const KCR: usize = memory.data(32, 16);
-const CTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 16);
-const TAG: usize = memory.data(32, 16);
+const CTX: usize = secret(memory.data(<i32>HMAC_CTX_SIZE, 16), HMAC_CTX_SIZE);
+const TAG: usize = secret(memory.data(32, 16), 32);
 const ONE: usize = memory.data(16, 16);
 const HBUF: usize = memory.data(32, 16);
 const CBUF: usize = memory.data(8, 8);
@@ -70,6 +73,11 @@ function forgetKeys(): void {
   haveMaster = false;
 }
 
+/** True once a credential master secret exists (made at the first registration, or by a reset). */
+export function credInUse(): bool {
+  return haveMaster;
+}
+
 /** Power-up: loads the master secret if there is one (a new one is made at the first credential). */
 export function credPowerUp(): void {
   forgetKeys();
@@ -80,14 +88,14 @@ export function credPowerUp(): void {
   rkLoad();
 }
 
-/** Makes and commits a master secret when there is none. False when the store refused it. */
-function ensureMaster(): bool {
-  if (haveMaster) return true;
-  rng_fill(MASTER, 32);
-  if (storePut(KEY_FIDO_MASTER, MASTER, 32) != STORE_OK) { forgetKeys(); return false; }
+/** Makes and commits a master secret when there is none. 0, CRED_ERR_RNG or CRED_ERR_STORE. */
+function ensureMaster(): i32 {
+  if (haveMaster) return 0;
+  if (!randomBytes(MASTER, 32)) { forgetKeys(); return CRED_ERR_RNG; }
+  if (storePut(KEY_FIDO_MASTER, MASTER, 32) != STORE_OK) { forgetKeys(); return CRED_ERR_STORE; }
   haveMaster = true;
   deriveKeys();
-  return true;
+  return 0;
 }
 
 /** tag (16 B) over version ‖ flags ‖ nonce ‖ rpIdHash of the ID at id → TAG. */
@@ -123,10 +131,12 @@ function derivePrivate(id: usize, rpIdHash: usize, priv: usize): bool {
  */
 export function credNew(rpIdHash: usize, flags: u8, outId: usize, priv: usize): i32 {
   if ((flags & ~FLAGS_KNOWN) != 0 || (flags & CRED_FLAG_PROTECT_MASK) == 3) return CRED_ERR_INVALID;
-  if (!ensureMaster()) return CRED_ERR_STORE;
+  if (rngFailed()) return CRED_ERR_RNG;
+  const m = ensureMaster();
+  if (m != 0) return m;
   store<u8>(outId, CRED_VERSION);
   store<u8>(outId + 1, flags);
-  rng_fill(outId + 2, NONCE_LEN);
+  if (!randomBytes(outId + 2, NONCE_LEN)) return CRED_ERR_RNG;
   computeTag(outId, rpIdHash);
   memory.copy(outId + 2 + NONCE_LEN, TAG, TAG_LEN);
   memory.fill(TAG, 0, 32);
@@ -202,9 +212,10 @@ export function credRandom(id: usize, idLen: u32, uv: bool, out: usize): bool {
  * counter. Returns 0 or a negative store error (the caller answers an error; reset can be repeated).
  */
 export function credReset(): i32 {
+  if (rngFailed()) return CRED_ERR_RNG; // nothing deleted: a reset that cannot make a new master does not start
   let r = rkWipeAll();
   if (r != 0) return r;
-  rng_fill(MASTER, 32);
+  if (!randomBytes(MASTER, 32)) { forgetKeys(); credPowerUp(); return CRED_ERR_RNG; }
   r = storePut(KEY_FIDO_MASTER, MASTER, 32);
   if (r != STORE_OK) { forgetKeys(); credPowerUp(); return r; }
   haveMaster = true;

@@ -11,7 +11,8 @@ import {
   CTAP2_ERR_NO_CREDENTIALS, CTAP2_ERR_NOT_ALLOWED, CTAP2_ERR_INVALID_SUBCOMMAND, CTAP1_ERR_OTHER, CTAP1_ERR_INVALID_LENGTH,
   CTAP2_ERR_PIN_AUTH_INVALID,
 } from "./status";
-import { pinProtocolSupported, pinCheckAuth, pinTokenAllowsRp } from "./pin";
+import { pinProtocolSupported, pinCheckAuth, pinTokenAllowsRp, PERM_CM_PREVIEW } from "./pin";
+import { Buf, buf, bufPtr, bufCopy, BUF_OK } from "../platform/buffer";
 import { credUnwrap, CRED_ID_LEN } from "./credential";
 import {
   rkCount, rkListRps, rkListRp, rkRead, rkFindById, rkBuild, rkWrite, rkDelete, rkRpIdHash, rkFlags,
@@ -31,7 +32,8 @@ const SUB_DELETE: u64 = 0x06;
 const SUB_UPDATE: u64 = 0x07;
 
 const MSG_MAX: u32 = 1024;
-const MSG: usize = memory.data(<i32>MSG_MAX, 16);
+const MSG_BUF: Buf = buf(memory.data(<i32>MSG_MAX, 16), MSG_MAX);
+const MSG: usize = bufPtr(MSG_BUF);
 const OLD: usize = memory.data(<i32>REC_MAX, 16);
 const PRIV: usize = memory.data(32, 16);
 const PUB: usize = memory.data(64, 16);
@@ -179,7 +181,9 @@ function writeCred(slot: u32, withTotal: bool, out: usize, outMax: u32): i32 {
   return finish(out);
 }
 
-export function credentialManagement(params: usize, len: u32, out: usize, outMax: u32): i32 {
+/** authenticatorCredentialManagement (0x0a), or with preview (0x41, the CTAP 2.1 preview command:
+ *  same handler, and a token from getPinToken is enough, as preview platforms obtain no permissions). */
+export function credentialManagement(params: usize, len: u32, out: usize, outMax: u32, preview: bool = false): i32 {
   if (outMax < 1) return 0;
   let st = parse(params, len);
   if (st != 0) { cmClear(); return status(out, st); }
@@ -205,10 +209,9 @@ export function credentialManagement(params: usize, len: u32, out: usize, outMax
   if (!havePuap) return status(out, CTAP2_ERR_PUAT_REQUIRED);
   if (!haveProtocol) return status(out, CTAP2_ERR_MISSING_PARAMETER);
   if (protocol > 0xffff || !pinProtocolSupported(<u32>protocol)) return status(out, CTAP1_ERR_INVALID_PARAMETER);
-  if (1 + scpLen > MSG_MAX) return status(out, CTAP1_ERR_INVALID_LENGTH);
   store<u8>(MSG, <u8>sub);
-  memory.copy(MSG + 1, scpPtr, scpLen);
-  st = pinCheckAuth(<u32>protocol, PERM_CM, 0, 0, MSG, 1 + scpLen, puap, puapLen);
+  if (bufCopy(MSG_BUF, 1, scpPtr, scpLen) != BUF_OK) return status(out, CTAP1_ERR_INVALID_LENGTH);
+  st = pinCheckAuth(<u32>protocol, preview ? PERM_CM_PREVIEW : PERM_CM, 0, 0, MSG, 1 + scpLen, puap, puapLen);
   if (st != 0) return status(out, st);
   // A token bound to one RP manages only that RP's credentials; listing every RP needs an unbound one.
   if ((sub == SUB_METADATA || sub == SUB_RPS_BEGIN) && !pinTokenAllowsRp(0)) return status(out, CTAP2_ERR_PIN_AUTH_INVALID);

@@ -8,6 +8,7 @@
 //   0 version (1) | 1 credential flags (as in the ID) | 2 userIdLen | 3 nameLen | 4 displayNameLen
 //   5 rpIdLen | 6..7 reserved (0) | 8..11 seq u32 LE (creation order) | 12..43 rpIdHash
 //   44..44+CRED_ID_LEN credential ID | userId | name | displayName | rpId
+import { Buf, buf, bufPtr, bufCopy, BUF_OK } from "../platform/buffer";
 import { storeGet, txnBegin, txnPut, txnDelete, txnCommit, txnAbort } from "../storage/store";
 import { KEY_RK_FIRST } from "./keys";
 
@@ -38,7 +39,8 @@ const TABLE: usize = memory.data(<i32>(RK_CAPACITY * <u32>ENT), 16);
 const NONCE_OFF: usize = 2; // the nonce's offset inside a credential ID
 const NONCE_LEN: u32 = 16;
 /** One record (reading and building). */
-export const REC: usize = memory.data(<i32>REC_MAX, 16);
+const REC_BUF: Buf = buf(memory.data(<i32>REC_MAX, 16), REC_MAX);
+export const REC: usize = bufPtr(REC_BUF);
 const CTR0: usize = memory.data(8, 8);
 
 let maxSeq: u32 = 0;
@@ -155,12 +157,15 @@ export function rkBuild(
   store<u32>(REC + REC_SEQ, seq != 0 ? seq : maxSeq + 1);
   memory.copy(REC + REC_RPHASH, rpIdHash, 32);
   memory.copy(REC + REC_ID, id, RK_ID_LEN);
-  let p = REC + REC_VAR;
-  memory.copy(p, userId, userIdLen); p += userIdLen;
-  memory.copy(p, name, nameLen); p += nameLen;
-  memory.copy(p, dname, dnameLen); p += dnameLen;
-  memory.copy(p, rpId, rpIdLen); p += rpIdLen;
-  return <u32>(p - REC);
+  // the variable part goes through the capacity-checked copy: a user ID the caller forgot to
+  // bound makes an empty record (refused by rkWrite), never a write past REC
+  if (userIdLen > RK_MAX_USER_ID) return 0;
+  let p = <u32>REC_VAR;
+  let bad = bufCopy(REC_BUF, p, userId, userIdLen); p += userIdLen;
+  bad |= bufCopy(REC_BUF, p, name, nameLen); p += nameLen;
+  bad |= bufCopy(REC_BUF, p, dname, dnameLen); p += dnameLen;
+  bad |= bufCopy(REC_BUF, p, rpId, rpIdLen); p += rpIdLen;
+  return bad != BUF_OK ? 0 : p;
 }
 
 /**
@@ -168,6 +173,7 @@ export function rkBuild(
  * in one transaction. Updates the RAM table. Returns 0 or a store error.
  */
 export function rkWrite(slot: u32, len: u32, resetCounter: bool): i32 {
+  if (len < <u32>REC_VAR) return -1; // rkBuild refused the record
   txnBegin();
   let r = txnPut(rkKey(slot), REC, len);
   if (r == 0 && resetCounter) {

@@ -19,6 +19,8 @@ export const CMD_CLIENT_PIN: u8 = 0x06;
 export const CMD_RESET: u8 = 0x07;
 export const CMD_GET_NEXT_ASSERTION: u8 = 0x08;
 export const CMD_CREDENTIAL_MANAGEMENT: u8 = 0x0a;
+/** The CTAP 2.1 preview's credential management command, still sent by platforms in use. */
+export const CMD_CREDENTIAL_MANAGEMENT_PREVIEW: u8 = 0x41;
 export const CMD_SELECTION: u8 = 0x0b;
 
 /** authenticatorReset is accepted only this soon after power-up (CTAP 2.1 §6.6). */
@@ -38,7 +40,7 @@ export function ctap2Dispatch(req: usize, len: u32, upGranted: bool, out: usize,
   if (len == 0) return statusOnly(out, outMax, CTAP1_ERR_INVALID_LENGTH);
   const cmd = load<u8>(req);
   if (cmd != CMD_GET_NEXT_ASSERTION) gaClear();
-  if (cmd != CMD_CREDENTIAL_MANAGEMENT) cmClear();
+  if (cmd != CMD_CREDENTIAL_MANAGEMENT && cmd != CMD_CREDENTIAL_MANAGEMENT_PREVIEW) cmClear();
   const params = req + 1;
   const plen = len - 1;
   // Every command's parameters must be one canonical CBOR item (CTAP 2.1 §8), whatever the command.
@@ -54,6 +56,7 @@ export function ctap2Dispatch(req: usize, len: u32, upGranted: bool, out: usize,
     case CMD_CLIENT_PIN: return clientPinCommand(params, plen, out, outMax);
     case CMD_RESET: return reset(upGranted, out, outMax);
     case CMD_CREDENTIAL_MANAGEMENT: return credentialManagement(params, plen, out, outMax);
+    case CMD_CREDENTIAL_MANAGEMENT_PREVIEW: return credentialManagement(params, plen, out, outMax, true);
     case CMD_SELECTION: return upGranted ? statusOnly(out, outMax, 0) : NEED_UP;
     default: return statusOnly(out, outMax, CTAP1_ERR_INVALID_COMMAND);
   }

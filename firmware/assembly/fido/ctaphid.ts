@@ -1,18 +1,23 @@
 // CTAPHID (CTAP 2.1 §11.2): 64-byte reports, channels, message assembly, KEEPALIVE while a
 // request waits for a touch, CANCEL, WINK, LOCK, and the Segl vendor command that carries the
 // service protocol (factory provisioning of the chip).
-import { hid_tx, uptime_ms, led_set, rng_fill } from "../hal";
+import { hid_tx, uptime_ms, led_set } from "../hal";
+import { randomBytes } from "../platform/rng";
 import { timerSet, timerCancel, TIMER_CTAPHID } from "../timers";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
+import { Buf, buf, bufPtr, bufCopy, BUF_OK } from "../platform/buffer";
 import { ctap2Dispatch } from "./ctap2";
 import { u2fDispatch } from "./u2f";
-import { upLatch, upClear } from "./up";
+import { upLatch, upClear } from "../platform/presence";
 import {
   NEED_UP, CTAP1_ERR_INVALID_COMMAND, CTAP1_ERR_INVALID_PARAMETER, CTAP1_ERR_INVALID_LENGTH, CTAP1_ERR_INVALID_SEQ,
   CTAP1_ERR_TIMEOUT, CTAP1_ERR_CHANNEL_BUSY, CTAP1_ERR_INVALID_CHANNEL, CTAP1_ERR_OTHER,
   CTAP2_ERR_KEEPALIVE_CANCEL, CTAP2_ERR_USER_ACTION_TIMEOUT,
 } from "./status";
-import { serviceRun, serviceOutLen } from "../service/protocol";
+import { serviceRun, serviceOutLen, CMD_PROVISION as SVC_PROVISION, CMD_ATTESTATION as SVC_ATTESTATION, ST_IN_USE } from "../service/protocol";
+import { locked } from "../state";
+import { credInUse } from "./credential";
+import { pinIsSet } from "./pin";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
 
 export const REPORT_SIZE: u32 = 64;
@@ -42,7 +47,8 @@ export const KEEPALIVE_MS: i64 = 100;
 export const UP_TIMEOUT_MS: i64 = 30_000;
 const WINK_MS: i64 = 1_000;
 
-const req: usize = memory.data(<i32>MAX_MESSAGE, 16); // the message being assembled / processed
+const REQ_BUF: Buf = buf(memory.data(<i32>MAX_MESSAGE, 16), MAX_MESSAGE); // the message being assembled / processed
+const req: usize = bufPtr(REQ_BUF);
 const resp: usize = memory.data(<i32>MAX_MESSAGE + 1, 16);
 const report: usize = memory.data(<i32>REPORT_SIZE, 16);
 
@@ -56,6 +62,7 @@ let rxLen: u32 = 0;
 let rxGot: u32 = 0;
 let rxSeq: u32 = 0;
 let rxLast: i64 = 0;
+let reqDirty = false; // req holds bytes of a request
 // a CBOR request waiting for a touch
 let upPending = false;
 let upCid: u32 = 0;
@@ -71,12 +78,31 @@ export function ctaphidReset(): void {
   upPending = false;
   winkUntil = 0;
   lockCid = 0;
+  settle();
   led_set(0);
   timerCancel(TIMER_CTAPHID);
 }
 
 /** One output report from the host (64 bytes; a leading report-ID 0 byte is tolerated). */
 export function ctaphidReport(src: usize, len: u32): void {
+  receive(src, len);
+  settle();
+}
+
+/**
+ * The request buffer may hold secrets (a seed or batch key for the vendor command, hmac-secret
+ * salts, PIN ciphertexts): it is zeroed at the end of every event that leaves no message being
+ * assembled or parked for a touch, whatever path the event took (answered, rejected, timed out,
+ * cancelled, resynchronised).
+ */
+function settle(): void {
+  if (reqDirty && !rxBusy && !upPending) {
+    memory.fill(req, 0, MAX_MESSAGE);
+    reqDirty = false;
+  }
+}
+
+function receive(src: usize, len: u32): void {
   if (len == REPORT_SIZE + 1 && load<u8>(src) == 0) { src++; len--; }
   if (len != REPORT_SIZE) return; // not a report of ours: nothing to answer on
   const now = uptime_ms();
@@ -105,13 +131,14 @@ export function ctaphidReport(src: usize, len: u32): void {
     rxGot = min<u32>(bcnt, INIT_DATA);
     rxSeq = 0;
     rxLast = now;
-    memory.copy(req, src + 7, rxGot);
+    reqDirty = true;
+    bufCopy(REQ_BUF, 0, src + 7, rxGot); // fits: bcnt ≤ MAX_MESSAGE above
   } else {
     if (!rxBusy || cid != rxCid) return; // a stray continuation: ignore
     if (now - rxLast > INTER_PACKET_TIMEOUT_MS) { rxBusy = false; sendError(cid, CTAP1_ERR_TIMEOUT); return; }
     if (<u32>b4 != rxSeq) { rxBusy = false; sendError(cid, CTAP1_ERR_INVALID_SEQ); return; }
     const n = min<u32>(rxLen - rxGot, CONT_DATA);
-    memory.copy(req + rxGot, src + 5, n);
+    if (bufCopy(REQ_BUF, rxGot, src + 5, n) != BUF_OK) { rxBusy = false; sendError(cid, CTAP1_ERR_INVALID_LENGTH); return; }
     rxGot += n;
     rxSeq++;
     rxLast = now;
@@ -127,6 +154,7 @@ export function ctaphidButton(): void {
     upPending = false;
     execute(upCid, CMD_CBOR, rxLenPending, true);
   } else upLatch();
+  settle();
 }
 
 export function ctaphidTick(): void {
@@ -146,6 +174,7 @@ export function ctaphidTick(): void {
   }
   updateLed(now);
   armTimer();
+  settle();
 }
 
 // ---------------------------------------------------------------- commands
@@ -199,7 +228,14 @@ function execute(cid: u32, cmd: u8, len: u32, upGranted: bool): void {
   }
   if (cmd == CMD_VENDOR_SERVICE) {
     if (len < 1) { sendError(cid, CTAP1_ERR_INVALID_LENGTH); return; }
-    const status = serviceRun(load<u8>(req), req + 1, len - 1, resp + 1, MAX_MESSAGE - 1);
+    const sc = load<u8>(req);
+    // Factory set-up only: a chip someone already uses keeps its identity (docs/serial-protocol.md).
+    if ((sc == SVC_PROVISION || sc == SVC_ATTESTATION) && !locked && (credInUse() || pinIsSet())) {
+      store<u8>(resp, ST_IN_USE);
+      send(cid, CMD_VENDOR_SERVICE, resp, 1);
+      return;
+    }
+    const status = serviceRun(sc, req + 1, len - 1, resp + 1, MAX_MESSAGE - 1);
     store<u8>(resp, status);
     send(cid, CMD_VENDOR_SERVICE, resp, 1 + serviceOutLen);
     return;
@@ -305,7 +341,7 @@ function armTimer(): void {
 /** Random first channel id, so channels are not predictable across power cycles. */
 export function ctaphidPowerUp(): void {
   ctaphidReset();
-  rng_fill(report, 4);
+  randomBytes(report, 4); // a failed source gives zeros: channel ids are not secrets
   firstCid = (readU32BE(report) & 0x7fffffff) | 1;
   nextCid = firstCid;
 }

@@ -13,6 +13,7 @@ import {
   CTAP2_ERR_CBOR_UNEXPECTED_TYPE,
 } from "./status";
 import { CBOR_ERR_TYPE } from "./cbor";
+import { Buf, buf, bufPtr } from "../platform/buffer";
 
 export const CRED_PROTECT_OPTIONAL: u32 = 1;
 export const CRED_PROTECT_OPTIONAL_WITH_LIST: u32 = 2;
@@ -20,7 +21,8 @@ export const CRED_PROTECT_REQUIRED: u32 = 3;
 
 const SALT: usize = memory.data(64, 16);
 const CR: usize = memory.data(32, 16);
-const OUTPT: usize = memory.data(64, 16);
+const OUTPT_BUF: Buf = buf(memory.data(64, 16), 64); // decrypted salts, then the HMAC outputs
+const OUTPT: usize = bufPtr(OUTPT_BUF);
 /** Largest hmac-secret output: protocol 2 prepends a 16-byte IV to 64 bytes. */
 export const HMAC_SECRET_OUT_MAX: u32 = 80;
 let saltLen: u32 = 0;
@@ -73,8 +75,8 @@ export function hsPrepare(p: usize, len: u32): i32 {
   const st = pinSharedFromCose(<u32>protocol, kaPtr, kaLen);
   if (st != 0) return st;
   if (!pinSharedVerify(sePtr, seLen, saPtr, saLen)) return CTAP2_ERR_PIN_AUTH_INVALID;
-  if (seLen > 96) return CTAP1_ERR_INVALID_LENGTH; // IV + two salts at most
-  const m = pinSharedDecrypt(sePtr, seLen, OUTPT);
+  // one or two 32-byte salts (+ the IV for v2); the decrypt refuses anything longer than OUTPT
+  const m = pinSharedDecrypt(sePtr, seLen, OUTPT_BUF);
   if (m != 32 && m != 64) { memory.fill(OUTPT, 0, 64); return CTAP1_ERR_INVALID_LENGTH; }
   memory.copy(SALT, OUTPT, <usize>m);
   memory.fill(OUTPT, 0, 64);
@@ -87,7 +89,7 @@ export function hsPrepare(p: usize, len: u32): i32 {
  * The hmac-secret output for one credential: encrypt(shared, HMAC(CredRandom, salt1) [‖ HMAC(CredRandom, salt2)])
  * to out (HMAC_SECRET_OUT_MAX bytes room). Returns its length or -1.
  */
-export function hsOutput(id: usize, idLen: u32, uv: bool, out: usize): i32 {
+export function hsOutput(id: usize, idLen: u32, uv: bool, out: Buf): i32 {
   if (!hsReady) return -1;
   if (!credRandom(id, idLen, uv, CR)) return -1;
   hmac(ALG_SHA256, CR, 32, SALT, 32, OUTPT);

@@ -3,20 +3,22 @@ import { uptime_ms } from "../hal";
 import { RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, checkDescriptorList, readDescriptor, descId, descIdLen, descPublicKey, openRequestMap, skipEntry } from "./ctapio";
 import { parseOptions, optionsReset, optionUp, optionUv, optRkPresent } from "./makecred";
 import {
-  NEED_UP, CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP2_ERR_INVALID_OPTION,
+  NEED_UP, CTAP2_ERR_UNSUPPORTED_EXTENSION, CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP2_ERR_INVALID_OPTION,
   CTAP2_ERR_UNSUPPORTED_OPTION, CTAP2_ERR_PIN_INVALID, CTAP2_ERR_PIN_NOT_SET, CTAP1_ERR_INVALID_PARAMETER,
   CTAP2_ERR_NO_CREDENTIALS, CTAP2_ERR_NOT_ALLOWED, CTAP1_ERR_OTHER, CTAP1_ERR_INVALID_LENGTH,
 } from "./status";
 import { pinIsSet, pinProtocolSupported, pinCheckAuth, pinTokenUsed } from "./pin";
 import { credUnwrap, counterNext, CRED_ID_LEN, CRED_FLAG_HMAC_SECRET } from "./credential";
 import {
-  rkListRp, rkFlags, rkRead, REC, REC_ID, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN, recUserId, recName, recDisplayName,
+  rkListRp, rkFlags, rkRead, rkFindById, REC, REC_ID, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN, recUserId, recName, recDisplayName,
   RK_CAPACITY,
 } from "./credstore";
 import { adHeader, AD_UP, AD_UV, AD_ED, derSignature, DER_SIG_MAX } from "./authdata";
 import { hsPrepare, hsOutput, hsClear, HMAC_SECRET_OUT_MAX } from "./extensions";
+import { Buf, buf, bufPtr } from "../platform/buffer";
 import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
+import { secret } from "../platform/secrets";
 
 const PERM_GA: u32 = 0x02;
 /** getNextAssertion must come within this long of the previous assertion. */
@@ -25,14 +27,15 @@ export const NEXT_ASSERTION_MS: i64 = 30_000;
 const RPHASH: usize = memory.data(32, 16);
 const CDH: usize = memory.data(32, 16);
 const ID: usize = memory.data(<i32>CRED_ID_LEN, 16);
-const PRIV: usize = memory.data(32, 16);
+const PRIV: usize = secret(memory.data(32, 16), 32);
 const AD: usize = memory.data(37 + 16 + <i32>HMAC_SECRET_OUT_MAX, 16);
 const DIG: usize = memory.data(32, 16);
 const RS: usize = memory.data(64, 16);
 const SIG: usize = memory.data(<i32>DER_SIG_MAX, 16);
 const HCTX: usize = memory.data(<i32>SHA256_CTX_SIZE, 16);
 const FL: usize = memory.data(4, 4);
-const HSOUT: usize = memory.data(<i32>HMAC_SECRET_OUT_MAX, 16);
+const HSOUT_BUF: Buf = buf(secret(memory.data(<i32>HMAC_SECRET_OUT_MAX, 16), HMAC_SECRET_OUT_MAX), HMAC_SECRET_OUT_MAX);
+const HSOUT: usize = bufPtr(HSOUT_BUF);
 const LIST: usize = memory.data(<i32>RK_CAPACITY, 16);
 
 // parsed request
@@ -148,6 +151,9 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
   if (optRkPresent) return status(out, CTAP2_ERR_UNSUPPORTED_OPTION);
   if (optionUv() && !havePuap) return status(out, CTAP2_ERR_INVALID_OPTION); // no built-in UV
   const up = optionUp();
+  // hmac-secret releases a secret: only with a touch (disk-encryption and SSH tools treat the
+  // touch as per-use consent), never with up=false
+  if (hsLen > 0 && !up) return status(out, CTAP2_ERR_UNSUPPORTED_EXTENSION);
   let uv = false;
   if (havePuap) {
     st = pinCheckAuth(<u32>protocol, PERM_GA, rpId, rpIdLen, cdh, cdhLen, puap, puapLen);
@@ -158,6 +164,7 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
 
   // locate the credentials
   let fromList = false;
+  let listSlot: i32 = -1; // the allowList credential's slot when it is discoverable
   let count: u32 = 0;
   if (allowCount > 0) {
     RD2.init(allowPtr, allowLen);
@@ -169,6 +176,9 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
       memory.fill(PRIV, 0, 32);
       if (!protectAllows(load<u8>(FL), uv, true)) continue;
       memory.copy(ID, descId, CRED_ID_LEN);
+      // a discoverable credential named in the allowList still answers with its user (§6.2.2)
+      listSlot = rkFindById(ID, CRED_ID_LEN);
+      if (listSlot >= 0 && (rkRead(<u32>listSlot) < 0 || memory.compare(REC + REC_ID, ID, CRED_ID_LEN) != 0)) listSlot = -1;
       fromList = true;
       count = 1;
       break;
@@ -188,7 +198,7 @@ export function getAssertion(params: usize, len: u32, upGranted: bool, out: usiz
   if (up && !upGranted) { hsClear(); return NEED_UP; }
 
   memory.copy(CDH, cdh, 32);
-  const n = assertOne(fromList ? -1 : <i32>load<u8>(LIST), up, uv, fromList ? 0 : count, out, outMax);
+  const n = assertOne(fromList ? listSlot : <i32>load<u8>(LIST), up, uv, fromList ? 0 : count, out, outMax);
   if (havePuap && up) pinTokenUsed();
   if (n > 1 && !fromList && count > 1) {
     nextActive = true;
@@ -226,7 +236,7 @@ function assertOne(slot: i32, up: bool, uv: bool, numberOfCredentials: u32, out:
   if (credUnwrap(ID, CRED_ID_LEN, RPHASH, PRIV, FL) != 0) return status(out, CTAP1_ERR_OTHER);
   const credFlags = load<u8>(FL);
   let hsOut: i32 = -1;
-  if ((credFlags & CRED_FLAG_HMAC_SECRET) != 0) hsOut = hsOutput(ID, CRED_ID_LEN, uv, HSOUT);
+  if ((credFlags & CRED_FLAG_HMAC_SECRET) != 0) hsOut = hsOutput(ID, CRED_ID_LEN, uv, HSOUT_BUF);
   const ctr = counterNext(ID, CRED_ID_LEN); // committed before the signature exists
   if (ctr < 0) { memory.fill(PRIV, 0, 32); return status(out, CTAP1_ERR_OTHER); }
   let flags: u8 = 0;

@@ -23,14 +23,15 @@ export function getInfo(out: usize, outMax: u32): i32 {
   WR.uint(0x03); // aaguid
   const a = WR.bytesOpen(16);
   if (a != 0) aaguid(a);
-  WR.uint(0x04); // options: rk, up, credMgmt, clientPin, pinUvAuthToken, makeCredUvNotRqd
-  WR.map(6);
+  WR.uint(0x04); // options: rk, up, credMgmt, clientPin, pinUvAuthToken, makeCredUvNotRqd, credentialMgmtPreview
+  WR.map(7);
   WR.textLit("rk"); WR.bool(true);
   WR.textLit("up"); WR.bool(true);
   WR.textLit("credMgmt"); WR.bool(true);
   WR.textLit("clientPin"); WR.bool(pinIsSet());
   WR.textLit("pinUvAuthToken"); WR.bool(true);
   WR.textLit("makeCredUvNotRqd"); WR.bool(true);
+  WR.textLit("credentialMgmtPreview"); WR.bool(true);
   WR.uint(0x05); WR.uint(MAX_MSG_SIZE);
   WR.uint(0x06); WR.array(2); WR.uint(2); WR.uint(1); // pinUvAuthProtocols
   WR.uint(0x07); WR.uint(MAX_CRED_COUNT_IN_LIST);

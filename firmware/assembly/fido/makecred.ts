@@ -12,6 +12,7 @@ import {
   CTAP1_ERR_INVALID_LENGTH,
 } from "./status";
 import { pinIsSet, pinProtocolSupported, pinCheckAuth, pinTokenUsed } from "./pin";
+import { rngFailed } from "../platform/rng";
 import { credNew, credUnwrap, CRED_ID_LEN, CRED_FLAG_RK, CRED_FLAG_HMAC_SECRET } from "./credential";
 import { rkFindUser, rkFreeSlot, rkBuild, rkWrite, RK_MAX_USER_ID } from "./credstore";
 import { adHeader, adAttested, AD_UP, AD_UV, AD_AT, AD_ED, AD_MAX, derSignature, DER_SIG_MAX } from "./authdata";
@@ -20,12 +21,13 @@ import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { p256PublicKey } from "../crypto/p256/ecdh";
 import { STORE_FULL } from "../storage/store";
+import { secret } from "../platform/secrets";
 
 const PERM_MC: u32 = 0x01;
 
 const RPHASH: usize = memory.data(32, 16);
 const ID: usize = memory.data(<i32>CRED_ID_LEN, 16);
-const PRIV: usize = memory.data(32, 16);
+const PRIV: usize = secret(memory.data(32, 16), 32);
 const PUB: usize = memory.data(64, 16);
 const AD: usize = memory.data(<i32>AD_MAX, 16);
 const DIG: usize = memory.data(32, 16);
@@ -253,6 +255,7 @@ export function makeCredential(params: usize, len: u32, upGranted: bool, out: us
     if (slot < 0) slot = rkFreeSlot();
     if (slot < 0) return status(out, CTAP2_ERR_KEY_STORE_FULL);
   }
+  if (rngFailed()) return status(out, CTAP1_ERR_OTHER); // no key can be made: refuse before asking for a touch
   if (!upGranted) return NEED_UP;
 
   // ---- commit: key, record, response ----

@@ -6,7 +6,8 @@
 // before the PIN hash is compared; a correct PIN puts the retries back to 8 (committed).
 // RAM state (lost at power-off, as CTAP wants): key agreement keys, the pinUvAuthToken and its
 // permissions / RP binding / timers, and the count of consecutive mismatches of this power cycle.
-import { uptime_ms, rng_fill } from "../hal";
+import { uptime_ms } from "../hal";
+import { randomBytes, rngFailed } from "../platform/rng";
 import { sha256 } from "../crypto/sha256";
 import { storeGet, storePut, txnBegin, txnDelete, txnCommit, STORE_OK } from "../storage/store";
 import { KEY_PIN_STATE } from "./keys";
@@ -25,6 +26,8 @@ import {
   protoVerify,
 } from "./pin_proto";
 import { ctEqual } from "../util/bytes";
+import { secret } from "../platform/secrets";
+import { Buf, buf, bufPtr } from "../platform/buffer";
 
 export const PIN_MAX_RETRIES: u32 = 8;
 /** Consecutive mismatches in one power cycle before PIN_AUTH_BLOCKED. */
@@ -42,6 +45,8 @@ export const PERM_CM: u32 = 0x04;
 export const PERM_BE: u32 = 0x08;
 export const PERM_LBW: u32 = 0x10;
 export const PERM_ACFG: u32 = 0x20;
+/** Asked by credentialManagement preview (0x41): cm, or a token from getPinToken (the preview had no permissions). */
+export const PERM_CM_PREVIEW: u32 = 0x8000;
 /** Permissions this authenticator grants (no bio enrollment, large blobs or config). */
 export const PERM_SUPPORTED: u32 = PERM_MC | PERM_GA | PERM_CM;
 
@@ -68,6 +73,7 @@ let tokenInUse = false;
 let tokenProtocol: u32 = 0;
 let tokenPerms: u32 = 0;
 let tokenRpBound = false;
+let tokenLegacy = false; // issued by getPinToken (0x05)
 const TOKEN_RP: usize = memory.data(32, 16); // SHA-256 of the bound rpId
 let tokenIssuedAt: i64 = 0;
 let tokenEverUsed = false;
@@ -77,11 +83,13 @@ const HS: usize = memory.data(<i32>SHARED_LEN, 16);
 let hsProtocol: u32 = 0;
 
 // scratch
-const SHARED: usize = memory.data(<i32>SHARED_LEN, 16);
+const SHARED: usize = secret(memory.data(<i32>SHARED_LEN, 16), SHARED_LEN);
 const PEER: usize = memory.data(64, 16);
-const PT: usize = memory.data(96, 16);
-const DIG: usize = memory.data(32, 16);
-const ENC: usize = memory.data(64, 16);
+const PT_BUF: Buf = buf(secret(memory.data(96, 16), 96), 96); // decrypted newPin / pinHash
+const PT: usize = bufPtr(PT_BUF);
+const DIG: usize = secret(memory.data(32, 16), 32);
+const ENC_BUF: Buf = buf(secret(memory.data(64, 16), 64), 64); // encrypted token
+const ENC: usize = bufPtr(ENC_BUF);
 const RD: usize = memory.data(CBOR_READER_SIZE, 16);
 const WR: usize = memory.data(CBOR_WRITER_SIZE, 16);
 
@@ -130,14 +138,17 @@ function saveState(set: bool, newRetries: u32, hash: usize): i32 {
 
 // ---------------- token ----------------
 
-function resetToken(): void {
-  rng_fill(TOKEN, 32);
+/** A fresh random token, not in use; false when the entropy source failed (no token may be issued). */
+function resetToken(): bool {
+  const ok = randomBytes(TOKEN, 32);
   tokenInUse = false;
   tokenProtocol = 0;
   tokenPerms = 0;
   tokenRpBound = false;
+  tokenLegacy = false;
   memory.fill(TOKEN_RP, 0, 32);
   tokenEverUsed = false;
+  return ok;
 }
 
 function tokenLive(): bool {
@@ -183,8 +194,9 @@ export function pinRetries(): u32 { return retries; }
 /**
  * Checks pinUvAuthParam = authenticate(pinUvAuthToken, msg) for a command needing `permission`
  * (0x01 mc, 0x02 ga, 0x04 cm, …) and, when rpId is given (rpIdLen > 0), the token's RP binding
- * (binds it on first use). Returns a CTAP status: 0, PIN_AUTH_INVALID, UNAUTHORIZED_PERMISSION,
- * PIN_NOT_SET, INVALID_PARAMETER (unsupported protocol).
+ * (binds it on first use). Returns a CTAP status: 0, PIN_AUTH_INVALID (also for a token that lacks
+ * the permission or is bound to another RP: CTAP 2.1 §6.1.2 step 11, §6.2.2, §6.8), PIN_NOT_SET,
+ * INVALID_PARAMETER (unsupported protocol).
  * The token must have come from the same protocol, and it expires 30 s after issue if unused,
  * 10 min after issue in any case.
  */
@@ -195,11 +207,16 @@ export function pinCheckAuth(
   if (!pinSet) return CTAP2_ERR_PIN_NOT_SET;
   if (!tokenLive() || tokenProtocol != protocol) return CTAP2_ERR_PIN_AUTH_INVALID;
   if (!protoVerify(protocol, TOKEN, msg, msgLen, 0, 0, param, paramLen)) return CTAP2_ERR_PIN_AUTH_INVALID;
-  if (permission == 0 || (tokenPerms & permission) != permission) return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
+  let have = tokenPerms;
+  if (permission == PERM_CM_PREVIEW) {
+    permission = PERM_CM;
+    if (tokenLegacy) have |= PERM_CM;
+  }
+  if (permission == 0 || (have & permission) != permission) return CTAP2_ERR_PIN_AUTH_INVALID;
   if (rpIdLen > 0) {
     sha256(rpId, rpIdLen, DIG);
     if (tokenRpBound) {
-      if (!ctEqual(DIG, TOKEN_RP, 32)) return CTAP2_ERR_UNAUTHORIZED_PERMISSION;
+      if (!ctEqual(DIG, TOKEN_RP, 32)) return CTAP2_ERR_PIN_AUTH_INVALID;
     } else {
       memory.copy(TOKEN_RP, DIG, 32);
       tokenRpBound = true;
@@ -242,13 +259,14 @@ export function pinSharedVerify(msg: usize, msgLen: u32, sig: usize, sigLen: u32
   if (hsProtocol == 0) return false;
   return protoVerify(hsProtocol, HS, msg, msgLen, 0, 0, sig, sigLen);
 }
-/** decrypt(sharedSecret, ct) → plaintext length, or -1. out must not overlap ct. */
-export function pinSharedDecrypt(ct: usize, ctLen: u32, out: usize): i32 {
+/** decrypt(sharedSecret, ct) → plaintext length, -1, or BUF_ERR_FIT (does not fit out). out must not overlap ct. */
+export function pinSharedDecrypt(ct: usize, ctLen: u32, out: Buf): i32 {
   if (hsProtocol == 0) return -1;
   return protoDecrypt(hsProtocol, HS, ct, ctLen, out);
 }
-/** encrypt(sharedSecret, pt) → ciphertext length (v2 prepends a random IV), or -1 (length not a multiple of 16). */
-export function pinSharedEncrypt(pt: usize, ptLen: u32, out: usize): i32 {
+/** encrypt(sharedSecret, pt) → ciphertext length (v2 prepends a random IV), -1 (length not a multiple
+ *  of 16) or BUF_ERR_FIT (does not fit out). */
+export function pinSharedEncrypt(pt: usize, ptLen: u32, out: Buf): i32 {
   if (hsProtocol == 0) return -1;
   return protoEncrypt(hsProtocol, HS, pt, ptLen, out);
 }
@@ -319,6 +337,7 @@ function run(out: usize, outMax: u32): i32 {
   }
   if (!hasProto) return fail(out, CTAP2_ERR_MISSING_PARAMETER);
   if (!protoSupported(proto)) return fail(out, CTAP1_ERR_INVALID_PARAMETER);
+  if (rngFailed()) return fail(out, CTAP1_ERR_OTHER); // no key agreement key, PIN or token without entropy
   const p = <u32>proto;
   if (sub == <u64>SUB_GET_KEY_AGREEMENT) return getKeyAgreement(p, out, outMax);
   if (sub == <u64>SUB_SET_PIN) return fail(out, setPin(p));
@@ -365,7 +384,10 @@ function shared(p: u32): bool {
 
 /** Decrypts newPinEnc and applies the PIN policy; on success DIG = LEFT(SHA-256(newPin), 16). */
 function newPin(p: u32): u8 {
-  const n = protoDecrypt(p, SHARED, newPinPtr, newPinLen, PT);
+  // newPinEnc is exactly 64 bytes of padded PIN (+ the IV for v2); the decrypt refuses anything
+  // longer than PT_BUF in any case
+  if (newPinLen != (p == 1 ? <u32>64 : <u32>80)) return CTAP1_ERR_INVALID_PARAMETER;
+  const n = protoDecrypt(p, SHARED, newPinPtr, newPinLen, PT_BUF);
   if (n < 0) return CTAP2_ERR_PIN_AUTH_INVALID;
   if (n != 64) return CTAP1_ERR_INVALID_PARAMETER;
   let l: u32 = 64;
@@ -407,7 +429,7 @@ function checkPin(p: u32): u8 {
   if (pinHashLen != (p == 1 ? <u32>16 : <u32>32)) return CTAP2_ERR_PIN_AUTH_INVALID;
   // decrement first, durable before the compare
   if (saveState(true, retries - 1, PIN_HASH) != STORE_OK) return CTAP1_ERR_OTHER;
-  protoDecrypt(p, SHARED, pinHashPtr, pinHashLen, PT);
+  if (protoDecrypt(p, SHARED, pinHashPtr, pinHashLen, PT_BUF) != 16) return CTAP2_ERR_PIN_AUTH_INVALID;
   const same = ctEqual(PT, PIN_HASH, 16);
   memory.fill(PT, 0, 16);
   if (!same) {
@@ -451,16 +473,17 @@ function getToken(p: u32, out: usize, outMax: u32): i32 {
   const st = checkPin(p);
   if (st != CTAP2_OK) return fail(out, st);
   if (saveState(true, PIN_MAX_RETRIES, PIN_HASH) != STORE_OK) return fail(out, CTAP1_ERR_OTHER);
-  resetToken();
+  if (!resetToken()) return fail(out, CTAP1_ERR_OTHER);
   tokenInUse = true;
   tokenProtocol = p;
   tokenPerms = grant;
+  tokenLegacy = sub == <u64>SUB_GET_PIN_TOKEN;
   tokenIssuedAt = uptime_ms();
   if (hasRp) {
     sha256(rpPtr, rpLen, TOKEN_RP);
     tokenRpBound = true;
   }
-  const n = protoEncrypt(p, SHARED, TOKEN, 32, ENC);
+  const n = protoEncrypt(p, SHARED, TOKEN, 32, ENC_BUF);
   if (n < 0) return fail(out, CTAP1_ERR_OTHER);
   const w = CborWriter.at(WR);
   w.init(out + 1, outMax - 1);

@@ -2,7 +2,7 @@
 // keys, decapsulation into a shared secret, and the protocol's encrypt / decrypt / authenticate.
 // Shared-secret layout (64 bytes): v1 = SHA-256(Z) (HMAC and AES key alike) then 32 unused bytes;
 // v2 = HMAC key (HKDF info "CTAP2 HMAC key") ‖ AES key (HKDF info "CTAP2 AES key").
-import { rng_fill } from "../hal";
+import { randomBytes } from "../platform/rng";
 import { sha256 } from "../crypto/sha256";
 import { ALG_SHA256 } from "../crypto/hash";
 import { HMAC_CTX_SIZE, hmacInit, hmacUpdate, hmacFinal } from "../crypto/hmac";
@@ -11,6 +11,8 @@ import { aes256CbcEncrypt, aes256CbcDecrypt } from "../crypto/aes";
 import { p256PublicKey, p256Ecdh, p256ValidPrivate } from "../crypto/p256/ecdh";
 import { CborReader, CBOR_READER_SIZE } from "./cbor";
 import { ctEqual } from "../util/bytes";
+import { secret } from "../platform/secrets";
+import { Buf, bufPtr, bufFits, BUF_ERR_FIT } from "../platform/buffer";
 
 export const SHARED_LEN: u32 = 64;
 
@@ -20,11 +22,11 @@ const KA_PUB: usize = memory.data(128, 16);
 let kaValid1 = false;
 let kaValid2 = false;
 
-const Z: usize = memory.data(32, 16);
+const Z: usize = secret(memory.data(32, 16), 32);
 const ZERO32: usize = memory.data(32, 16); // zero salt for v2 HKDF, zero IV for v1
-const IVB: usize = memory.data(16, 16);
-const MAC: usize = memory.data(32, 16);
-const HCTX: usize = memory.data(<i32>HMAC_CTX_SIZE, 16);
+const IVB: usize = secret(memory.data(16, 16), 16);
+const MAC: usize = secret(memory.data(32, 16), 32);
+const HCTX: usize = secret(memory.data(<i32>HMAC_CTX_SIZE, 16), HMAC_CTX_SIZE);
 const COSE_R: usize = memory.data(CBOR_READER_SIZE, 16);
 // "CTAP2 HMAC key", "CTAP2 AES key"
 const INFO_HMAC: usize = memory.data<u8>([0x43, 0x54, 0x41, 0x50, 0x32, 0x20, 0x48, 0x4d, 0x41, 0x43, 0x20, 0x6b, 0x65, 0x79]);
@@ -45,7 +47,7 @@ export function kaPublic(p: u32): usize {
   const pub = KA_PUB + <usize>(p - 1) * 64;
   if (p == 1 ? kaValid1 : kaValid2) return pub;
   for (let i = 0; i < 16; i++) {
-    rng_fill(priv, 32);
+    if (!randomBytes(priv, 32)) break; // a failed source: no key agreement key
     if (p256ValidPrivate(priv)) {
       if (p256PublicKey(priv, pub) != 0) break;
       if (p == 1) kaValid1 = true; else kaValid2 = true;
@@ -102,28 +104,35 @@ export function decapsulate(p: u32, peerXY: usize, shared: usize): bool {
 }
 
 /** encrypt(key, pt): v1 AES-256-CBC with a zero IV; v2 a random IV ‖ AES-256-CBC under the AES
- *  key. key = a shared secret (SHARED_LEN) for v2, or any 32-byte key for v1. Returns the length or -1. */
-export function protoEncrypt(p: u32, shared: usize, pt: usize, len: u32, out: usize): i32 {
+ *  key. key = a shared secret (SHARED_LEN) for v2, or any 32-byte key for v1. Returns the length, -1
+ *  (not whole blocks) or BUF_ERR_FIT (the ciphertext would not fit dst; nothing written). */
+export function protoEncrypt(p: u32, shared: usize, pt: usize, len: u32, dst: Buf): i32 {
   if ((len & 15) != 0) return -1;
+  if (!bufFits(dst, 0, p == 2 ? len + 16 : len)) return BUF_ERR_FIT;
+  const out = bufPtr(dst);
   if (p == 1) {
     aes256CbcEncrypt(shared, ZERO32, pt, len, out);
     return <i32>len;
   }
   if (p != 2) return -1;
-  rng_fill(IVB, 16);
+  if (!randomBytes(IVB, 16)) return -1;
   aes256CbcEncrypt(shared + 32, IVB, pt, len, out + 16);
   memory.copy(out, IVB, 16);
   return <i32>(len + 16);
 }
 
-/** decrypt(shared, ct) into out (must not overlap ct). Returns the plaintext length or -1. */
-export function protoDecrypt(p: u32, shared: usize, ct: usize, len: u32, out: usize): i32 {
+/** decrypt(shared, ct) into dst (must not overlap ct). Returns the plaintext length, -1 (malformed)
+ *  or BUF_ERR_FIT: a plaintext longer than dst's capacity is refused before anything is written. */
+export function protoDecrypt(p: u32, shared: usize, ct: usize, len: u32, dst: Buf): i32 {
+  const out = bufPtr(dst);
   if (p == 1) {
     if ((len & 15) != 0) return -1;
+    if (!bufFits(dst, 0, len)) return BUF_ERR_FIT;
     aes256CbcDecrypt(shared, ZERO32, ct, len, out);
     return <i32>len;
   }
   if (p != 2 || len < 16 || ((len - 16) & 15) != 0) return -1;
+  if (!bufFits(dst, 0, len - 16)) return BUF_ERR_FIT;
   memory.copy(IVB, ct, 16);
   aes256CbcDecrypt(shared + 32, IVB, ct + 16, len - 16, out);
   return <i32>(len - 16);

@@ -25,6 +25,8 @@ export const CTAP2_ERR_INVALID_CBOR: u8 = 0x12;
 export const CTAP2_ERR_MISSING_PARAMETER: u8 = 0x14;
 /** Limit for number of items exceeded. */
 export const CTAP2_ERR_LIMIT_EXCEEDED: u8 = 0x15;
+/** Unsupported extension (from CTAP 2.0: the chip answers it to hmac-secret without user presence, as OpenSK does). */
+export const CTAP2_ERR_UNSUPPORTED_EXTENSION: u8 = 0x16;
 /** Fingerprint database is full. */
 export const CTAP2_ERR_FP_DATABASE_FULL: u8 = 0x17;
 /** Large blob storage is full. */

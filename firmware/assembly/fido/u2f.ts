@@ -13,8 +13,9 @@ import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { p256PublicKey } from "../crypto/p256/ecdh";
 import { credNew, credUnwrap, counterNext, CRED_ID_LEN } from "./credential";
 import { attestationPresent, attestationSign, attestationCert } from "./attestation";
-import { upConsume } from "./up";
+import { upConsume } from "../platform/presence";
 import { writeU32BE } from "../util/bytes";
+import { secret } from "../platform/secrets";
 
 export const SW_NO_ERROR: u32 = 0x9000;
 export const SW_CONDITIONS_NOT_SATISFIED: u32 = 0x6985;
@@ -32,7 +33,7 @@ export const AUTH_ENFORCE: u8 = 0x03;
 export const AUTH_CHECK_ONLY: u8 = 0x07;
 export const AUTH_DONT_ENFORCE: u8 = 0x08;
 
-const PRIV: usize = memory.data(32, 16);
+const PRIV: usize = secret(memory.data(32, 16), 32);
 const PUB: usize = memory.data(64, 16);
 const DIG: usize = memory.data(32, 16);
 const RS: usize = memory.data(64, 16);

@@ -6,12 +6,13 @@ import { provisioned, timeSet, algorithm, digits, period, nowUnixMs, readSeed, w
 import { totpValue } from "../otp/totp";
 import { hmacForget } from "../crypto/hmac";
 import { formatDigits } from "../otp/digits";
+import { secret } from "../platform/secrets";
 
 export const SHOW_MS: i64 = 30_000;
 export const NOTICE_MS: i64 = 5_000;
 
 const text: usize = memory.data(16);
-const seed: usize = memory.data(<i32>SEED_MAX, 8);
+const seed: usize = secret(memory.data(<i32>SEED_MAX, 16), SEED_MAX);
 let shown = false;
 let storageFailed = false;
 

@@ -1,9 +1,11 @@
 // UART framing (docs/serial-protocol.md): SYNC "SG" | TYPE | SEQ | LEN(2) | PAYLOAD | CRC-32.
 // The receiver never trusts a length or a sync: a false sync costs one byte and scanning
 // resumes just after it, so a real frame behind garbage is still found.
+import { copyInto } from "../platform/buffer";
 import { uptime_ms, uart_tx } from "../hal";
 import { crc32 } from "../util/crc32";
 import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
+import { secret } from "../platform/secrets";
 
 export const SYNC0: u8 = 0x53;
 export const SYNC1: u8 = 0x47;
@@ -24,7 +26,7 @@ export let frameType: u8 = 0;
 export let frameSeq: u8 = 0;
 export let framePayloadLen: u32 = 0;
 /** Payload copy (valid until the next call). */
-export const framePayload: usize = memory.data(<i32>MAX_PAYLOAD, 8);
+export const framePayload: usize = secret(memory.data(<i32>MAX_PAYLOAD, 16), MAX_PAYLOAD);
 
 export function rxReset(): void {
   rxLen = 0;
@@ -36,7 +38,7 @@ export function rxReset(): void {
  */
 export function rxBytes(src: usize, len: u32, handle: () => void): void {
   const now = uptime_ms();
-  if (rxLen > 0 && now - lastRx > INTER_BYTE_TIMEOUT_MS) rxLen = 0; // a stalled frame is dropped
+  if (rxLen > 0 && now - lastRx > INTER_BYTE_TIMEOUT_MS) dropFront(rxLen); // a stalled frame is dropped (and zeroed)
   lastRx = now;
   let off: u32 = 0;
   while (off < len) {
@@ -78,7 +80,7 @@ function nextFrame(): bool {
     frameType = load<u8>(rx + 2);
     frameSeq = load<u8>(rx + 3);
     framePayloadLen = len;
-    memory.copy(framePayload, rx + HEADER, len);
+    copyInto(framePayload, MAX_PAYLOAD, 0, rx + HEADER, len); // fits: len ≤ MAX_PAYLOAD above
     dropFront(total);
     return true;
   }

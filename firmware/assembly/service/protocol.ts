@@ -10,10 +10,12 @@ import {
   saveProvisioning, saveTime, saveLock, nowUnixMs, SERIAL_MAX, SEED_MIN, SEED_MAX,
   MODEL_CODE_DISPLAY, MODEL_CHIP,
 } from "../state";
-import { STORE_OK, storeFreeBytes, storeMaxEraseCount, storeWasRecovered } from "../storage/store";
+import { STORE_OK, storeFreeBytes, storeMaxEraseCount, storeWasRecovered, storeWasDamaged } from "../storage/store";
 import { displayOn } from "../models/code_display";
-import { attestationProvision } from "../fido/attestation";
+import { attestationProvision, ATT_ERR_STORE } from "../fido/attestation";
+import { copyInto, BUF_OK } from "../platform/buffer";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
+import { rngFailed, rngFailure } from "../platform/rng";
 
 export const CMD_INFO: u8 = 0x01;
 export const CMD_PROVISION: u8 = 0x02;
@@ -33,6 +35,10 @@ export const ST_BAD_PARAMETER: u8 = 0x03;
 export const ST_BAD_STATE: u8 = 0x04;
 export const ST_LOCKED: u8 = 0x05;
 export const ST_STORAGE_FAILURE: u8 = 0x06;
+/** The TRNG failed its health tests this power cycle: nothing that will need keys is set up. */
+export const ST_ENTROPY_FAILURE: u8 = 0x07;
+/** Refused over the chip's HID tunnel: the chip already holds a credential or a PIN. */
+export const ST_IN_USE: u8 = 0x08;
 
 const PROTOCOL_VERSION: u8 = 1;
 const MIN_TIME_MS: i64 = 1577836800000; // 2020-01-01
@@ -68,8 +74,9 @@ export function serviceRun(type: u8, payload: usize, len: u32, out: usize, max: 
   else if (type == CMD_STATUS) serviceOutLen = statusCmd();
   else if (type == CMD_LOCK) status = lock(payload, len);
   else if (type == CMD_PING) {
-    serviceOutLen = min<u32>(len, outMax);
-    memory.copy(outPtr, payload, serviceOutLen);
+    // an echo that does not fit the response is refused, not cut
+    if (copyInto(outPtr, outMax, 0, payload, len) != BUF_OK) status = ST_BAD_LENGTH;
+    else serviceOutLen = len;
   } else if (type == CMD_ATTESTATION) status = attestation(payload, len);
   else status = ST_UNKNOWN_COMMAND;
   if (status != ST_OK) serviceOutLen = 0;
@@ -84,7 +91,7 @@ function info(): u32 {
   store<u8>(p + 3, FIRMWARE_PATCH);
   store<u8>(p + 4, provisioned ? model : 0);
   store<u8>(p + 5, deviceState());
-  store<u8>(p + 6, (timeSet ? 1 : 0) | (storeWasRecovered() ? 2 : 0));
+  store<u8>(p + 6, (timeSet ? 1 : 0) | (storeWasRecovered() ? 2 : 0) | (rngFailed() ? 4 : 0) | (storeWasDamaged() ? 8 : 0));
   store<u8>(p + 7, provisioned ? algorithm : 0);
   store<u8>(p + 8, provisioned ? digits : 0);
   writeU16BE(p + 9, provisioned ? period : 0);
@@ -96,6 +103,7 @@ function info(): u32 {
 
 function provision(p: usize, len: u32): u8 {
   if (locked) return ST_LOCKED;
+  if (rngFailed()) return ST_ENTROPY_FAILURE;
   if (len < 7) return ST_BAD_LENGTH;
   const m = load<u8>(p);
   const alg = load<u8>(p + 1);
@@ -108,7 +116,7 @@ function provision(p: usize, len: u32): u8 {
   if (m < MODEL_CODE_DISPLAY || m > MODEL_CHIP) return ST_BAD_PARAMETER;
   if (alg < 1 || alg > 3) return ST_BAD_PARAMETER;
   if (dig < 6 || dig > 8) return ST_BAD_PARAMETER;
-  if (m == MODEL_CODE_DISPLAY && dig != 6) return ST_BAD_PARAMETER; // a 6-digit LCD
+  if (m == MODEL_CODE_DISPLAY && dig != 6) return ST_BAD_PARAMETER; // its LCD has 6 digits (docs/hal.md)
   if (per < 10 || per > 300) return ST_BAD_PARAMETER;
   if (sLen < 1 || sLen > SERIAL_MAX) return ST_BAD_PARAMETER;
   for (let i: u32 = 0; i < sLen; i++) {
@@ -137,7 +145,8 @@ function statusCmd(): u32 {
   writeU32BE(p + 17, storeFreeBytes());
   writeU32BE(p + 21, storeMaxEraseCount());
   writeU32BE(p + 25, flashErrors);
-  return 29;
+  store<u8>(p + 29, <u8>rngFailure); // 0, or why the entropy source failed (platform/rng.ts)
+  return 30;
 }
 
 function lock(p: usize, len: u32): u8 {
@@ -153,10 +162,12 @@ function lock(p: usize, len: u32): u8 {
 /** ATTESTATION: batch key (32 B) ‖ certificate DER, for the chip's packed attestation. */
 function attestation(p: usize, len: u32): u8 {
   if (locked) return ST_LOCKED;
+  if (rngFailed()) return ST_ENTROPY_FAILURE;
   if (len < 32 + 16 || len > 32 + ATT_CERT_MAX) return ST_BAD_LENGTH;
   const r = attestationProvision(p, p + 32, len - 32);
   memory.fill(p, 0, 32); // the key leaves RAM once it is in flash
-  if (r == -2) { flashErrors++; return ST_STORAGE_FAILURE; }
+  if (r == ATT_ERR_STORE) { flashErrors++; return ST_STORAGE_FAILURE; } // only a failed write counts
+
   return r < 0 ? ST_BAD_PARAMETER : ST_OK;
 }
 

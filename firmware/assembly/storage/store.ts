@@ -90,6 +90,8 @@ let nextTxn: u32 = 1;
 let idxCount: u32 = 0;
 let liveBytes: u32 = 0;
 let recovered = false;
+/** Mount found a bad record with valid records after it: rot or tampering, not a power cut. */
+let damaged = false;
 let inTxn = false;
 let stageLen: u32 = 0;
 let stageCount: u32 = 0;
@@ -115,6 +117,24 @@ function geometry(): bool {
   dataPerPage = ps - PAGE_HDR;
   const fit = dataPerPage - REC_HDR;
   maxValue = fit < MAX_VALUE ? fit & ~3 : MAX_VALUE;
+  return true;
+}
+
+const VERIFY: usize = memory.data(64, 8);
+
+/**
+ * Programs len bytes and reads them back: a worn cell that does not take its bits, or a HAL
+ * that reports a failure, is a failed write (the caller answers an error; nothing it guarded
+ * leaves the device). The read-back goes through a small buffer, compared word by word.
+ */
+function program(addr: u32, src: usize, len: u32): bool {
+  if (flash_write(addr, src, len) != 0) return false;
+  for (let off: u32 = 0; off < len; off += 64) {
+    const n = min<u32>(64, len - off);
+    if (flash_read(addr + off, VERIFY, n) != 0) return false;
+    for (let i: u32 = 0; i < n; i += 4) if (load<u32>(VERIFY + i) != load<u32>(src + off + i)) { memory.fill(VERIFY, 0, 64); return false; }
+  }
+  memory.fill(VERIFY, 0, 64);
   return true;
 }
 
@@ -264,7 +284,7 @@ function erasePage(p: u32): i32 {
   store<u32>(hdr, PAGE_MAGIC);
   store<u32>(hdr, ec, 4);
   store<u32>(hdr, crc32(hdr, 8), 8);
-  if (flash_write(pageAddr(p), hdr, 12) != 0) return STORE_FLASH;
+  if (!program(pageAddr(p), hdr, 12)) return STORE_FLASH;
   setState(p, PG_FREE);
   return STORE_OK;
 }
@@ -275,7 +295,7 @@ function recyclePage(p: u32): i32 {
   setState(p, PG_DIRTY);
   activeCount--;
   if (<i32>p == head) { head = -1; headOff = 0; ring = <i32>p; }
-  if (flash_write(pageAddr(p), hdr, 4) != 0) return STORE_FLASH;
+  if (!program(pageAddr(p), hdr, 4)) return STORE_FLASH;
   return erasePage(p);
 }
 
@@ -313,7 +333,7 @@ function openNext(): i32 {
   store<u32>(hdr, seq, 12);
   store<u32>(hdr, crc32(hdr, 16), 16);
   setState(p, PG_DIRTY);
-  if (flash_write(pageAddr(p) + 12, hdr + 12, 8) != 0) return STORE_FLASH;
+  if (!program(pageAddr(p) + 12, hdr + 12, 8)) return STORE_FLASH;
   setState(p, PG_ACTIVE);
   store<u32>(pgSeq + (<usize>p << 2), seq);
   store<u8>(pgUser + p, 0);
@@ -332,7 +352,7 @@ function append(src: usize, size: u32, user: bool): i64 {
   if (user) store<u8>(pgUser + <u32>head, 1);
   const addr = pageAddr(<u32>head) + headOff;
   headOff += size;
-  if (flash_write(addr, src, size) != 0) return STORE_FLASH;
+  if (!program(addr, src, size)) return STORE_FLASH;
   return <i64>addr;
 }
 
@@ -442,6 +462,7 @@ function roomForStage(): bool {
  */
 export function storeMount(): i32 {
   mounted = false;
+  damaged = false;
   inTxn = false;
   stageLen = 0;
   stageCount = 0;
@@ -489,7 +510,18 @@ export function storeMount(): i32 {
     while (true) {
       const size = readRecord(base + off, end);
       if (size == 0) break;
-      if (size < 0) { bad = true; break; }
+      if (size < 0) {
+        // A power cut leaves only erased flash after a torn record. A valid record further on
+        // means this one rotted: note it (the device fails closed, state.ts) and read on, so a
+        // later record (a LOCK written after it) is not lost with it.
+        bad = true;
+        const next = resync(base + off + 4, end);
+        if (next == 0) break;
+        damaged = true;
+        open = false; // the transaction that held the bad record never completes
+        off = next - base;
+        continue;
+      }
       const txn = load<u32>(rec, 8);
       const flags = <u32>load<u8>(rec, 4);
       const idx = <u32>load<u8>(rec, 5);
@@ -554,6 +586,12 @@ export function storeMount(): i32 {
   }
   mounted = true;
   return STORE_OK;
+}
+
+/** Address of the first valid record at or after addr (4-byte steps) before pageEnd, or 0. */
+function resync(addr: u32, pageEnd: u32): u32 {
+  for (let a = addr; a + REC_HDR <= pageEnd; a += 4) if (readRecord(a, pageEnd) > 0) return a;
+  return 0;
 }
 
 /** Applies n pending records (a committed transaction) to the index. */
@@ -800,6 +838,11 @@ export function storeMinEraseCount(): u32 {
 }
 
 /** True when this mount had to discard something torn (a record, a transaction, a page header). */
+/** True when the last mount found a rotten record among valid ones (not a torn write). */
+export function storeWasDamaged(): bool {
+  return damaged;
+}
+
 export function storeWasRecovered(): bool {
   return recovered;
 }

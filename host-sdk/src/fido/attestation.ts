@@ -4,7 +4,10 @@
 import { X509Certificate, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import type { CborValue } from "../cbor.js";
 import { SeglError } from "../errors.js";
-import { concatBytes, derChildren, derRead, parseCertFields, pemToDer } from "./asn1.js";
+import { concatBytes } from "./asn1.js";
+import {
+  CERT_LIMITS, basicConstraintsCa, certFields, certPublicKey, octetStringContent, pemToDer, toNodeCertificate,
+} from "./certificate.js";
 import type { AuthenticatorData } from "./authdata.js";
 import { COSE_ALG, COSE_CRV, COSE_KTY, algForKeyObject, hashForAlg } from "./cose.js";
 
@@ -28,11 +31,11 @@ export function verifySignature(alg: number, key: KeyObject, data: Uint8Array, s
 }
 
 /** Problems with an attestation certificate against WebAuthn §8.2.1 (packed). Empty = meets them. */
-export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array): string[] {
+export function checkAttestationCertificate(der: Uint8Array | X509Certificate, aaguid?: Uint8Array): string[] {
   const problems: string[] = [];
   let fields;
   try {
-    fields = parseCertFields(der);
+    fields = certFields(der);
   } catch (e) {
     return [`attestation certificate cannot be parsed: ${(e as Error).message}`];
   }
@@ -47,9 +50,7 @@ export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array
   const bc = fields.extensions.find((e) => e.oid === OID_BASIC_CONSTRAINTS);
   if (bc !== undefined) {
     try {
-      const seq = derRead(bc.value, 0);
-      const first = derChildren(bc.value, seq)[0];
-      if (first?.tag === 0x01 && bc.value[first.contentStart] !== 0) problems.push("attestation certificate has basicConstraints CA=true");
+      if (basicConstraintsCa(bc.value)) problems.push("attestation certificate has basicConstraints CA=true");
     } catch {
       problems.push("attestation certificate basicConstraints cannot be parsed");
     }
@@ -57,13 +58,8 @@ export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array
   const ext = fields.extensions.find((e) => e.oid === OID_FIDO_GEN_CE_AAGUID);
   if (ext !== undefined) {
     if (ext.critical) problems.push("AAGUID extension (1.3.6.1.4.1.45724.1.1.4) must not be critical");
-    let certAaguid: Uint8Array | undefined;
-    try {
-      const n = derRead(ext.value, 0);
-      if (n.tag === 0x04 && n.end === ext.value.length && n.end - n.contentStart === 16) certAaguid = ext.value.subarray(n.contentStart, n.end);
-    } catch {
-      /* reported below */
-    }
+    const inner = octetStringContent(ext.value);
+    const certAaguid = inner !== undefined && inner.length === 16 ? inner : undefined;
     if (certAaguid === undefined) problems.push("AAGUID extension is not an OCTET STRING of 16 bytes");
     else if (aaguid !== undefined && !Buffer.from(certAaguid).equals(Buffer.from(aaguid))) {
       problems.push("AAGUID in the attestation certificate differs from the one in authenticatorData");
@@ -74,12 +70,15 @@ export function checkAttestationCertificate(der: Uint8Array, aaguid?: Uint8Array
 
 export type TrustAnchorInput = Uint8Array | string | X509Certificate;
 
+/**
+ * A trust anchor as a node:crypto certificate. Anchors are the caller's own configuration, not
+ * input from the outside: OpenSSL reads them directly; a bad one is INVALID_ARGUMENT.
+ */
 export function toX509(c: TrustAnchorInput): X509Certificate {
   if (c instanceof X509Certificate) return c;
   try {
     return new X509Certificate(typeof c === "string" ? pemToDer(c) : c);
   } catch (e) {
-    if (e instanceof SeglError) throw e;
     throw new SeglError("INVALID_ARGUMENT", "trust anchor is not an X.509 certificate", { cause: e });
   }
 }
@@ -88,17 +87,23 @@ function within(cert: X509Certificate, now: Date): boolean {
   return new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() <= new Date(cert.validTo).getTime();
 }
 
-/** Checks that x5c (leaf first) chains to one of `anchors`. Returns problems; empty = chained. */
-export function checkChain(x5c: X509Certificate[], anchors: X509Certificate[], now: Date): string[] {
+/** Problems with the validity periods of x5c at `now` (expired or not yet valid). */
+export function validityProblems(x5c: X509Certificate[], now: Date): string[] {
   const problems: string[] = [];
   x5c.forEach((c, i) => {
-    if (!within(c, now)) problems.push(`certificate ${i} of x5c is outside its validity period`);
+    if (!within(c, now)) problems.push(`certificate ${i} of x5c is outside its validity period (${c.validFrom} .. ${c.validTo})`);
   });
+  return problems;
+}
+
+/** Checks that x5c (leaf first) chains to one of `anchors`. Returns problems; empty = chained. */
+export function checkChain(x5c: X509Certificate[], anchors: X509Certificate[], now: Date): string[] {
+  const problems = validityProblems(x5c, now);
   for (let i = 0; i + 1 < x5c.length; i++) {
     const child = x5c[i]!;
     const parent = x5c[i + 1]!;
     if (!parent.ca) problems.push(`certificate ${i + 1} of x5c is not a CA`);
-    if (!child.checkIssued(parent) || !child.verify(parent.publicKey)) problems.push(`certificate ${i} of x5c is not signed by certificate ${i + 1}`);
+    if (!child.checkIssued(parent) || !child.verify(certPublicKey(parent))) problems.push(`certificate ${i} of x5c is not signed by certificate ${i + 1}`);
   }
   const last = x5c[x5c.length - 1]!;
   const selfAnchor = anchors.find((a) => a.raw.equals(last.raw));
@@ -114,6 +119,26 @@ export function checkChain(x5c: X509Certificate[], anchors: X509Certificate[], n
   }
   if (!anchored) problems.push("x5c does not chain to any given trust anchor");
   return problems;
+}
+
+/** x5c from an attStmt: 1..CERT_LIMITS.chainLength strict DER certificates. BAD_RESPONSE otherwise. */
+export function parseX5c(raw: CborValue): X509Certificate[] {
+  if (!Array.isArray(raw) || raw.length === 0 || !raw.every((c) => c instanceof Uint8Array)) {
+    throw new SeglError("BAD_RESPONSE", "attStmt.x5c must be a non-empty array of byte strings");
+  }
+  if (raw.length > CERT_LIMITS.chainLength) {
+    throw new SeglError("BAD_RESPONSE", `attStmt.x5c holds ${raw.length} certificates (max ${CERT_LIMITS.chainLength})`, { details: { limit: "chainLength" } });
+  }
+  const out = (raw as Uint8Array[]).map(toNodeCertificate);
+  for (const c of out) certPublicKey(c);
+  return out;
+}
+
+const RSA_MIN_BITS = 2048;
+
+function keyProblems(k: KeyObject, what: string): string[] {
+  if (k.asymmetricKeyType === "rsa" && (k.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MIN_BITS) return [`${what} is RSA below ${RSA_MIN_BITS} bits`];
+  return [];
 }
 
 export interface AttestationCheckInput {
@@ -140,17 +165,7 @@ export function checkStatement(inp: AttestationCheckInput): StatementCheck {
   const problems: string[] = [];
   const signed = concatBytes(authData.bytes, clientDataHash);
   const x5cRaw = attStmt.get("x5c");
-  let x5c: X509Certificate[] | undefined;
-  if (x5cRaw !== undefined) {
-    if (!Array.isArray(x5cRaw) || x5cRaw.length === 0 || !x5cRaw.every((c) => c instanceof Uint8Array)) {
-      throw new SeglError("BAD_RESPONSE", "attStmt.x5c must be a non-empty array of byte strings");
-    }
-    try {
-      x5c = (x5cRaw as Uint8Array[]).map((c) => new X509Certificate(c));
-    } catch (e) {
-      throw new SeglError("BAD_RESPONSE", "attStmt.x5c holds a certificate that does not parse", { cause: e });
-    }
-  }
+  const x5c = x5cRaw === undefined ? undefined : parseX5c(x5cRaw);
   const sigRaw = attStmt.get("sig");
   if (fmt === "none") {
     if (attStmt.size !== 0) problems.push("attStmt of format none must be empty");
@@ -171,11 +186,12 @@ export function checkStatement(inp: AttestationCheckInput): StatementCheck {
       if (!ok) problems.push("attestation signature is not valid");
       return { format: fmt, type: "self", signatureValid: ok, problems };
     }
-    const leaf = x5c[0]!;
-    if (algForKeyObject(leaf.publicKey) !== alg) problems.push(`attStmt.alg ${alg} does not fit the attestation certificate key`);
-    const ok = algForKeyObject(leaf.publicKey) === alg && verifySignature(alg, leaf.publicKey, signed, sig);
+    const leafKey = certPublicKey(x5c[0]!);
+    problems.push(...keyProblems(leafKey, "attestation certificate key"));
+    if (algForKeyObject(leafKey) !== alg) problems.push(`attStmt.alg ${alg} does not fit the attestation certificate key`);
+    const ok = algForKeyObject(leafKey) === alg && verifySignature(alg, leafKey, signed, sig);
     if (!ok) problems.push("attestation signature is not valid");
-    problems.push(...checkAttestationCertificate(new Uint8Array(leaf.raw), authData.attestedCredentialData?.aaguid));
+    problems.push(...checkAttestationCertificate(x5c[0]!, authData.attestedCredentialData?.aaguid));
     return { format: fmt, type: "basic", signatureValid: ok, x5c, problems };
   }
   if (fmt === "fido-u2f") {
@@ -183,8 +199,8 @@ export function checkStatement(inp: AttestationCheckInput): StatementCheck {
       problems.push("fido-u2f attStmt.x5c must hold exactly one certificate");
       if (x5c === undefined) return { format: fmt, type: "basic", signatureValid: false, problems };
     }
-    const leaf = x5c[0]!;
-    if (algForKeyObject(leaf.publicKey) !== COSE_ALG.ES256) problems.push("fido-u2f attestation key is not P-256");
+    const leafKey = certPublicKey(x5c[0]!);
+    if (algForKeyObject(leafKey) !== COSE_ALG.ES256) problems.push("fido-u2f attestation key is not P-256");
     const acd = authData.attestedCredentialData!;
     const k = acd.coseKey;
     if (k.kty !== COSE_KTY.EC2 || k.crv !== COSE_CRV.P256) {
@@ -192,7 +208,7 @@ export function checkStatement(inp: AttestationCheckInput): StatementCheck {
       return { format: fmt, type: "basic", signatureValid: false, x5c, problems };
     }
     const base = concatBytes(Uint8Array.of(0), authData.rpIdHash, clientDataHash, acd.credentialId, Uint8Array.of(4), k.x!, k.y!);
-    const ok = verifySignature(COSE_ALG.ES256, leaf.publicKey, base, sig);
+    const ok = verifySignature(COSE_ALG.ES256, leafKey, base, sig);
     if (!ok) problems.push("attestation signature is not valid");
     return { format: fmt, type: "basic", signatureValid: ok, x5c, problems };
   }

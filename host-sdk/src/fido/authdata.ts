@@ -2,7 +2,23 @@
 
 import { cborDecode, cborDecodePrefix, type CborValue } from "../cbor.js";
 import { SeglError } from "../errors.js";
-import { parseCoseKey, type CoseKey } from "./cose.js";
+import { COSE_CBOR, parseCoseKey, type CoseKey } from "./cose.js";
+import { CERT_LIMITS } from "./certificate.js";
+
+/** Hard caps on WebAuthn structures (bytes unless said otherwise), checked before decoding. */
+export const WEBAUTHN_LIMITS = Object.freeze({
+  authenticatorData: 4096,
+  credentialId: 1023,
+  /** attestationObject: a full x5c of the largest certificates plus authData and signature. */
+  attestationObject: CERT_LIMITS.chainLength * CERT_LIMITS.certificateBytes + 8192,
+  clientDataJSON: 8192,
+  /** CBOR nesting and items of authenticatorData extensions. */
+  extensionDepth: 4,
+  extensionItems: 128,
+  /** CBOR nesting and items of an attestationObject (map → attStmt → x5c). */
+  attestationDepth: 3,
+  attestationItems: 64,
+});
 
 export const AUTH_DATA_FLAGS = { UP: 0x01, UV: 0x04, BE: 0x08, BS: 0x10, AT: 0x40, ED: 0x80 } as const;
 
@@ -61,6 +77,7 @@ export function uuidBytes(s: string): Uint8Array {
 export function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
   if (!(bytes instanceof Uint8Array)) throw new SeglError("INVALID_ARGUMENT", "authenticatorData must be a Uint8Array");
   if (bytes.length < 37) bad(`${bytes.length} bytes, at least 37 needed`);
+  if (bytes.length > WEBAUTHN_LIMITS.authenticatorData) bad(`${bytes.length} bytes (max ${WEBAUTHN_LIMITS.authenticatorData})`);
   const f = bytes[32]!;
   const flags: AuthenticatorFlags = {
     up: (f & AUTH_DATA_FLAGS.UP) !== 0, uv: (f & AUTH_DATA_FLAGS.UV) !== 0, be: (f & AUTH_DATA_FLAGS.BE) !== 0,
@@ -79,11 +96,11 @@ export function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
     const aaguid = bytes.slice(pos, pos + 16);
     const idLen = (bytes[pos + 16]! << 8) | bytes[pos + 17]!;
     pos += 18;
-    if (idLen > 1023) bad(`credential id of ${idLen} bytes (max 1023)`, pos - 2);
+    if (idLen === 0 || idLen > WEBAUTHN_LIMITS.credentialId) bad(`credential id of ${idLen} bytes (1..${WEBAUTHN_LIMITS.credentialId} allowed)`, pos - 2);
     if (bytes.length < pos + idLen) bad("credential id truncated", pos);
     const credentialId = bytes.slice(pos, pos + idLen);
     pos += idLen;
-    const { value, length } = cborDecodePrefix(bytes.subarray(pos), { maxDepth: 4 });
+    const { value, length } = cborDecodePrefix(bytes.subarray(pos), COSE_CBOR);
     if (!(value instanceof Map)) bad("credential public key is not a CBOR map", pos);
     const credentialPublicKey = bytes.slice(pos, pos + length);
     const coseKey = parseCoseKey(credentialPublicKey);
@@ -92,7 +109,9 @@ export function parseAuthenticatorData(bytes: Uint8Array): AuthenticatorData {
   }
   if (flags.ed) {
     if (pos >= bytes.length) bad("ED set but no extensions", pos);
-    const { value, length } = cborDecodePrefix(bytes.subarray(pos), { maxDepth: 8 });
+    const { value, length } = cborDecodePrefix(bytes.subarray(pos), {
+      maxDepth: WEBAUTHN_LIMITS.extensionDepth, maxItems: WEBAUTHN_LIMITS.extensionItems, allowFloats: false,
+    });
     if (!(value instanceof Map)) bad("extensions are not a CBOR map", pos);
     out.extensions = value as Map<CborValue, CborValue>;
     pos += length;
@@ -109,7 +128,11 @@ export interface AttestationObject {
 
 /** Decodes an attestationObject `{fmt, attStmt, authData}` (text keys, as WebAuthn clients send it). */
 export function parseAttestationObject(bytes: Uint8Array): AttestationObject {
-  const m = cborDecode(bytes);
+  if (!(bytes instanceof Uint8Array)) throw new SeglError("INVALID_ARGUMENT", "attestationObject must be a Uint8Array");
+  if (bytes.length > WEBAUTHN_LIMITS.attestationObject) {
+    throw new SeglError("BAD_RESPONSE", `attestationObject of ${bytes.length} bytes (max ${WEBAUTHN_LIMITS.attestationObject})`, { details: { limit: "attestationObject" } });
+  }
+  const m = cborDecode(bytes, { maxDepth: WEBAUTHN_LIMITS.attestationDepth, maxItems: WEBAUTHN_LIMITS.attestationItems, allowFloats: false });
   if (!(m instanceof Map)) throw new SeglError("BAD_RESPONSE", "attestationObject is not a CBOR map");
   const fmt = m.get("fmt");
   const attStmt = m.get("attStmt");

@@ -9,8 +9,9 @@ import { p256 } from "@noble/curves/nist.js";
 import { SeglError, argCheck } from "../errors.js";
 import {
   derBitString, derBoolean, derExplicit, derInteger, derOctetString, derOid, derPrintable, derSequence, derSet,
-  derTime, derToPem, derUtf8, derRead, derChildren, derContent,
+  derTime, derToPem, derUtf8,
 } from "./asn1.js";
+import { certFields } from "./certificate.js";
 import { OID_BASIC_CONSTRAINTS, OID_FIDO_GEN_CE_AAGUID } from "./attestation.js";
 import { uuidBytes } from "./authdata.js";
 
@@ -195,26 +196,6 @@ export interface BatchCertificateOptions {
   omitAaguidExtension?: boolean;
 }
 
-/** Subject name (raw DER of the Name) of a certificate. */
-function subjectNameDer(der: Uint8Array): Uint8Array {
-  const cert = derRead(der, 0);
-  const tbs = derChildren(der, cert)[0]!;
-  const parts = derChildren(der, tbs);
-  const i = parts[0]?.tag === 0xa0 ? 1 : 0;
-  const subj = parts[i + 4]!;
-  return der.slice(subj.start, subj.end);
-}
-
-function spkiPoint(der: Uint8Array): Uint8Array {
-  const cert = derRead(der, 0);
-  const tbs = derChildren(der, cert)[0]!;
-  const parts = derChildren(der, tbs);
-  const i = parts[0]?.tag === 0xa0 ? 1 : 0;
-  const spkiNode = parts[i + 5]!;
-  const bits = derChildren(der, spkiNode)[1]!;
-  return derContent(der, bits).slice(1);
-}
-
 /** A batch attestation certificate for packed attestation, issued by the maker CA. */
 export function createBatchCertificate(opts: BatchCertificateOptions): IssuedCertificate {
   argCheck(opts?.ca?.certificateDer instanceof Uint8Array && opts.ca.privateKey instanceof Uint8Array, "ca {certificateDer, privateKey} required");
@@ -225,8 +206,9 @@ export function createBatchCertificate(opts: BatchCertificateOptions): IssuedCer
   const subject = subjectList({ ...s, OU: s.OU === undefined ? ATTESTATION_OU : s.OU });
   const notBefore = wholeSecond(opts.notBefore ?? new Date(Date.now() - 60_000));
   const notAfter = wholeSecond(opts.notAfter ?? addYears(notBefore, 15));
-  const issuerDer = subjectNameDer(opts.ca.certificateDer);
-  const caPoint = spkiPoint(opts.ca.certificateDer);
+  const caFields = certFields(opts.ca.certificateDer);
+  const issuerDer = caFields.subjectDer;
+  const caPoint = caFields.subjectPublicKey;
   const der = issueCertificate({
     subject, issuer: issuerDer, subjectPublicKey: publicKey, signingKey: opts.ca.privateKey,
     serial: opts.serial ?? randomSerial(), notBefore, notAfter,

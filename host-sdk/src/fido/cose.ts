@@ -11,7 +11,8 @@ export const COSE_CRV = { P256: 1, P384: 2, P521: 3, Ed25519: 6 } as const;
 
 export interface CoseKey {
   kty: number;
-  alg?: number;
+  /** Required (WebAuthn §5.8.5 credentialPublicKey must carry alg). */
+  alg: number;
   crv?: number;
   x?: Uint8Array;
   y?: Uint8Array;
@@ -43,15 +44,42 @@ function intField(m: Map<CborValue, CborValue>, k: number): number | undefined {
   return v as number;
 }
 
-/** Parses a COSE_Key from its CBOR bytes (or an already decoded map) and checks its shape. */
+/** Caps of a COSE key: its bytes (RSA-4096 with e is ~530) and its CBOR items. */
+export const COSE_LIMITS = Object.freeze({ bytes: 1024, items: 32, rsaMinBits: 2048, rsaMaxBits: 4096 });
+/** CBOR options for a COSE key: one flat map, no floats. */
+export const COSE_CBOR = Object.freeze({ maxDepth: 1, maxItems: COSE_LIMITS.items, allowFloats: false });
+
+/** Labels a credential public key may carry: kty, kid, alg, key_ops, Base IV, then the kty's own. */
+const COMMON_LABELS = new Set([1, 2, 3, 4, 5]);
+const KTY_LABELS: Record<number, Set<number>> = { 1: new Set([-1, -2]), 2: new Set([-1, -2, -3]), 3: new Set([-1, -2]) };
+
+function unsignedBits(b: Uint8Array): number {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  if (i === b.length) return 0;
+  return (b.length - i - 1) * 8 + (32 - Math.clz32(b[i]!));
+}
+
+/**
+ * Parses a COSE_Key from its CBOR bytes (or an already decoded map) and checks its shape: integer
+ * labels only (no floats, no text), no labels outside those of its key type, alg present and fitting
+ * the key, RSA modulus 2048..4096 bits.
+ */
 export function parseCoseKey(input: Uint8Array | Map<CborValue, CborValue>): CoseKey {
-  const m = input instanceof Uint8Array ? cborDecode(input) : input;
+  if (input instanceof Uint8Array && input.length > COSE_LIMITS.bytes) bad(`${input.length} bytes (max ${COSE_LIMITS.bytes})`);
+  const m = input instanceof Uint8Array ? cborDecode(input, COSE_CBOR) : input;
   if (!(m instanceof Map)) return bad("not a CBOR map");
   const kty = intField(m, 1);
   if (kty === undefined) return bad("kty (1) missing");
-  const key: CoseKey = { kty, bytes: input instanceof Uint8Array ? input : cborEncode(m) };
+  const own = KTY_LABELS[kty];
+  if (own === undefined) return bad(`unsupported kty ${kty}`);
+  for (const label of m.keys()) {
+    if (typeof label !== "number" || !Number.isInteger(label)) bad(`label ${typeof label === "string" ? JSON.stringify(label) : String(label)} is not an integer`);
+    if (!COMMON_LABELS.has(label as number) && !own.has(label as number)) bad(`label ${String(label)} does not belong to kty ${kty}`);
+  }
   const alg = intField(m, 3);
-  if (alg !== undefined) key.alg = alg;
+  if (alg === undefined) return bad("alg (3) missing");
+  const key: CoseKey = { kty, alg, bytes: input instanceof Uint8Array ? input : cborEncode(m) };
   if (kty === COSE_KTY.EC2 || kty === COSE_KTY.OKP) {
     const crv = intField(m, -1);
     const x = bytesField(m, -2);
@@ -72,10 +100,14 @@ export function parseCoseKey(input: Uint8Array | Map<CborValue, CborValue>): Cos
     const n = bytesField(m, -1);
     const e = bytesField(m, -2);
     if (n === undefined || e === undefined) return bad("n (-1) or e (-2) missing");
+    const bits = unsignedBits(n);
+    if (bits < COSE_LIMITS.rsaMinBits || bits > COSE_LIMITS.rsaMaxBits) bad(`RSA modulus of ${bits} bits (${COSE_LIMITS.rsaMinBits}..${COSE_LIMITS.rsaMaxBits} allowed)`);
+    const eBits = unsignedBits(e);
+    if (eBits < 2 || eBits > 32 || (e[e.length - 1]! & 1) === 0) bad("RSA exponent must be odd, 3..2^32-1");
     key.n = n;
     key.e = e;
-  } else bad(`unsupported kty ${kty}`);
-  if (alg !== undefined) {
+  }
+  {
     const fits =
       (alg === COSE_ALG.ES256 && key.crv === COSE_CRV.P256) || (alg === COSE_ALG.ES384 && key.crv === COSE_CRV.P384) ||
       (alg === COSE_ALG.ES512 && key.crv === COSE_CRV.P521) || (alg === COSE_ALG.EdDSA && key.crv === COSE_CRV.Ed25519) ||

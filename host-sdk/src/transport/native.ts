@@ -14,7 +14,7 @@ export async function importOptional<T>(specifier: string, purpose: string): Pro
       "NATIVE_MODULE_MISSING",
       `${purpose} needs the optional module "${specifier}", which could not be loaded ` +
         `(install it with \`npm install ${specifier}\`): ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err, details: { module: specifier } },
+      { cause: err, details: { module: specifier, install: `npm install ${specifier}` } },
     );
   }
 }

@@ -1,41 +1,64 @@
-// In-process VerifierStore: a Map of frozen copies, compare-and-set on the version.
-import { VerifierError, type TokenRecord, type VerifierStore } from "./types.js";
+// In-process VerifierStore: a Map of sealed rows (the same sealing as every other store), compare-and-set on the version.
+import { randomBytes } from "node:crypto";
+import { checkKeys, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
+import { SeglError } from "../errors.js";
+import type { TokenRecord, VerifierStore } from "./types.js";
 
-function copy(rec: TokenRecord, version: number): TokenRecord {
-  return Object.freeze({ ...rec, secret: Uint8Array.from(rec.secret), version });
+export interface MemoryStoreOptions {
+  /** Seal keys (a 32-byte key or a key ring). Default: a random key for the life of the store. */
+  readonly keys?: SealKeys;
 }
 
 /**
- * Keeps records in memory. Safe for any number of verifiers in ONE process (each call runs to
- * completion between awaits); use SqliteStore or another shared store across processes.
+ * Keeps records in memory, sealed like SqliteStore's rows. Safe for any number of verifiers in ONE
+ * process (each call runs to completion between awaits); use SqliteStore or another shared store across processes.
  */
 export class MemoryStore implements VerifierStore {
-  private readonly records = new Map<string, TokenRecord>();
+  private readonly rows = new Map<string, SealedRow>();
+  private readonly keys: SealKeys;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    const k = options.keys ?? new Uint8Array(randomBytes(32));
+    this.keys = k instanceof Uint8Array ? Uint8Array.from(k) : k;
+    checkKeys(this.keys);
+  }
 
   async get(id: string): Promise<TokenRecord | undefined> {
-    const r = this.records.get(id);
-    return r === undefined ? undefined : copy(r, r.version);
+    const r = this.rows.get(id);
+    return r === undefined ? undefined : Object.freeze(openRow(this.keys, r));
   }
 
   async create(rec: TokenRecord): Promise<void> {
-    if (this.records.has(rec.id)) throw new VerifierError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`);
-    this.records.set(rec.id, copy(rec, rec.version));
+    if (this.rows.has(rec.id)) throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`, { details: { id: rec.id } });
+    this.rows.set(rec.id, Object.freeze(sealRow(this.keys, rec)));
   }
 
   async compareAndSet(id: string, expectedVersion: number, next: TokenRecord): Promise<boolean> {
-    const cur = this.records.get(id);
+    const cur = this.rows.get(id);
     if (cur === undefined || cur.version !== expectedVersion) return false;
-    // id, kind and secret are fixed at create (as in SqliteStore).
-    this.records.set(id, Object.freeze({ ...next, id, kind: cur.kind, secret: cur.secret, version: expectedVersion + 1 }));
+    // The configuration (id, kind, algorithm, digits, period, t0) and the seed are fixed at create.
+    const { fields, mac } = nextRow(this.keys, cur, next, expectedVersion);
+    this.rows.set(id, Object.freeze({ ...fields, seal: cur.seal, mac }));
     return true;
   }
 
   async delete(id: string): Promise<boolean> {
-    return this.records.delete(id);
+    return this.rows.delete(id);
+  }
+
+  /** Re-seals every row made with an older key under the current one; resolves the number re-sealed. */
+  async reseal(): Promise<number> {
+    let n = 0;
+    for (const [id, row] of this.rows) {
+      if (!needsReseal(this.keys, row)) continue;
+      this.rows.set(id, Object.freeze(sealRow(this.keys, openRow(this.keys, row))));
+      n++;
+    }
+    return n;
   }
 
   /** Number of records (for tests and metrics). */
   get size(): number {
-    return this.records.size;
+    return this.rows.size;
   }
 }

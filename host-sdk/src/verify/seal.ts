@@ -1,26 +1,210 @@
-// AES-256-GCM sealing of seeds at rest. Blob = 0x01 ‖ nonce(12) ‖ ciphertext ‖ tag(16), AAD = UTF-8(id).
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import { VerifierError } from "./types.js";
+// Sealing of verifier rows at rest, shared by every store (memory, SQLite, and later ones).
+//
+// A row has two sealed parts, each tagged with the id of the key that made it:
+//   seal = 0x02 ‖ len ‖ keyId ‖ nonce(12) ‖ AES-256-GCM(secret) ‖ tag(16)
+//          AAD = canonical JSON of ["segl-token/2", keyId, id, kind, algorithm, digits, period, t0]
+//   mac  = 0x02 ‖ len ‖ keyId ‖ HMAC-SHA256(macKey, canonical JSON of
+//          ["segl-state/2", id, driftSteps, lastAcceptedStep, failures, lockedUntil, lockouts, version])
+//          macKey = HKDF-SHA256(key, info "segl row mac/2")
+// The configuration that decides acceptance (id, kind, algorithm, digits, period, t0) is fixed at
+// enrolment and bound to the seed by the AEAD; the state that changes on every attempt (replay
+// floor, drift, failures, lock) is bound by the MAC, recomputed on every write. Whoever can write
+// the database but does not hold the key can neither change a field nor move a seed to another row:
+// openRow() refuses with ROW_TAMPERED. A whole row rolled back to an earlier sealed copy of itself
+// is not detectable here (see docs/verification.md).
 
-const FORMAT = 0x01;
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { SeglError } from "../errors.js";
+import { LOCKED_PERMANENTLY, type OtpAlgorithm, type TokenKind, type TokenRecord } from "./types.js";
+
+const FORMAT = 0x02;
+const LEGACY_FORMAT = 0x01;
 const NONCE = 12;
 const TAG = 16;
+const MAC = 32;
 
-export function checkKey(key: Uint8Array): void {
-  if (!(key instanceof Uint8Array) || key.length !== 32) throw new VerifierError("INVALID_ARGUMENT", "secretKey must be 32 bytes (AES-256)");
+/** Seal keys: the id of the key new seals use, and every key still needed to open older rows. */
+export interface SealKeyRing {
+  readonly current: string;
+  readonly keys: Readonly<Record<string, Uint8Array>>;
 }
 
-export function sealSecret(key: Uint8Array, id: string, secret: Uint8Array): Uint8Array {
+/** A single 32-byte key (its id is derived from it) or a key ring for rotation. */
+export type SealKeys = Uint8Array | SealKeyRing;
+
+interface Ring {
+  current: string;
+  keys: Map<string, { enc: Buffer; mac: Buffer }>;
+}
+
+const rings = new WeakMap<object, Ring>();
+
+/** The id a bare key gets: 16 hex digits of SHA-256("segl-key-id" ‖ key). Reveals nothing usable about the key. */
+export function keyIdOf(key: Uint8Array): string {
+  return createHash("sha256").update("segl-key-id").update(key).digest("hex").slice(0, 16);
+}
+
+export function checkKey(key: unknown): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array) || key.length !== 32) throw new SeglError("INVALID_ARGUMENT", "secretKey must be 32 bytes (AES-256)", { details: { field: "secretKey" } });
+}
+
+function ring(k: SealKeys): Ring {
+  const hit = rings.get(k);
+  if (hit) return hit;
+  const keys = new Map<string, { enc: Buffer; mac: Buffer }>();
+  const add = (id: string, key: Uint8Array) => {
+    checkKey(key);
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new SeglError("INVALID_ARGUMENT", "key ids are 1..64 characters of A-Z a-z 0-9 . _ -");
+    keys.set(id, { enc: Buffer.from(key), mac: Buffer.from(hkdfSync("sha256", key, new Uint8Array(0), "segl row mac/2", 32)) });
+  };
+  let current: string;
+  if (k instanceof Uint8Array) {
+    current = keyIdOf(k);
+    add(current, k);
+  } else {
+    if (typeof k !== "object" || k === null || typeof k.current !== "string" || typeof k.keys !== "object" || k.keys === null) {
+      throw new SeglError("INVALID_ARGUMENT", "keys must be a 32-byte key or { current, keys: { id: key } }");
+    }
+    for (const [id, key] of Object.entries(k.keys)) add(id, key);
+    current = k.current;
+    if (!keys.has(current)) throw new SeglError("INVALID_ARGUMENT", `current key ${JSON.stringify(current)} is not in keys`);
+  }
+  const r = { current, keys };
+  rings.set(k, r);
+  return r;
+}
+
+/** Checks a key argument at construction (throws INVALID_ARGUMENT). */
+export function checkKeys(k: unknown): asserts k is SealKeys {
+  ring(k as SealKeys);
+}
+
+/** The id of the key new seals are made with. */
+export function currentKeyId(k: SealKeys): string {
+  return ring(k).current;
+}
+
+/** The fields a store keeps in the clear next to the two sealed parts. */
+export type RowFields = Omit<TokenRecord, "secret">;
+
+/** A row as a store keeps it: fields in the clear, the seed sealed, the state MACed. */
+export interface SealedRow extends RowFields {
+  readonly seal: Uint8Array;
+  readonly mac: Uint8Array;
+}
+
+const configAad = (keyId: string, r: RowFields): Buffer =>
+  Buffer.from(JSON.stringify(["segl-token/2", keyId, r.id, r.kind, r.algorithm, r.digits, r.period, r.t0]), "utf8");
+
+const stateText = (r: RowFields): string =>
+  JSON.stringify(["segl-state/2", r.id, r.driftSteps, r.lastAcceptedStep, r.failures, r.lockedUntil, r.lockouts, r.version]);
+
+function header(keyId: string): Buffer {
+  const id = Buffer.from(keyId, "latin1");
+  return Buffer.concat([Buffer.of(FORMAT, id.length), id]);
+}
+
+function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: string; body: Uint8Array } {
+  if (!(blob instanceof Uint8Array) || blob.length < 3) tampered(rowId, `${what} missing or too short`);
+  if (blob[0] === LEGACY_FORMAT && what === "seal") {
+    throw new SeglError("LEGACY_ROW", `row ${JSON.stringify(rowId)} is in the old format (only its id was authenticated); migrate it (docs/verification.md)`, { details: { id: rowId } });
+  }
+  if (blob[0] !== FORMAT) tampered(rowId, `${what} has an unknown format`);
+  const n = blob[1]!;
+  if (blob.length < 2 + n) tampered(rowId, `${what} truncated`);
+  return { keyId: Buffer.from(blob.subarray(2, 2 + n)).toString("latin1"), body: blob.subarray(2 + n) };
+}
+
+function tampered(id: string, why: string, cause?: unknown): never {
+  throw new SeglError("ROW_TAMPERED", `row ${JSON.stringify(id)} failed authentication: ${why}`, cause === undefined ? { details: { id } } : { details: { id }, cause });
+}
+
+function keyFor(k: SealKeys, keyId: string, rowId: string): { enc: Buffer; mac: Buffer } {
+  const key = ring(k).keys.get(keyId);
+  if (!key) throw new SeglError("SECRET_UNREADABLE", `row ${JSON.stringify(rowId)} is sealed with key ${JSON.stringify(keyId)}, which is not configured`, { details: { id: rowId, keyId } });
+  return key;
+}
+
+/** The MAC of a row's state under the current key. */
+export function macRow(k: SealKeys, r: RowFields): Uint8Array {
+  const id = ring(k).current;
+  const tag = createHmac("sha256", keyFor(k, id, r.id).mac).update(stateText(r)).digest();
+  return new Uint8Array(Buffer.concat([header(id), tag]));
+}
+
+/**
+ * The fields and MAC a compare-and-set writes: configuration from the stored row (fixed at
+ * enrolment), state from `next`, version = expectedVersion + 1. Throws INVALID_ARGUMENT for
+ * out-of-range state, so nothing unreadable is ever written.
+ */
+export function nextRow(k: SealKeys, cur: RowFields, next: TokenRecord, expectedVersion: number): { fields: RowFields; mac: Uint8Array } {
+  const fields: RowFields = {
+    id: cur.id, kind: cur.kind, algorithm: cur.algorithm, digits: cur.digits, period: cur.period, t0: cur.t0,
+    driftSteps: next.driftSteps, lastAcceptedStep: next.lastAcceptedStep, failures: next.failures,
+    lockedUntil: next.lockedUntil, lockouts: next.lockouts, version: expectedVersion + 1,
+  };
+  validateFields(fields);
+  return { fields, mac: macRow(k, fields) };
+}
+
+/** Seals a record for storage under the current key. */
+export function sealRow(k: SealKeys, rec: TokenRecord): SealedRow {
+  const { secret, ...fields } = rec;
+  validateFields(fields);
+  const id = ring(k).current;
   const nonce = randomBytes(NONCE);
-  const c = createCipheriv("aes-256-gcm", key, nonce, { authTagLength: TAG });
-  c.setAAD(Buffer.from(id, "utf8"));
+  const c = createCipheriv("aes-256-gcm", keyFor(k, id, rec.id).enc, nonce, { authTagLength: TAG });
+  c.setAAD(configAad(id, fields));
   const body = Buffer.concat([c.update(secret), c.final()]);
-  return new Uint8Array(Buffer.concat([Buffer.of(FORMAT), nonce, body, c.getAuthTag()]));
+  const seal = new Uint8Array(Buffer.concat([header(id), nonce, body, c.getAuthTag()]));
+  return { ...fields, seal, mac: macRow(k, fields) };
 }
 
-export function openSecret(key: Uint8Array, id: string, blob: Uint8Array): Uint8Array {
-  if (blob.length < 1 + NONCE + TAG || blob[0] !== FORMAT) {
-    throw new VerifierError("SECRET_UNREADABLE", `sealed secret of ${JSON.stringify(id)} has an unknown format`);
+/**
+ * Opens a stored row: checks the seal (seed + configuration) and the MAC (state), then the range
+ * of every field. Throws SeglError ROW_TAMPERED when anything was changed, SECRET_UNREADABLE
+ * when the row's key is not configured, LEGACY_ROW for rows of the old format.
+ */
+export function openRow(k: SealKeys, row: SealedRow): TokenRecord {
+  const { seal, mac, ...fields } = row;
+  const rowId = String(fields.id);
+  const s = readHeader(seal, "seal", rowId);
+  const m = readHeader(mac, "mac", rowId);
+  if (s.body.length < NONCE + TAG) tampered(rowId, "seal truncated");
+  const sk = keyFor(k, s.keyId, rowId);
+  const mk = keyFor(k, m.keyId, rowId);
+  const want = createHmac("sha256", mk.mac).update(stateText(fields)).digest();
+  if (m.body.length !== MAC || !timingSafeEqual(want, m.body)) tampered(rowId, "state (counter, drift, failures, lock or version) changed");
+  let secret: Uint8Array;
+  try {
+    const d = createDecipheriv("aes-256-gcm", sk.enc, s.body.subarray(0, NONCE), { authTagLength: TAG });
+    d.setAAD(configAad(s.keyId, fields));
+    d.setAuthTag(s.body.subarray(s.body.length - TAG));
+    secret = new Uint8Array(Buffer.concat([d.update(s.body.subarray(NONCE, s.body.length - TAG)), d.final()]));
+  } catch (cause) {
+    return tampered(rowId, "seed or configuration (id, kind, algorithm, digits, period, t0) changed, or the row was moved", cause);
+  }
+  try {
+    validateFields(fields);
+  } catch (cause) {
+    return tampered(rowId, "a field is out of range", cause);
+  }
+  return { ...fields, secret };
+}
+
+/** True when either sealed part of the row was made with a key other than the current one. */
+export function needsReseal(k: SealKeys, row: Pick<SealedRow, "seal" | "mac" | "id">): boolean {
+  const cur = ring(k).current;
+  return readHeader(row.seal, "seal", row.id).keyId !== cur || readHeader(row.mac, "mac", row.id).keyId !== cur;
+}
+
+/**
+ * Opens a row of the old format (0x01 ‖ nonce ‖ ct ‖ tag, AAD = id, sealed with a bare key), for a
+ * one-time migration only: its configuration and state were never authenticated.
+ */
+export function openLegacySecret(key: Uint8Array, id: string, blob: Uint8Array): Uint8Array {
+  if (!(blob instanceof Uint8Array) || blob.length < 1 + NONCE + TAG || blob[0] !== LEGACY_FORMAT) {
+    throw new SeglError("SECRET_UNREADABLE", `sealed secret of ${JSON.stringify(id)} is not in the old format`, { details: { id } });
   }
   try {
     const d = createDecipheriv("aes-256-gcm", key, blob.subarray(1, 1 + NONCE), { authTagLength: TAG });
@@ -28,6 +212,28 @@ export function openSecret(key: Uint8Array, id: string, blob: Uint8Array): Uint8
     d.setAuthTag(blob.subarray(blob.length - TAG));
     return new Uint8Array(Buffer.concat([d.update(blob.subarray(1 + NONCE, blob.length - TAG)), d.final()]));
   } catch (cause) {
-    throw new VerifierError("SECRET_UNREADABLE", `secret of ${JSON.stringify(id)} failed authentication (wrong key, or row tampered/moved)`, { cause });
+    throw new SeglError("SECRET_UNREADABLE", `secret of ${JSON.stringify(id)} failed authentication (wrong key, or row tampered/moved)`, { details: { id }, cause });
   }
+}
+
+const ALGORITHMS: readonly OtpAlgorithm[] = ["SHA1", "SHA256", "SHA512"];
+const KINDS: readonly TokenKind[] = ["totp", "hotp"];
+const int = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
+
+/** Range checks of every field a verifier relies on (the same ones enrolment applies). */
+export function validateFields(r: RowFields): void {
+  const bad: string[] = [];
+  if (typeof r.id !== "string" || r.id.length === 0 || r.id.length > 256) bad.push("id");
+  if (!KINDS.includes(r.kind)) bad.push("kind");
+  if (!ALGORITHMS.includes(r.algorithm)) bad.push("algorithm");
+  if (!int(r.digits, 6, 10)) bad.push("digits");
+  if (!int(r.period, 1, 86_400)) bad.push("period");
+  if (!int(r.t0, 0)) bad.push("t0");
+  if (!int(r.driftSteps, -Number.MAX_SAFE_INTEGER)) bad.push("driftSteps");
+  if (!int(r.lastAcceptedStep, -1)) bad.push("lastAcceptedStep");
+  if (!int(r.failures, 0)) bad.push("failures");
+  if (!int(r.lockedUntil, 0, LOCKED_PERMANENTLY)) bad.push("lockedUntil");
+  if (!int(r.lockouts, 0)) bad.push("lockouts");
+  if (!int(r.version, 0)) bad.push("version");
+  if (bad.length > 0) throw new SeglError("INVALID_ARGUMENT", `record fields out of range: ${bad.join(", ")}`, { details: { field: bad[0], fields: bad } });
 }

@@ -1,6 +1,8 @@
 // Shared types of the stateful OTP verifiers and their stores.
 
 import type { OtpAlgorithm } from "../otp/types.js";
+import { SeglError, type ErrorCode } from "../errors.js";
+import type { OtpFailureReason } from "../reasons.js";
 
 /** HMAC hash of an OATH token (RFC 4226 / RFC 6238): the same type as the pure OTP functions use. */
 export type { OtpAlgorithm };
@@ -60,55 +62,44 @@ export interface VerifierStore {
    * Replaces the record if and only if its stored version equals expectedVersion; the stored
    * version becomes expectedVersion + 1 whatever `next.version` says. Resolves false if the record
    * changed in between or no longer exists. `id`, `kind` and `secret` are fixed at create and are
-   * not changed (to replace a seed, delete and enroll again).
+   * not changed, nor are algorithm, digits, period and t0 (to change them, delete and enroll again).
    */
   compareAndSet(id: string, expectedVersion: number, next: TokenRecord): Promise<boolean>;
   /** Removes the record; resolves true if there was one. */
   delete(id: string): Promise<boolean>;
 }
 
-/** What the caller of verify/resync learns. Every kind of failure gives the identical `{ valid: false }`. */
+/** What the caller of verify/resync learns. Every kind of failure gives the identical `{ verified: false }`. */
 export type VerifyResult =
-  | { readonly valid: true; readonly step: number; readonly driftSteps: number }
-  | { readonly valid: false };
+  | { readonly verified: true; readonly step: number; readonly driftSteps: number }
+  | { readonly verified: false };
 
-/** Why an attempt failed; only ever passed to the audit hook. */
-export type FailureReason =
-  | "unknown-device"
-  | "locked"
-  | "malformed"
-  | "mismatch"
-  | "replay"
-  | "contention";
+/** Why an attempt failed; only ever passed to the audit hook. One vocabulary with FIDO's: see ../reasons.ts. */
+export type { OtpFailureReason, FidoFailureReason, FailureReason } from "../reasons.js";
 
 /** One audit event. Contains neither the code nor the secret. */
 export interface AuditEvent {
   readonly at: number;
   readonly id: string;
-  readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock";
+  readonly op: "verify" | "resync" | "enroll" | "remove" | "unlock" | "status";
   readonly outcome: "accepted" | "rejected" | "done";
-  readonly reason?: FailureReason;
+  readonly reason?: OtpFailureReason;
   readonly step?: number;
   readonly driftSteps?: number;
   readonly failures?: number;
   readonly lockedUntil?: number;
 }
 
-export type VerifierErrorCode =
-  | "INVALID_ARGUMENT"
-  | "ALREADY_EXISTS"
-  | "NOT_FOUND"
-  | "CONTENTION"
-  | "SECRET_UNREADABLE"
-  | "STORE_BUSY"
-  | "STORE_CLOSED";
-
-/** Operational errors (bad enrolment data, store trouble). Never thrown for a wrong code. */
-export class VerifierError extends Error {
-  readonly code: VerifierErrorCode;
-  constructor(code: VerifierErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "VerifierError";
-    this.code = code;
-  }
-}
+/**
+ * @deprecated Errors of the verifiers and stores are {@link SeglError}s (codes in `ErrorCode`);
+ * this alias is kept so that existing `instanceof VerifierError` checks keep working.
+ */
+export const VerifierError = SeglError;
+/** @deprecated Use {@link SeglError}. */
+export type VerifierError = SeglError;
+/** @deprecated The verifier's codes are members of {@link ErrorCode}. */
+export type VerifierErrorCode = Extract<
+  ErrorCode,
+  | "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "ROW_TAMPERED" | "LEGACY_ROW"
+  | "STORE_BUSY" | "STORE_UNAVAILABLE" | "STORE_ERROR"
+>;

@@ -1,11 +1,11 @@
 // Stateful TOTP/HOTP verification for brokers: replay floor, drift, resync, lockout, CAS on a store.
 import { timingSafeEqual } from "node:crypto";
+import { SeglError } from "../errors.js";
 import { oathCode } from "./oath.js";
 import {
   LOCKED_PERMANENTLY,
-  VerifierError,
   type AuditEvent,
-  type FailureReason,
+  type OtpFailureReason,
   type OtpAlgorithm,
   type TokenKind,
   type TokenRecord,
@@ -74,14 +74,14 @@ export interface CallOptions {
 /** The state of a device without its secret, for administrators. */
 export type TokenStatus = Omit<TokenRecord, "secret"> & { readonly locked: boolean };
 
-const FAIL: VerifyResult = Object.freeze({ valid: false as const });
+const FAIL: VerifyResult = Object.freeze({ verified: false as const });
 const ALGORITHMS: readonly OtpAlgorithm[] = ["SHA1", "SHA256", "SHA512"];
 
 interface Range { readonly from: number; readonly to: number; readonly center: number }
 
 function intOpt(v: number | undefined, dflt: number, min: number, name: string): number {
   if (v === undefined) return dflt;
-  if (!Number.isSafeInteger(v) || v < min) throw new VerifierError("INVALID_ARGUMENT", `${name} must be an integer >= ${min}`);
+  if (!Number.isSafeInteger(v) || v < min) throw badArgument(name, `${name} must be an integer >= ${min}`, { [name]: v });
   return v;
 }
 
@@ -108,7 +108,11 @@ export abstract class OtpVerifierBase {
   protected abstract reportedDrift(rec: TokenRecord, step: number, now: number): number;
 
   protected constructor(o: VerifierOptions) {
-    if (!o || !o.store) throw new VerifierError("INVALID_ARGUMENT", "a store is required");
+    if (typeof o !== "object" || o === null) throw badArgument("options", "options are required ({ store, … })");
+    if (!isStore(o.store)) throw badArgument("store", "a store is required: an object with get, create, compareAndSet and delete");
+    if (o.clock !== undefined && typeof o.clock !== "function") throw badArgument("clock", "clock must be a function returning Unix ms");
+    if (o.onAudit !== undefined && typeof o.onAudit !== "function") throw badArgument("onAudit", "onAudit must be a function");
+    if (o.lockoutDoubling !== undefined && typeof o.lockoutDoubling !== "boolean") throw badArgument("lockoutDoubling", "lockoutDoubling must be a boolean", { lockoutDoubling: o.lockoutDoubling });
     this.store = o.store;
     this.maxFailures = intOpt(o.maxFailures, 3, 1, "maxFailures");
     this.lockoutMs = intOpt(o.lockoutMs, 15 * 60_000, 0, "lockoutMs");
@@ -123,7 +127,7 @@ export abstract class OtpVerifierBase {
   /**
    * Checks one code. Accepts it only for a step above the replay floor; on success stores the step
    * as the new floor, learns the drift and clears the failure count. Every failure (wrong code,
-   * replay, locked, unknown device, malformed input, lost races) returns the same `{ valid: false }`.
+   * replay, locked, unknown device, malformed input, lost races) returns the same `{ verified: false }`.
    */
   async verify(id: string, code: string, opts: CallOptions = {}): Promise<VerifyResult> {
     const now = this.now(opts);
@@ -188,20 +192,20 @@ export abstract class OtpVerifierBase {
   /** Administrator: lifts a temporary or permanent lock and clears failure and lockout counts. */
   async unlock(id: string): Promise<void> {
     for (let i = 0; i <= this.maxCasRetries; i++) {
-      const rec = await this.store.get(id);
-      if (!rec || rec.kind !== this.kind) throw new VerifierError("NOT_FOUND", `no ${this.kind} device ${JSON.stringify(id)}`);
+      const rec = await this.read("unlock", id, this.clock());
+      if (!rec || rec.kind !== this.kind) throw new SeglError("NOT_FOUND", `no ${this.kind} device ${JSON.stringify(id)}`, { details: { id, kind: this.kind } });
       const next: TokenRecord = { ...rec, failures: 0, lockouts: 0, lockedUntil: 0, version: rec.version + 1 };
       if (await this.store.compareAndSet(id, rec.version, next)) {
         this.audit({ at: this.clock(), id, op: "unlock", outcome: "done" });
         return;
       }
     }
-    throw new VerifierError("CONTENTION", `unlock of ${JSON.stringify(id)} kept losing races`);
+    throw new SeglError("CONTENTION", `unlock of ${JSON.stringify(id)} kept losing races`, { details: { id, attempts: this.maxCasRetries + 1 } });
   }
 
   /** Administrator: the device's state without its secret, or undefined if unknown. */
   async status(id: string, opts: CallOptions = {}): Promise<TokenStatus | undefined> {
-    const rec = await this.store.get(id);
+    const rec = await this.read("status", id, this.now(opts));
     if (!rec || rec.kind !== this.kind) return undefined;
     const { secret: _secret, ...rest } = rec;
     void _secret;
@@ -211,17 +215,17 @@ export abstract class OtpVerifierBase {
   protected async insert(rec: TokenRecord): Promise<void> {
     validateId(rec.id);
     if (!(rec.secret instanceof Uint8Array) || rec.secret.length < 16 || rec.secret.length > 256) {
-      throw new VerifierError("INVALID_ARGUMENT", "secret must be 16..256 bytes (RFC 4226: at least 128 bits)");
+      throw badArgument("secret", "secret must be 16..256 bytes (RFC 4226: at least 128 bits)", { length: rec.secret.length });
     }
-    if (!ALGORITHMS.includes(rec.algorithm)) throw new VerifierError("INVALID_ARGUMENT", "algorithm must be SHA1, SHA256 or SHA512");
-    if (!Number.isInteger(rec.digits) || rec.digits < 6 || rec.digits > 10) throw new VerifierError("INVALID_ARGUMENT", "digits must be 6..10");
+    if (!ALGORITHMS.includes(rec.algorithm)) throw badArgument("algorithm", "algorithm must be SHA1, SHA256 or SHA512", { algorithm: rec.algorithm });
+    if (!Number.isInteger(rec.digits) || rec.digits < 6 || rec.digits > 10) throw badArgument("digits", "digits must be 6..10", { digits: rec.digits });
     await this.store.create(rec);
     this.audit({ at: this.clock(), id: rec.id, op: "enroll", outcome: "done" });
   }
 
   private now(opts: CallOptions): number {
     const n = opts.now ?? this.clock();
-    if (!Number.isFinite(n)) throw new VerifierError("INVALID_ARGUMENT", "now must be a finite number of ms");
+    if (typeof n !== "number" || !Number.isFinite(n)) throw badArgument("now", "now must be a finite number of ms", { now: n });
     return Math.floor(n);
   }
 
@@ -238,11 +242,11 @@ export abstract class OtpVerifierBase {
     op: "verify" | "resync",
     id: string,
     now: number,
-    decide: (rec: TokenRecord) => { step: number } | { reason: FailureReason },
+    decide: (rec: TokenRecord) => { step: number } | { reason: OtpFailureReason },
   ): Promise<VerifyResult> {
     if (typeof id !== "string") return this.reject(op, String(id), now, "unknown-device");
     for (let i = 0; i <= this.maxCasRetries; i++) {
-      const rec = await this.store.get(id);
+      const rec = await this.read(op, id, now);
       if (!rec || rec.kind !== this.kind) return this.reject(op, id, now, "unknown-device");
       // Locked: fail without computing or comparing anything.
       if (rec.lockedUntil > now) return this.reject(op, id, now, "locked", rec);
@@ -255,7 +259,7 @@ export abstract class OtpVerifierBase {
         if (await this.store.compareAndSet(id, rec.version, next)) {
           const reported = this.reportedDrift(rec, d.step, now);
           this.audit({ at: now, id, op, outcome: "accepted", step: d.step, driftSteps: reported });
-          return { valid: true, step: d.step, driftSteps: reported };
+          return { verified: true, step: d.step, driftSteps: reported };
         }
       } else {
         const next = this.afterFailure(rec, now);
@@ -263,6 +267,22 @@ export abstract class OtpVerifierBase {
       }
     }
     return this.reject(op, id, now, "contention");
+  }
+
+  /**
+   * Reads a record. A row that fails authentication (ROW_TAMPERED), cannot be opened
+   * (SECRET_UNREADABLE) or is of the old format (LEGACY_ROW) is audited as "tampered" and the
+   * error is thrown: a weakened row never verifies and never fails quietly.
+   */
+  private async read(op: AuditEvent["op"], id: string, now: number): Promise<TokenRecord | undefined> {
+    try {
+      return await this.store.get(id);
+    } catch (e) {
+      if (e instanceof SeglError && (e.code === "ROW_TAMPERED" || e.code === "SECRET_UNREADABLE" || e.code === "LEGACY_ROW")) {
+        this.audit({ at: now, id, op, outcome: "rejected", reason: "tampered" });
+      }
+      throw e;
+    }
   }
 
   private afterFailure(rec: TokenRecord, now: number): TokenRecord {
@@ -278,7 +298,7 @@ export abstract class OtpVerifierBase {
     return { ...rec, failures: 0, lockouts, lockedUntil, version: rec.version + 1 };
   }
 
-  private reject(op: "verify" | "resync", id: string, now: number, reason: FailureReason, rec?: TokenRecord): VerifyResult {
+  private reject(op: "verify" | "resync", id: string, now: number, reason: OtpFailureReason, rec?: TokenRecord): VerifyResult {
     const ev: AuditEvent = rec
       ? { at: now, id, op, outcome: "rejected", reason, failures: rec.failures, lockedUntil: rec.lockedUntil }
       : { at: now, id, op, outcome: "rejected", reason };
@@ -292,6 +312,27 @@ export abstract class OtpVerifierBase {
   }
 }
 
+/**
+ * INVALID_ARGUMENT naming the option at fault (`details.field`), with what was given keyed by its
+ * name as everywhere in the SDK (`{ digits: 5 }`), or only a seed's length or type.
+ */
+function badArgument(field: string, message: string, given: Record<string, unknown> = {}): SeglError {
+  return new SeglError("INVALID_ARGUMENT", message, { details: { field, ...given } });
+}
+
+/** An enrollment is an object whose seed is bytes (a string or an array would be copied as something else). */
+function checkEnrollment(e: unknown): asserts e is { secret: Uint8Array } {
+  if (typeof e !== "object" || e === null) throw badArgument("enrollment", "an enrollment object ({ secret, … }) is required");
+  const secret = (e as { secret?: unknown }).secret;
+  if (!(secret instanceof Uint8Array)) throw badArgument("secret", "secret must be a Uint8Array of 16..256 bytes (decode base32 or hex first)", { type: typeof secret });
+}
+
+function isStore(s: unknown): s is VerifierStore {
+  if (typeof s !== "object" || s === null) return false;
+  const o = s as Record<string, unknown>;
+  return typeof o["get"] === "function" && typeof o["create"] === "function" && typeof o["compareAndSet"] === "function" && typeof o["delete"] === "function";
+}
+
 function closer(s: number, best: number, center: number): boolean {
   const a = Math.abs(s - center);
   const b = Math.abs(best - center);
@@ -300,7 +341,7 @@ function closer(s: number, best: number, center: number): boolean {
 
 function validateId(id: unknown): asserts id is string {
   if (typeof id !== "string" || id.length === 0 || id.length > 256) {
-    throw new VerifierError("INVALID_ARGUMENT", "id must be a non-empty string of at most 256 characters");
+    throw badArgument("id", "id must be a non-empty string of at most 256 characters", typeof id === "string" ? { length: id.length } : { type: typeof id });
   }
 }
 
@@ -320,17 +361,19 @@ export class TotpVerifier extends OtpVerifierBase {
     this.past = intOpt(o.window?.past, 1, 0, "window.past");
     this.future = intOpt(o.window?.future, 1, 0, "window.future");
     this.resyncSteps = intOpt(o.resyncWindow, 40, 1, "resyncWindow");
-    if (this.past > 1000 || this.future > 1000 || this.resyncSteps > 100_000) throw new VerifierError("INVALID_ARGUMENT", "window too large");
+    if (this.past > 1000 || this.future > 1000) throw badArgument("window", "window.past and window.future must be at most 1000 steps");
+    if (this.resyncSteps > 100_000) throw badArgument("resyncWindow", "resyncWindow must be at most 100000 steps", { resyncWindow: this.resyncSteps });
   }
 
   /** Registers a device. Rejects with ALREADY_EXISTS if the id is taken. */
   async enroll(id: string, e: TotpEnrollment): Promise<void> {
+    checkEnrollment(e);
     const period = intOpt(e.period, 30, 1, "period");
     const t0 = intOpt(e.t0, 0, 0, "t0");
     const driftSteps = e.driftSteps ?? 0;
-    if (!Number.isSafeInteger(driftSteps)) throw new VerifierError("INVALID_ARGUMENT", "driftSteps must be an integer");
+    if (!Number.isSafeInteger(driftSteps)) throw badArgument("driftSteps", "driftSteps must be an integer", { driftSteps });
     await this.insert({
-      id, kind: "totp", secret: Uint8Array.from(e.secret ?? []), algorithm: e.algorithm ?? "SHA1", digits: e.digits ?? 6,
+      id, kind: "totp", secret: Uint8Array.from(e.secret), algorithm: e.algorithm ?? "SHA1", digits: e.digits ?? 6,
       period, t0, driftSteps, lastAcceptedStep: -1, failures: 0, lockedUntil: 0, lockouts: 0, version: 0,
     });
   }
@@ -373,13 +416,15 @@ export class HotpVerifier extends OtpVerifierBase {
     super(o);
     this.window = intOpt(o.window, 10, 1, "window");
     this.resyncCount = intOpt(o.resyncWindow, 100, 2, "resyncWindow");
-    if (this.window > 10_000 || this.resyncCount > 100_000) throw new VerifierError("INVALID_ARGUMENT", "window too large");
+    if (this.window > 10_000) throw badArgument("window", "window must be at most 10000 counters", { window: this.window });
+    if (this.resyncCount > 100_000) throw badArgument("resyncWindow", "resyncWindow must be at most 100000 counters", { resyncWindow: this.resyncCount });
   }
 
   async enroll(id: string, e: HotpEnrollment): Promise<void> {
+    checkEnrollment(e);
     const counter = intOpt(e.counter, 0, 0, "counter");
     await this.insert({
-      id, kind: "hotp", secret: Uint8Array.from(e.secret ?? []), algorithm: e.algorithm ?? "SHA1", digits: e.digits ?? 6,
+      id, kind: "hotp", secret: Uint8Array.from(e.secret), algorithm: e.algorithm ?? "SHA1", digits: e.digits ?? 6,
       period: 30, t0: 0, driftSteps: 0, lastAcceptedStep: counter - 1, failures: 0, lockedUntil: 0, lockouts: 0, version: 0,
     });
   }

@@ -1,6 +1,6 @@
 // P-256 key derivation and ECDH (SP 800-56A shared secret Z = x coordinate of d·Q).
 // Keys: private = 32 big-endian bytes in [1, n−1]; public = x ‖ y, 64 big-endian bytes.
-import { JAC_SIZE, AFF_SIZE, scalarMulBase, scalarMul, toAffineBytes, decodePoint, affineX } from "./point";
+import { JAC_SIZE, AFF_SIZE, scalarMulBase, scalarMul, toAffineBytes, decodePoint, affineX, pointWipe } from "./point";
 import { scFromBytesCheck } from "./scalar";
 import { feToBytes } from "./field";
 import { P256_OK, P256_ERR_PRIVATE, P256_ERR_POINT, P256_ERR_INTERNAL } from "./ecdsa";
@@ -18,6 +18,7 @@ export function p256PublicKey(priv: usize, outXY: usize): i32 {
   scalarMulBase(PJ, priv);
   const done = toAffineBytes(outXY, PJ);
   memory.fill(PJ, 0, JAC_SIZE);
+  pointWipe();
   return done ? P256_OK : P256_ERR_INTERNAL;
 }
 
@@ -33,6 +34,7 @@ export function p256Ecdh(priv: usize, peerXY: usize, outX: usize): i32 {
   if (done) feToBytes(outX, X);
   memory.fill(PJ, 0, JAC_SIZE);
   memory.fill(X, 0, 36);
+  pointWipe();
   return done ? P256_OK : P256_ERR_INTERNAL;
 }
 

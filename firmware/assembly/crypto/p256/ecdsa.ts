@@ -5,9 +5,9 @@
 import { hmacInit, hmacUpdate, hmacFinal, HMAC_CTX_SIZE } from "../hmac";
 import { ALG_SHA256 } from "../hash";
 import { limbsFromBytes, limbsToBytes, limbsLtMask, limbsZeroMask, limbsCmov, feFromMont, LIMBS_ZERO } from "./field";
-import { SC_HALF_N, scMul, scAdd, scSub, scToMont, scFromMont, scFromBytesCheck, scReduceOnce, scInv } from "./scalar";
+import { SC_HALF_N, scMul, scAdd, scSub, scToMont, scFromMont, scFromBytesCheck, scReduceOnce, scInv, scWipe } from "./scalar";
 import {
-  JAC_SIZE, AFF_SIZE, scalarMulBase, scalarMul, pointAdd, affineX, decodePoint,
+  JAC_SIZE, AFF_SIZE, scalarMulBase, scalarMul, pointAdd, affineX, decodePoint, pointWipe,
 } from "./point";
 
 export const P256_OK: i32 = 0;
@@ -59,6 +59,8 @@ function wipe(): void {
   memory.fill(S, 0, 36 * 10);
   memory.fill(HCTX, 0, HMAC_CTX_SIZE);
   memory.fill(PT, 0, 2 * JAC_SIZE);
+  pointWipe(); // k·G's coordinates and the scalar-multiplication temporaries
+  scWipe(); // products of d, k and k⁻¹
 }
 
 /** Signs a 32-byte digest with the private key priv (32 bytes, big-endian), writing r ‖ s

@@ -164,3 +164,8 @@ export function feInv(r: usize, a: usize): void {
   feSqrN(T, T, 30); feMul(T, T, X30);
   feSqrN(T, T, 2); feMul(r, T, a);
 }
+
+/** Zeroes the inversion scratch (powers of the last value inverted). */
+export function feWipe(): void {
+  memory.fill(TMP, 0, 36 * 8);
+}

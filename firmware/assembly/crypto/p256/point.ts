@@ -10,7 +10,7 @@
 // are resolved with masks too.
 import {
   FE_SIZE, FE_ONE, LIMBS_ZERO, feMul, feSqr, feAdd, feSub, feInv, feNeg, feFromBytes, feToBytes,
-  limbsZeroMask, limbsEqMask, limbsCmov, limbsCopy,
+  limbsZeroMask, limbsEqMask, limbsCmov, limbsCopy, feWipe,
 } from "./field";
 
 export const JAC_SIZE: usize = 108;
@@ -454,3 +454,18 @@ export function generatorAffine(): usize {
 }
 
 export { FE_SIZE };
+
+/** Zeroes every point-arithmetic temporary (scalar words, looked-up and accumulated points,
+ * the variable-base table, coordinates of the last affine conversion) and the field scratch.
+ * The signing and ECDH entry points call it before they return; so does the event wipe. */
+export function pointWipe(): void {
+  memory.fill(F, 0, 36 * 16);
+  memory.fill(DBL, 0, JAC_SIZE);
+  memory.fill(Q_AFF, 0, AFF_SIZE);
+  memory.fill(Q_JAC, 0, JAC_SIZE);
+  memory.fill(ACC, 0, JAC_SIZE);
+  memory.fill(VTAB, 0, 8 * JAC_SIZE);
+  memory.fill(ZPRE, 0, 36 * 8);
+  memory.fill(KW, 0, 36);
+  feWipe();
+}

@@ -2,9 +2,9 @@
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551.
 // Same representation as field.ts (9 × 29-bit limbs, Montgomery form R = 2^261, fully reduced).
 // Constant time: no branch or memory index depends on scalar values.
-import { scMul, scSqr, scAdd, scSub } from "./arith";
+import { scMul, scSqr, scAdd, scSub, scWipe } from "./arith";
 import { limbsFromBytes, limbsToBytes, limbsLtMask, limbsZeroMask, limbsCmov, LIMBS_ONE, LIMBS_ZERO } from "./field";
-export { scMul, scSqr, scAdd, scSub };
+export { scMul, scSqr, scAdd, scSub, scWipe };
 
 /** n as limbs. */
 export const SC_N: usize = memory.data<u32>([476259665, 500061719, 99066172, 234183502, 536869838, 536870911, 262143, 534773760, 16777215]);
@@ -60,6 +60,7 @@ export function scInv(r: usize, a: usize): void {
   }
   memory.copy(r, T, 36);
   memory.fill(POW, 0, 36 * 16);
+  memory.fill(T, 0, 36); // a⁻¹: after signing, k⁻¹ (with one signature it gives the private key)
 }
 
 export { limbsFromBytes as scLimbsFromBytes, limbsToBytes as scLimbsToBytes, limbsCmov as scCmov };

@@ -25,6 +25,10 @@ export const DeviceStatusCode = {
   BAD_STATE: 0x04,
   LOCKED: 0x05,
   STORAGE_FAILURE: 0x06,
+  /** The device's TRNG failed its health tests this power cycle (PROVISION, ATTESTATION refused). */
+  ENTROPY_FAILURE: 0x07,
+  /** Over the chip's HID tunnel: the chip already holds a credential or a PIN (PROVISION, ATTESTATION refused). */
+  IN_USE: 0x08,
 } as const;
 export type DeviceStatusName = keyof typeof DeviceStatusCode;
 
@@ -53,7 +57,15 @@ export interface DeviceInfo {
   modelCode: number;
   state: DeviceStateName | "unknown";
   stateCode: number;
-  flags: { clockSet: boolean; storageRecovered: boolean; raw: number };
+  flags: {
+    clockSet: boolean;
+    storageRecovered: boolean;
+    /** The TRNG failed its health tests this power cycle: the device makes no keys. */
+    entropyFailed: boolean;
+    /** The store found a rotten record among valid ones: the device behaves as locked. */
+    storageDamaged: boolean;
+    raw: number;
+  };
   /** null when blank (or an algorithm this SDK does not know: see algorithmCode). */
   algorithm: OtpAlgorithm | null;
   algorithmCode: number;
@@ -70,6 +82,9 @@ export interface DeviceStatus {
   storeFreeBytes: number;
   storeMaxEraseCount: number;
   flashWriteErrors: number;
+  /** 0, or why the TRNG failed (1 HAL error, 2 short fill, 3 repetition count, 4 adaptive proportion,
+   *  5 DRBG); null from firmware that does not report it. */
+  entropyFailure: number | null;
 }
 
 export interface ProvisionParams {
@@ -122,6 +137,8 @@ export function validateProvisionParams(p: ProvisionParams): void {
   argCheck(p.model in MODEL_CODES, `model must be one of ${Object.keys(MODEL_CODES).join(", ")}`, { model: p.model });
   argCheck(p.algorithm in ALGORITHM_CODES, "algorithm must be SHA1, SHA256 or SHA512", { algorithm: p.algorithm });
   argCheck(p.digits === 6 || p.digits === 7 || p.digits === 8, "digits must be 6, 7 or 8", { digits: p.digits });
+  // the code display's LCD has six digits: the device refuses 7 and 8 for it (BAD_PARAMETER)
+  argCheck(p.model !== "code-display" || p.digits === 6, "the code display shows 6 digits: digits must be 6 for it", { model: p.model, digits: p.digits });
   argCheck(Number.isInteger(p.period) && p.period >= 10 && p.period <= 300, "period must be an integer 10..300 s", { period: p.period });
   argCheck(typeof p.serial === "string" && SERIAL_RE.test(p.serial), "serial must be 1..32 printable ASCII characters (0x21..0x7E)", { serial: p.serial });
   argCheck(p.seed instanceof Uint8Array && p.seed.length >= 16 && p.seed.length <= 64, "seed must be 16..64 bytes", {
@@ -197,7 +214,10 @@ export function parseInfo(d: Uint8Array): DeviceInfo {
     modelCode: d[4]!,
     state: STATE_NAMES[d[5]!] ?? "unknown",
     stateCode: d[5]!,
-    flags: { clockSet: (d[6]! & 1) !== 0, storageRecovered: (d[6]! & 2) !== 0, raw: d[6]! },
+    flags: {
+      clockSet: (d[6]! & 1) !== 0, storageRecovered: (d[6]! & 2) !== 0, entropyFailed: (d[6]! & 4) !== 0,
+      storageDamaged: (d[6]! & 8) !== 0, raw: d[6]!,
+    },
     algorithm: ALG_NAMES[d[7]!] ?? null,
     algorithmCode: d[7]!,
     digits: d[8]!,
@@ -221,6 +241,7 @@ export function parseStatus(d: Uint8Array): DeviceStatus {
     storeFreeBytes: v.getUint32(17),
     storeMaxEraseCount: v.getUint32(21),
     flashWriteErrors: v.getUint32(25),
+    entropyFailure: d.length > 29 ? d[29]! : null,
   };
 }
 

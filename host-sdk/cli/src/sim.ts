@@ -1,0 +1,325 @@
+// `segl sim <model>`: one simulated device in real time in this terminal. Enter presses the
+// button, the LCD redraws in place; the UART can be offered as a pseudo-terminal (--pty) and the
+// control plane as HTTP on 127.0.0.1 (--http). A chip is provisioned as one on first start and
+// speaks CTAPHID over UDP (--udp-port/--reply-port) to outside FIDO clients; who touches it
+// when it asks is the --presence policy.
+import { parseArgs } from "node:util";
+import { existsSync } from "node:fs";
+import { resolve } from "node:path";
+import {
+  Simulator, PtyBridge, UdpBridge, UdpBridgeError, ChipError, attachPresence, provisionChip, startControlServer, renderTerminal,
+  loadImage, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
+  type ControlServer, type Device, type FirmwareImage, type UserPresence,
+} from "@segl/simulator";
+import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./common.js";
+
+export const help = (prog: string) => `Usage: ${prog} <model> [options]
+
+Runs one simulated device from the firmware image, in real time.
+
+Models:
+  code-display   button, 6-digit LCD, UART service port
+  chip           button (user presence), LED, CTAPHID over UDP (FIDO2/U2F)
+  audio-reader   (not yet)
+
+Options:
+  --name N        device name (default "display", or "chip"); also its serial path sim:N in-process
+  --flash FILE    keep the device's flash in FILE (created if missing), so it survives restarts
+  --pty PATH      offer the UART as a pseudo-terminal at PATH (needs socat), for serialport & co.
+                  (code-display only)
+  --http PORT     serve the HTTP control API on 127.0.0.1:PORT (0 = any free port)
+  --rng-seed S    seed the device's random generator (reproducible runs)
+  --drift PPM     RTC drift in parts per million (positive = runs fast)
+  --image FILE    firmware image (default: ${DEFAULT_IMAGE_PATH})
+  --plain         no in-place redraw: print each LCD change (default when stdout is not a terminal)
+  -h, --help      show this help
+
+Chip options:
+  --udp-port P    receive CTAPHID reports (64-byte UDP datagrams) on 127.0.0.1:P (default ${UDP_DEFAULT_LISTEN_PORT}; 0 = any free port)
+  --reply-port P  send the chip's reports to 127.0.0.1:P (default ${UDP_DEFAULT_REPLY_PORT})
+  --presence X    who touches the chip when it asks: manual (default: you, with Enter), accept
+                  (at once), deny (never: CTAP2 requests time out after 30 s, U2F polls forever)
+  --serial S      serial given when a blank chip is provisioned (default SIM-<name>)
+  --unlocked      leave a chip provisioned here unlocked (default: locked, as a chip leaves the factory)
+
+Keys: Enter presses the button, r reboots, q or Ctrl-C quits.
+With stdin not a terminal, each newline presses the button and "q" quits; at end of input the
+simulator quits, unless a chip, --pty or --http keeps it serving (then stop it with SIGINT/SIGTERM).
+`;
+
+const MODELS = ["code-display", "chip", "audio-reader"] as const;
+
+type PresenceName = "accept" | "deny" | "manual";
+const PRESENCE: readonly PresenceName[] = ["accept", "deny", "manual"];
+
+interface ChipArgs {
+  udpPort: number;
+  replyPort: number;
+  presence: PresenceName;
+  serial: string;
+  unlocked: boolean;
+}
+
+interface SimArgs {
+  model: "code-display" | "chip";
+  chip: ChipArgs | undefined;
+  name: string;
+  flash: string | undefined;
+  pty: string | undefined;
+  http: number | undefined;
+  rngSeed: string | undefined;
+  drift: number | undefined;
+  image: string | undefined;
+  plain: boolean;
+}
+
+function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        name: { type: "string" },
+        flash: { type: "string" },
+        pty: { type: "string" },
+        http: { type: "string" },
+        "rng-seed": { type: "string" },
+        drift: { type: "string" },
+        image: { type: "string" },
+        plain: { type: "boolean" },
+        "udp-port": { type: "string" },
+        "reply-port": { type: "string" },
+        presence: { type: "string" },
+        serial: { type: "string" },
+        unlocked: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+    });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const v = parsed.values;
+  if (v.help) return "help";
+  const [model, ...extra] = parsed.positionals;
+  if (model === undefined) throw new UsageError(`which model? one of: ${MODELS.join(", ")}`);
+  if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
+  if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; one of: ${MODELS.join(", ")}`);
+  if (model !== "code-display" && model !== "chip") {
+    ctx.stderr.write(`${ctx.prog} ${model}: not yet: only code-display and chip can be simulated from the CLI so far.\n`);
+    return "not-yet";
+  }
+  const port = (flag: string, text: string | undefined, dflt: number, min: number): number => {
+    if (text === undefined) return dflt;
+    const n = Number(text);
+    if (!/^\d+$/.test(text) || n < min || n > 65535) throw new UsageError(`${flag} takes a UDP port ${min}..65535, got ${JSON.stringify(text)}`);
+    return n;
+  };
+  let chip: ChipArgs | undefined;
+  if (model === "chip") {
+    if (v.pty !== undefined) throw new UsageError("--pty is for code-display: a chip talks USB HID (here: --udp-port)");
+    const presence = v.presence ?? "manual";
+    if (!(PRESENCE as readonly string[]).includes(presence)) throw new UsageError(`--presence takes one of ${PRESENCE.join(", ")}, got ${JSON.stringify(presence)}`);
+    chip = {
+      udpPort: port("--udp-port", v["udp-port"], UDP_DEFAULT_LISTEN_PORT, 0),
+      replyPort: port("--reply-port", v["reply-port"], UDP_DEFAULT_REPLY_PORT, 1),
+      presence: presence as PresenceName,
+      serial: v.serial ?? `SIM-${v.name ?? "chip"}`,
+      unlocked: v.unlocked ?? false,
+    };
+    if (!/^[\x21-\x7e]{1,32}$/.test(chip.serial)) throw new UsageError("--serial: 1..32 printable ASCII characters");
+  } else {
+    for (const f of ["udp-port", "reply-port", "presence", "serial", "unlocked"] as const) {
+      if (v[f] !== undefined) throw new UsageError(`--${f} is for the chip`);
+    }
+  }
+  let http: number | undefined;
+  if (v.http !== undefined) {
+    http = Number(v.http);
+    if (!/^\d+$/.test(v.http) || http > 65535) throw new UsageError(`--http takes a TCP port 0..65535, got ${JSON.stringify(v.http)}`);
+  }
+  let drift: number | undefined;
+  if (v.drift !== undefined) {
+    drift = Number(v.drift);
+    if (v.drift.trim() === "" || !Number.isFinite(drift) || Math.abs(drift) >= 1e6) throw new UsageError(`--drift takes a number of ppm, got ${JSON.stringify(v.drift)}`);
+  }
+  const name = v.name ?? (model === "chip" ? "chip" : "display");
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name: use letters, digits, '.', '_', '-'`);
+  return {
+    model, chip, name, http, drift,
+    flash: v.flash, pty: v.pty, rngSeed: v["rng-seed"], image: v.image,
+    plain: v.plain ?? !ctx.stdout.isTTY,
+  };
+}
+
+export async function run(args: string[], ctx: CliContext): Promise<number> {
+  const a = parse(args, ctx);
+  if (a === "help") {
+    ctx.stdout.write(help(ctx.prog));
+    return EXIT_OK;
+  }
+  if (a === "not-yet") return EXIT_FAILURE;
+
+  const imagePath = a.image !== undefined ? resolve(a.image) : DEFAULT_IMAGE_PATH;
+  if (!existsSync(imagePath)) {
+    ctx.stderr.write(`${ctx.prog}: no firmware image at ${imagePath}; build it with \`npm run build:firmware\`\n`);
+    return EXIT_FAILURE;
+  }
+  const image: FirmwareImage = loadImage(imagePath);
+  let chipSerial = "";
+  const sim = new Simulator({ mode: "real", image });
+  let bridge: PtyBridge | undefined;
+  let udp: UdpBridge | undefined;
+  let presence: UserPresence | undefined;
+  let server: ControlServer | undefined;
+  const cleanup = async () => {
+    presence?.detach();
+    await udp?.close().catch(() => {});
+    await bridge?.close().catch(() => {});
+    await server?.close().catch(() => {});
+    sim.close();
+  };
+  let device: Device;
+  try {
+    device = sim.add({
+      name: a.name,
+      flashFile: a.flash !== undefined ? resolve(a.flash) : undefined,
+      rngSeed: a.rngSeed,
+      driftPpm: a.drift,
+    });
+    if (a.chip) {
+      const info = provisionChip(device, { serial: a.chip.serial, lock: !a.chip.unlocked });
+      chipSerial = info.serial;
+      udp = await UdpBridge.open(device, { listenPort: a.chip.udpPort, replyPort: a.chip.replyPort });
+      presence = attachPresence(device, a.chip.presence);
+    }
+    if (a.pty !== undefined) bridge = await PtyBridge.open(device, { path: a.pty });
+    if (a.http !== undefined) server = await startControlServer(sim, { port: a.http });
+  } catch (err) {
+    await cleanup();
+    if (err instanceof UdpBridgeError || err instanceof ChipError) {
+      ctx.stderr.write(`${ctx.prog}: ${err.message}\n`);
+      return EXIT_FAILURE;
+    }
+    throw err;
+  }
+
+  const err = ctx.stderr;
+  err.write(`${ctx.prog}: ${a.name} (${a.chip ? "chip" : "code display"}) running image ${image.sha256.slice(0, 12)}… in real time\n`);
+  if (a.flash !== undefined) err.write(`  flash:       ${resolve(a.flash)}\n`);
+  if (a.chip) err.write(`  chip serial: ${chipSerial}\n`);
+  if (udp) err.write(`  CTAPHID/UDP: listening on 127.0.0.1:${udp.listenPort}, replying to ${udp.replyHost}:${udp.replyPort}\n`);
+  if (a.chip) err.write(`  presence:    ${a.chip.presence}${a.chip.presence === "manual" ? " (press Enter when the LED asks for a touch)" : ""}\n`);
+  if (bridge) err.write(`  serial port: ${bridge.path} (-> ${bridge.ptsPath})\n`);
+  if (server) err.write(`  control API: ${server.url}/devices/${a.name}\n`);
+  err.write(`  keys:        Enter ${a.chip ? "touch" : "press"} · r reboot · q quit\n`);
+
+  const screen = new Screen(ctx.stdout, !a.plain);
+  const frame = () => {
+    if (a.chip) {
+      const led = device.led ? "● on " : "○ off";
+      const ask = presence?.waiting ? (a.chip.presence === "manual" ? " · touch needed: press Enter" : " · touch needed") : "";
+      return a.plain ? `led: ${device.led ? "on" : "off"}\n` : `${a.name} · power ${device.state} · LED ${led}${ask}\n`;
+    }
+    const lcd = renderTerminal(device.display, { frame: !a.plain });
+    const status = `${a.name} · power ${device.state} · LED ${device.led ? "on" : "off"}`;
+    return a.plain ? `display: ${JSON.stringify(device.display)}\n${lcd}\n` : `${lcd}\n${status}\n`;
+  };
+  let stopping = false;
+  const log = (msg: string) => { if (!stopping) screen.around(() => err.write(msg.endsWith("\n") ? msg : msg + "\n")); };
+  const redraw = () => { if (!stopping) screen.draw(frame()); };
+  redraw();
+  device.on("display", redraw);
+  device.on("led", () => { if (!a.plain || a.chip) redraw(); });
+  presence?.on("request", (r) => {
+    if (a.plain) log(`touch requested (${r.kind}, channel ${r.cid.toString(16).padStart(8, "0")})${a.chip?.presence === "manual" ? ": press Enter" : ""}`);
+    else redraw();
+  });
+  presence?.on("press", (r) => log(`touched (${r.kind}) by the ${a.chip?.presence} policy`));
+  presence?.on("decision", (r, d) => { if (d === "deny") log(`touch refused (${r.kind}) by the deny policy`); });
+  device.on("power", (s) => { if (a.plain) log(`power: ${s}`); else redraw(); });
+  device.on("fault", (f) => log(`fault: ${f.kind} code ${f.code} line ${f.line}: ${f.message}`));
+  bridge?.on("restart", (pts) => log(`serial port: socat restarted (-> ${pts})`));
+  bridge?.on("stopped", (e) => log(`serial port stopped: ${e.message}`));
+
+  const serving = bridge !== undefined || server !== undefined || udp !== undefined;
+  const stdin = ctx.stdin;
+  const raw = stdin.isTTY === true && !a.plain;
+  let code: number = EXIT_OK;
+  const cleanups: (() => void)[] = [];
+  await new Promise<void>((done) => {
+    let finished = false;
+    const quit = (c: number = EXIT_OK) => {
+      if (finished) return;
+      finished = true;
+      code = c;
+      done();
+    };
+    const onKey = (chunk: Buffer | string) => {
+      for (const ch of typeof chunk === "string" ? chunk : chunk.toString("latin1")) {
+        if (ch === (raw ? "\r" : "\n") || (raw && ch === " ")) device.click();
+        else if (ch === "q" || ch === "Q" || ch === "\x03" || ch === "\x04") { quit(); return; }
+        else if (ch === "r" || ch === "R") device.reboot();
+      }
+    };
+    const onEnd = () => { if (!serving) quit(); };
+    const onSignal = () => quit();
+    if (raw) stdin.setRawMode(true);
+    stdin.on("data", onKey);
+    stdin.on("end", onEnd);
+    stdin.resume();
+    process.once("SIGINT", onSignal);
+    process.once("SIGTERM", onSignal);
+    cleanups.push(() => {
+      stdin.off("data", onKey);
+      stdin.off("end", onEnd);
+      process.off("SIGINT", onSignal);
+      process.off("SIGTERM", onSignal);
+      if (raw) stdin.setRawMode(false);
+      stdin.pause();
+    });
+  });
+  stopping = true;
+  for (const c of cleanups.splice(0)) c();
+  screen.end();
+  await cleanup();
+  err.write(`${ctx.prog}: stopped\n`);
+  return code;
+}
+
+/** Draws a block of lines, redrawing it in place on a terminal (or appending when plain). */
+class Screen {
+  private lines = 0;
+  private lastText: string | undefined;
+  constructor(private readonly out: NodeJS.WriteStream, private readonly inPlace: boolean) {
+    if (inPlace) out.write("\x1b[?25l"); // hide the cursor while we own the screen
+  }
+
+  draw(text: string): void {
+    this.lastText = text;
+    if (this.inPlace) {
+      this.erase();
+      this.lines = text.split("\n").length - 1;
+    }
+    this.out.write(text);
+  }
+
+  /** Writes something else (a log line) without breaking the in-place block. */
+  around(write: () => void): void {
+    if (!this.inPlace) { write(); return; }
+    const last = this.lastText;
+    this.erase();
+    this.lines = 0;
+    write();
+    if (last !== undefined) this.draw(last);
+  }
+
+  end(): void {
+    if (this.inPlace) this.out.write("\x1b[?25h");
+  }
+
+  private erase(): void {
+    if (this.lines > 0) this.out.write(`\x1b[${this.lines}F\x1b[J`);
+  }
+}
