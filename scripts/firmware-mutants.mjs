@@ -37,7 +37,7 @@ export const MUTANTS = [
     why: "the retry counter is decremented only after a wrong PIN is seen: a power cut at the right moment gives unlimited guesses",
     images: ["firmware", "pin", "ctap2"], tests: PIN_TESTS,
     patches: [
-      [A + "fido/pin.ts", "  if (saveState(true, retries - 1, PIN_HASH) != STORE_OK) return CTAP1_ERR_OTHER;\n  protoDecrypt(", "  protoDecrypt("],
+      [A + "fido/pin.ts", "  if (saveState(true, retries - 1, PIN_HASH) != STORE_OK) return CTAP1_ERR_OTHER;\n", ""],
       [A + "fido/pin.ts", "  if (!same) {\n    kaInvalidate(p);", "  if (!same) {\n    if (saveState(true, retries - 1, PIN_HASH) != STORE_OK) return CTAP1_ERR_OTHER;\n    kaInvalidate(p);"],
     ],
   },
