@@ -123,7 +123,9 @@ const cpuRatio = cpuSwa / cpuSdk;
 console.log(`\nSDK cached vs SimpleWebAuthn in CPU time: ${cpuRatio.toFixed(1)}× less CPU per verification`);
 
 // The hostile inputs of the fuzz corpus, one by one: CPU time per verification (goal < 5 ms each).
-const { corpusTimings } = await import("../host-sdk/dist/test/fido-fuzz.js");
+// (test code, TypeScript from source: tests are not compiled into dist/)
+const { runTs } = await import("../scripts/run-ts.mjs");
+const { corpusTimings } = await runTs(new URL("../host-sdk/test/fido-fuzz.ts", import.meta.url).href);
 const timings = corpusTimings(25);
 console.log("\n## Hostile inputs of the fuzz corpus (CPU ms per call, 25 runs)\n");
 console.log("| input | outcome | median | max |\n|---|---|---:|---:|");

@@ -2,8 +2,11 @@
 // of the guard-region check. Every auth input costs the chip one P-256 ECDH (decapsulation), so
 // the device's own ECDH rate is the baseline: the ratio says how close to that floor a target runs.
 import { readFileSync } from "node:fs";
-import { Device, SimClock, imageFromBytes } from "@segl/simulator";
-import { fuzzAuth, AUTH_TARGETS } from "../firmware/dist/test/auth-fuzz.js";
+import { runTs } from "../scripts/run-ts.mjs";
+// The fuzzer is test code (TypeScript, not compiled into dist/): run it from source, with the
+// simulator from source too so that both share one copy of its classes.
+const { Device, SimClock, imageFromBytes } = await runTs("@segl/simulator");
+const { fuzzAuth, AUTH_TARGETS } = await runTs(new URL("../firmware/test/auth-fuzz.ts", import.meta.url).href);
 import { measure, table } from "./lib.mjs";
 
 const N = Number(process.env.BENCH_FUZZ_N ?? 1500);

@@ -1,20 +1,34 @@
 #!/usr/bin/env node
-// Makes a fresh clone runnable: installs npm packages when missing or stale, builds the firmware
-// image and the TypeScript packages when their sources changed. Cheap when nothing changed.
+// Makes a fresh clone runnable. Cheap when nothing changed.
+//   node scripts/bootstrap.mjs test   (npm test)  Debian packages the tests use (installed when missing
+//                                      and possible — apt-get and root — otherwise it stops here, before
+//                                      anything runs, with the one command that installs them), npm
+//                                      packages, the firmware image and the test harness images.
+//   node scripts/bootstrap.mjs demo   npm packages, the firmware image, the compiled TypeScript.
+//   node scripts/bootstrap.mjs        npm packages, all images, the compiled TypeScript (bench, CLI).
+// The tests run the TypeScript sources directly (vitest), so `test` compiles no TypeScript.
 import { existsSync, statSync } from "node:fs";
 import { execSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
+import { ensureSystemPackages } from "./system-deps.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const mode = process.argv[2] ?? "all";
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
 const mtime = (p) => (existsSync(join(root, p)) ? statSync(join(root, p)).mtimeMs : 0);
 
+if (mode === "test") {
+  const command = ensureSystemPackages();
+  if (command) {
+    console.error(`segl: the tests need Debian packages that are not installed, and this shell cannot install them.\nInstall them with:\n\n  ${command}\n\nthen run npm test again.`);
+    process.exit(1);
+  }
+}
 const stamp = "node_modules/.package-lock.json";
 if (!existsSync(join(root, stamp)) || mtime("package.json") > mtime(stamp) || mtime("package-lock.json") > mtime(stamp)) {
   console.error("segl: installing npm packages …");
   run(existsSync(join(root, "package-lock.json")) ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund");
 }
-// `bootstrap.mjs demo` needs only the image; the tests also need the harness images.
-run(process.argv[2] === "demo" ? "node scripts/build-firmware.mjs --image-only" : "node scripts/build-firmware.mjs");
-run("npx tsc -b");
+run(mode === "demo" ? "node scripts/build-firmware.mjs --image-only" : "node scripts/build-firmware.mjs");
+if (mode !== "test") run("npx tsc -b");

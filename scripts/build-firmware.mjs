@@ -6,7 +6,7 @@
 // `memory.data(size[, align])` is followed by a 16-byte guard region of known canary bytes; the
 // simulator finds the canaries in the image and checks them after every call (docs/memory-map.md).
 // Skips work when every output is newer than every firmware source. `--force` rebuilds;
-// `--image-only` builds just the shipping image.
+// `--image-only` builds just the shipping image; `--only=firmware,pin` just the images named.
 import { readdirSync, statSync, mkdirSync, existsSync, readFileSync, writeFileSync, rmSync } from "node:fs";
 import { join, dirname, basename } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -87,9 +87,15 @@ if (!imageOnly) {
     }
   }
 }
+// `--only=firmware,firmware-guarded,pin`: just these images (harnesses by name);
+// scripts/firmware-mutants.mjs rebuilds only what a mutant's tests load.
+const onlyArg = process.argv.find((a) => a.startsWith("--only="))?.slice(7);
+const only = onlyArg ? new Set(onlyArg.split(",")) : null;
+const imageName = (out) => basename(out, ".wasm").replace(/^harness-/, "");
 process.chdir(root);
 let guardedReady = false;
 for (const job of jobs) {
+  if (only && !only.has(imageName(job.out))) continue;
   if (!force && existsSync(job.out) && statSync(job.out).mtimeMs >= sources) continue;
   if (job.guarded && !guardedReady) {
     rmSync(guardedRoot, { recursive: true, force: true });

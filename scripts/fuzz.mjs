@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Long fuzzing runs of the firmware's input parsers and the SDK's verification (build first: npm run build).
+// Long fuzzing runs of the firmware's input parsers and the SDK's verification (images built by
+// `node scripts/bootstrap.mjs test`). Each target is a vitest test file run with a larger iteration count (and a seed).
 //   node scripts/fuzz.mjs <target> [iterations] [seed]
 // targets: uart (service frames), ctaphid (HID reports), ctap2 (CTAP2 requests), pin (clientPIN),
 //          u2f (APDUs), u2f-kh (authenticate with chip-minted key handles), cbor (the CBOR decoder), auth (past the MAC: setPIN, changePIN, tokens,
@@ -9,16 +10,19 @@
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const VITEST = fileURLToPath(new URL("../node_modules/vitest/vitest.mjs", import.meta.url));
+
 const TARGETS = {
-  uart: { file: "uart-fuzz.test.js", count: "SEGL_FUZZ_FRAMES" },
-  ctaphid: { file: "ctaphid.test.js", count: "SEGL_FUZZ_REPORTS", only: "CTAPHID fuzzer" },
-  ctap2: { file: "ctap2-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
-  pin: { file: "pin-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
-  u2f: { file: "u2f-apdu.test.js", count: "SEGL_FUZZ_ITERATIONS", only: "U2F fuzz" },
-  "u2f-kh": { file: "u2f-apdu.test.js", count: "SEGL_FUZZ_ITERATIONS", only: "U2F key-handle fuzz" },
-  cbor: { file: "cbor-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
-  auth: { file: "auth-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
-  verify: { file: "fido-fuzz.test.js", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED", dir: "host-sdk" },
+  uart: { file: "uart-fuzz.test.ts", count: "SEGL_FUZZ_FRAMES" },
+  ctaphid: { file: "ctaphid.test.ts", count: "SEGL_FUZZ_REPORTS", only: "CTAPHID fuzzer" },
+  ctap2: { file: "ctap2-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  pin: { file: "pin-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  u2f: { file: "u2f-apdu.test.ts", count: "SEGL_FUZZ_ITERATIONS", only: "U2F fuzz" },
+  "u2f-kh": { file: "u2f-apdu.test.ts", count: "SEGL_FUZZ_ITERATIONS", only: "U2F key-handle fuzz" },
+  cbor: { file: "cbor-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  auth: { file: "auth-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
+  verify: { file: "fido-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED", dir: "host-sdk" },
 };
 for (const t of ["setpin", "pin", "hmac", "cm"]) TARGETS[`auth:${t}`] = { ...TARGETS.auth, target: t };
 const [target = "", iterations = "1000000", seed = String(Math.floor(Math.random() * 2 ** 31))] = process.argv.slice(2);
@@ -33,9 +37,10 @@ for (const t of chosen) {
   const env = { ...process.env, [spec.count]: iterations };
   if (spec.seed) env[spec.seed] = seed;
   if (spec.target) env.SEGL_FUZZ_TARGET = spec.target;
-  const args = ["--test", ...(spec.only ? ["--test-name-pattern", spec.only] : []), fileURLToPath(new URL(`../${spec.dir ?? "firmware"}/dist/test/${spec.file}`, import.meta.url))];
+  const dir = spec.dir ?? "firmware";
+  const args = [VITEST, "run", "--project", dir, `${dir}/test/${spec.file}`, ...(spec.only ? ["-t", spec.only] : [])];
   console.error(`fuzz ${t}: ${iterations} inputs${spec.seed ? `, seed ${seed}` : ""}`);
-  const r = spawnSync(process.execPath, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+  const r = spawnSync(process.execPath, args, { cwd: ROOT, env, stdio: ["ignore", "inherit", "inherit"] });
   if (r.status !== 0) failed++;
 }
 process.exit(failed ? 1 : 0);

@@ -5,7 +5,8 @@ import { IO_BUF, IO_SIZE } from "../assembly/io";
 export { io_ptr, io_size, button, uart_rx, tick } from "../assembly/main";
 import { deviceBoot } from "../assembly/device";
 import { ctap2Dispatch, ctap2PowerUp } from "../assembly/fido/ctap2";
-import { credPowerUp, counterPeek } from "../assembly/fido/credential";
+import { credPowerUp, counterPeek, counterKey } from "../assembly/fido/credential";
+import { storePut, STORE_OK } from "../assembly/storage/store";
 import { pinPowerUp, pinRetries, pinIsSet } from "../assembly/fido/pin";
 import { attestationProvision } from "../assembly/fido/attestation";
 import { NEED_UP } from "../assembly/fido/status";
@@ -49,6 +50,13 @@ export function att_provision(keyOff: u32, certOff: u32, certLen: u32): i32 {
 export function counter_peek(off: u32, len: u32): u32 {
   if (off > IO_SIZE || len > IO_SIZE - off) return 0;
   return counterPeek(IO_BUF + off, len);
+}
+
+/** Test set-up: stores `value` as the signature counter of the credential ID at io[off..+len] (0 = stored). */
+export function counter_poke(off: u32, len: u32, value: u32): i32 {
+  if (off + 4 > IO_SIZE || len > IO_SIZE - off - 4) return -100;
+  store<u32>(IO_BUF + off + len, value);
+  return storePut(counterKey(IO_BUF + off, len), IO_BUF + off + len, 4) == STORE_OK ? 0 : -1;
 }
 
 /** PIN state for the fuzzers' invariants: retries | (PIN set ? 0x100 : 0). */

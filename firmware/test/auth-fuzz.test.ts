@@ -2,7 +2,7 @@
 // (setpin 20k, pin 25k, hmac 25k, cm 30k); SEGL_FUZZ_ITERATIONS sets every target's count,
 // SEGL_FUZZ_SEED picks the run, SEGL_FUZZ_TARGET one target. Every input checks the guard regions,
 // the status and the PIN-state invariants; the figures go to the test log.
-import { test, describe } from "node:test";
+import { test, describe } from "vitest";
 import assert from "node:assert/strict";
 import { fuzzAuth, AUTH_TARGETS } from "./auth-fuzz.js";
 

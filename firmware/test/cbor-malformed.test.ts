@@ -1,6 +1,6 @@
 // Every class of malformed or non-canonical input gets a negative code (never a trap), from the
 // validator, the reader on its own and skip.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Cbor, CMap, ERR, hex, encode, makeCredentialRequest, type CborValue } from "./cbor-util.js";
 

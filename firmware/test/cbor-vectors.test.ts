@@ -1,5 +1,5 @@
 // RFC 8949 Appendix A vectors through the firmware validator, reader and writer; encoder tests.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Cbor, CMap, Simple, Float, ERR, hex, toHex, encode, makeCredentialRequest, type CborValue } from "./cbor-util.js";
 

@@ -2,7 +2,7 @@
 // the CTAPHID vendor tunnel (0x51) refuses PROVISION and ATTESTATION with IN_USE once the chip
 // holds a credential or a PIN, so no program on the host can swap its attestation or reset it
 // into a new device.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, hidCall, chipInfo, provisionChip, HID_VENDOR_SERVICE } from "@segl/simulator";
 import { HID, HidPort } from "./hid-util.js";

@@ -1,6 +1,6 @@
 // The main image as a chip over CTAPHID: a request needing a touch is parked with KEEPALIVE
 // UPNEEDED every 100 ms and the LED on; the button completes it; CANCEL and the 30 s timeout end it.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { HID, newChip, type HidMessage } from "./hid-util.js";
 import { encode } from "./cbor-util.js";

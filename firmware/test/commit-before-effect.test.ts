@@ -3,7 +3,7 @@
 // or no page can be erased), the command answers an error and releases nothing: no signature, no
 // token, no PIN verdict, no credential, no new configuration. And a correct-PIN token request cut
 // at each of its flash operations shows the retry counter already decremented before the answer.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, hidCall, provisionChip, HID_VENDOR_SERVICE, type FlashFaultPlan } from "@segl/simulator";
 import {

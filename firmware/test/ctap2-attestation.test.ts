@@ -1,7 +1,7 @@
 // Packed attestation with a provisioned batch key and certificate. The test certificate is built
 // here with a tiny DER writer, signed by a test CA with @noble/curves, and parsed/checked by
 // node:crypto's X509Certificate (an independent parser).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { X509Certificate, createPublicKey, verify as nodeVerify } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";

@@ -1,7 +1,7 @@
 // CTAP2 core through the ctap2 harness: getInfo, makeCredential (self attestation), getAssertion
 // (allowList, discoverable + getNextAssertion), counters, excludeList, credProtect, user presence,
 // reset, selection.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import {
   Chip, CMD, ST, CMap, mget, mkeys, bytes, parseAuthData, sha256, verifyEs256, mcRequest, gaRequest, makeCred, cdh, hex,
@@ -302,4 +302,18 @@ test("invalid UTF-8 in displayName → INVALID_CBOR; long names are truncated at
   const long = "ø".repeat(40); // 80 bytes
   const c = makeCred(chip, { rk: true, userId: new Uint8Array([7]), name: long });
   assert.ok(c.id.length === 34);
+});
+
+test("the signature counter saturates at 2^32−1: it never wraps back to 0 (a relying party would see a clone)", () => {
+  const chip = new Chip();
+  const a = makeCred(chip);
+  chip.setCounter(a.id, 0xfffffffe);
+  const count = () => {
+    const r = chip.call(CMD.GA, gaRequest({ allow: [a.id], up: false }));
+    assert.equal(r.status, ST.OK);
+    return parseAuthData(bytes(mget(r.body, 2))).signCount;
+  };
+  assert.equal(count(), 0xffffffff);
+  assert.equal(count(), 0xffffffff, "stays at the top");
+  assert.equal(chip.counter(a.id), 0xffffffff);
 });

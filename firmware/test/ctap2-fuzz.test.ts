@@ -2,7 +2,7 @@
 // short output buffers. The firmware must never trap, must answer NEED_UP or a known status,
 // must keep within the output buffer, and every success body must be canonical CBOR.
 // SEGL_FUZZ_ITERATIONS (default 20 000) and SEGL_FUZZ_SEED change the run.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { rng } from "./cbor-util.js";
 import { Chip, CMD, CMap, NEED_UP, OUT, encode, mcRequest, gaRequest, makeCred, decodeStrict, Platform, type CborValue } from "./ctap2-util.js";

@@ -1,6 +1,6 @@
 // CTAP2 with a PIN (clientPIN of fido/pin.ts through the same dispatcher): PUAT rules,
 // makeCredUvNotRqd, UV flag and user details, credential management, hmac-secret.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import {

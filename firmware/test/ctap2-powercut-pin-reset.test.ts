@@ -1,7 +1,7 @@
 // Power cuts at every flash operation of setPIN and of authenticatorReset. After each cut the chip
 // boots and answers; setPIN leaves the PIN wholly unset or wholly set (8 retries); reset never
 // leaves a credential half-deleted, never lowers a counter, and can be completed afterwards.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { CMap, CMD, ST, Chip, bytes, chipOn, cutAt, gaRequest, makeCred, mget, opsOf, parseAuthData, pinSet, pinToken } from "./ctap2-util.js";
 
@@ -67,4 +67,29 @@ test("power cut at every flash operation of reset: no half-deleted credential, n
     assert.equal(chip.call(CMD.GA, gaRequest({ rp: "a.example", allow: [rk.id, nonRk.id], up: false })).status, ST.NO_CREDENTIALS);
     assert.equal(pinIsSet(chip), false);
   }
+});
+
+test("getPinToken commits the retry decrement before it compares, even for the right PIN: a cut between decrement and restore leaves 7", () => {
+  // A device that wrote flash only for a wrong PIN would tell an attacker watching its power draw
+  // which guesses failed, in time to cut the power before the decrement lands: unlimited guesses.
+  const setup = chipOn();
+  assert.equal(pinSet(setup, 2, PIN), ST.OK);
+  const img = setup.dev.snapshotFlash();
+  const right = (c: Chip) => { pinToken(c, 2, PIN, 0x01, "a.example"); };
+  const wrong = (c: Chip) => { assert.throws(() => pinToken(c, 2, "0000", 0x01, "a.example")); };
+  const total = opsOf(img, right);
+  assert.ok(total >= 2, `the right PIN: decrement, then restore (${total} flash operations)`);
+  assert.ok(opsOf(img, wrong) >= 1, "the wrong PIN: the decrement");
+  const left = new Set<number>();
+  for (let n = 1; n <= total; n++) {
+    const { chip, cut } = cutAt(img, n, right);
+    assert.ok(cut, `cut ${n}`);
+    const r = retries(chip);
+    assert.ok(r === 7 || r === 8, `cut ${n}: ${r} retries`);
+    left.add(r);
+  }
+  assert.ok(left.has(7), "a cut after the decrement's commit and before the restore leaves 7 retries");
+  const after = chipOn(img);
+  right(after);
+  assert.equal(retries(after), 8, "the right PIN, uncut, restores 8");
 });

@@ -2,7 +2,8 @@
 // that creates the master secret) and of getAssertion, on a small flash whose log has wrapped (so
 // compaction runs too). After each cut the chip reboots and must answer; no counter may go back;
 // a discoverable credential is either wholly there and usable or not there at all.
-import { test } from "node:test";
+import { test } from "vitest";
+import { createHash } from "node:crypto";
 import assert from "node:assert/strict";
 import { Chip, CMD, ST, mget, bytes, parseAuthData, gaRequest, mcRequest, makeCred, hex, cdh, verifyEs256, chipOn, opsOf, cutAt } from "./ctap2-util.js";
 
@@ -110,4 +111,23 @@ test("power cut at every flash operation of makeCredential (rk) and getAssertion
   // some operations were longer than a plain commit: a compaction ran inside them
   assert.ok(maxMc > 2 && maxGa > 1, `most operations: makeCredential ${maxMc}, getAssertion ${maxGa}`);
   if (process.env.SEGL_VERBOSE) console.log({ maxMc, maxGa, appeared, absent });
+});
+
+test("a counter the store cannot keep stops the assertion: no signature leaves with a count the chip did not store", () => {
+  const chip = chipOn(); // the small 6 × 1 KiB flash
+  const a = makeCred(chip, { rp: "a.example" }); // not discoverable: its counter gets a record on first use
+  // Non-discoverable counters live in 128 buckets keyed by SHA-256 of the credential ID.
+  const bucket = (id: Uint8Array) => { const h = createHash("sha256").update(id).digest(); return (h[0]! | (h[1]! << 8)) % 128; };
+  let rks = 0;
+  while (rks < 500 && chip.call(CMD.MC, mcRequest({ rk: true, rp: "a.example", userId: new Uint8Array([rks & 0xff, rks >> 8, 1]) })).status === ST.OK) rks++;
+  let full = false;
+  for (let i = 0; i < 10_000 && !full; i++) {
+    const id = new Uint8Array(createHash("sha256").update(`other ${i}`).digest());
+    if (bucket(id) !== bucket(a.id)) full = chip.pokeCounter(id, 1) !== 0;
+  }
+  assert.ok(full, `the store filled up (${rks} discoverable credentials, then counters)`);
+  const r = chip.call(CMD.GA, gaRequest({ rp: "a.example", allow: [a.id], up: false }));
+  assert.notEqual(r.status, ST.OK, "refused");
+  assert.equal(r.body, undefined, "no authData, no signature");
+  assert.equal(chip.counter(a.id), 0, "nothing stored");
 });

@@ -26,6 +26,7 @@ interface Ctap2Exports {
   ctap2_call_max(len: number, up: number, outMax: number): number;
   att_provision(keyOff: number, certOff: number, certLen: number): number;
   counter_peek(off: number, len: number): number;
+  counter_poke(off: number, len: number, value: number): number;
   pin_state(): number;
 }
 
@@ -101,6 +102,17 @@ export class Chip {
   counter(id: Uint8Array): number {
     this.dev.ioWrite(0, id);
     return this.x.counter_peek(0, id.length) >>> 0;
+  }
+
+  /** Test set-up: the stored signature counter of credential `id` becomes `value`. */
+  setCounter(id: Uint8Array, value: number): void {
+    assert.equal(this.pokeCounter(id, value), 0, "counter_poke");
+  }
+
+  /** Like setCounter; returns the harness's answer (0 stored, -1 the store refused). */
+  pokeCounter(id: Uint8Array, value: number): number {
+    this.dev.ioWrite(0, id);
+    return this.x.counter_poke(0, id.length, value >>> 0);
   }
 }
 

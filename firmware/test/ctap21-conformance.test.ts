@@ -1,6 +1,6 @@
 // CTAP 2.1 conformance points and the memory-safety findings of issue 6, each named by its clause.
 // The chip runs the guarded ctap2 harness: an overflow would also throw GuardViolation.
-import { test, describe } from "node:test";
+import { test, describe } from "vitest";
 import assert from "node:assert/strict";
 import {
   Chip, CMD, ST, CMap, mget, bytes, parseAuthData, verifyEs256, mcRequest, gaRequest, makeCred, cdh, encode, sha256,

@@ -1,5 +1,5 @@
 // CTAPHID in the firmware: channels, framing, errors, timeouts, WINK, LOCK and the vendor tunnel.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { BROADCAST, HID, contReport, initReport, newChip, reports } from "./hid-util.js";
 import { rng as prng } from "./cbor-util.js";

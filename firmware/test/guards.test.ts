@@ -1,6 +1,6 @@
 // Guard regions of the test build (docs/memory-map.md): every static buffer is followed by 16
 // canary bytes, and a Device running a guarded image checks them after every call.
-import { test, describe } from "node:test";
+import { test, describe } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, GuardViolation, loadImage, findGuards, GUARD_LEN } from "@segl/simulator";
 import { guardedImage, harnessImage } from "./image-util.js";

@@ -1,6 +1,6 @@
 // HKDF-SHA-256 (RFC 5869) in the firmware: the RFC's SHA-256 test cases 1–3, random cross-checks
 // against node:crypto hkdfSync, and the output-length limit.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { hkdfSync, randomBytes } from "node:crypto";
 import { PinDev } from "./pin-util.js";

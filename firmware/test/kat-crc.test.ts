@@ -2,7 +2,7 @@
 // CRC-32/ISO-HDLC catalogue ("123456789" → 0xCBF43926), the empty message, and agreement with
 // node:zlib over every length 0..300 and in pieces (the store continues CRCs across a header and
 // a value).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { crc32 } from "node:zlib";

@@ -1,13 +1,13 @@
 // SHA-1/256/512 and HMAC inside the image: FIPS 180-4, RFC 2202, RFC 4231, and random
 // cross-checks against node:crypto (an independent implementation).
-import { test, after } from "node:test";
+import { test, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { ALG, NODE_ALG, ascii, harnessKat, hex, prng, repeat, targets, unhex } from "./kat-util.js";
 
 const kats = targets();
 const h = harnessKat();
-after(() => { for (const k of kats) k.dispose(); h.dispose(); });
+afterAll(() => { for (const k of kats) k.dispose(); h.dispose(); });
 
 const M448 = "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq";
 const M896 = "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu";

@@ -1,14 +1,14 @@
 // OCRA (RFC 6287) inside the image: every Appendix C vector, the QN odd-length extras,
 // random cross-checks against an independent node:crypto implementation (QA/QN/QH, C, P, S, T),
 // and malformed suites / inputs.
-import { test, after } from "node:test";
+import { test, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, createHmac } from "node:crypto";
 import { harnessKat, hex, prng, targets, unhex, type Kat, type OcraInput } from "./kat-util.js";
 
 const kats = targets();
 const h = harnessKat();
-after(() => { for (const k of kats) k.dispose(); h.dispose(); });
+afterAll(() => { for (const k of kats) k.dispose(); h.dispose(); });
 
 const KEY20 = unhex("3132333435363738393031323334353637383930");
 const KEY32 = unhex("3132333435363738393031323334353637383930313233343536373839303132");

@@ -1,12 +1,12 @@
 // HOTP (RFC 4226) and TOTP (RFC 6238) inside the image, plus a random cross-check against a
 // node:crypto implementation of RFC 4226 truncation.
-import { test, after } from "node:test";
+import { test, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { ALG, NODE_ALG, ascii, hex, prng, targets } from "./kat-util.js";
 
 const kats = targets();
-after(() => { for (const k of kats) k.dispose(); });
+afterAll(() => { for (const k of kats) k.dispose(); });
 
 const KEY20 = ascii("12345678901234567890");
 const KEY32 = ascii("12345678901234567890123456789012");

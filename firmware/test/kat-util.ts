@@ -43,7 +43,7 @@ export interface HarnessExports extends KatExports {
   kat_sha256(p: number, n: number, out: number): void;
 }
 
-export const HARNESS_PATH = fileURLToPath(new URL("../../build/harness-kat.wasm", import.meta.url));
+export const HARNESS_PATH = fileURLToPath(new URL("../build/harness-kat.wasm", import.meta.url));
 
 let harnessImage: FirmwareImage | undefined;
 function harness(): FirmwareImage {

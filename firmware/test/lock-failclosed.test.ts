@@ -2,7 +2,7 @@
 // (configuration, seed, time and the lock records) leaves a device that reports LOCKED and
 // refuses SET_TIME and PROVISION; a provisioned device without a lock record is locked; a rotten
 // record among valid ones is reported (INFO flag) and does not hide the records after it.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { NorFlash } from "@segl/simulator";
 import { newDevice, provisionPayload, timePayload, LOCK_PAYLOAD, CMD, ST } from "./service-util.js";

@@ -1,5 +1,5 @@
 // docs/memory-map.md lists every static buffer of the image: a new buffer without a row fails here.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { readFileSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";

@@ -1,6 +1,6 @@
 // P-256 field, scalar and point arithmetic in the firmware, checked against BigInt and
 // @noble/curves: random operands plus the edges (0, 1, p−1, n−1, limb boundaries).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { p256 } from "@noble/curves/nist.js";
 import { Harness, P, N, be32, int, mod, powmod, seededBytes, hex } from "./p256-util.js";

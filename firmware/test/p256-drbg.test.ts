@@ -1,7 +1,7 @@
 // HMAC_DRBG (SP 800-90A, HMAC-SHA-256) in the firmware: NIST CAVP HMAC_DRBG.rsp [SHA-256]
 // vectors (no reseed, personalization, reseed, reseed with additional input) and agreement with
 // an independent reference written here on node:crypto's HMAC.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHmac } from "node:crypto";
 import { Harness, hex, unhex, concat, seededBytes } from "./p256-util.js";

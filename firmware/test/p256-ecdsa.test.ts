@@ -1,7 +1,7 @@
 // ECDSA P-256 (RFC 6979 nonces, low S) and ECDH in the firmware: RFC 6979 A.2.5 vectors,
 // byte-for-byte agreement with @noble/curves on 1000 random keys/digests, cross-checks with
 // node:crypto (OpenSSL), and the rejections (bad scalars, bad points, bad signatures, pointers).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, createECDH, createPublicKey, createPrivateKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";

@@ -1,7 +1,7 @@
 // clientPIN never traps: mutated valid requests (every subcommand, both protocols), random bytes
 // and splices. Every answer is a single known status byte or a well-formed success response, and
 // the PIN state stays sane. SEGL_FUZZ_ITERATIONS (default 12 000) and SEGL_FUZZ_SEED tune it.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { PinDev, ST, CMap, encode, session, padPin, pinHash16, cborDecode, setPin } from "./pin-util.js";
 

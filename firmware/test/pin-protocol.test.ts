@@ -1,7 +1,7 @@
 // clientPIN end to end, PIN/UV auth protocols 1 and 2, against the reference platform in
 // pin-util.ts (noble ECDH, node:crypto AES/HMAC/HKDF): key agreement, setPIN, changePIN, both
 // token subcommands, pinCheckAuth (permissions, RP binding, expiry), PIN policy, hmac-secret helpers.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { p256 } from "@noble/curves/nist.js";
 import {

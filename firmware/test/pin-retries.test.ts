@@ -1,6 +1,6 @@
 // PIN retries: decrement committed before the compare, 3 mismatches per power cycle →
 // PIN_AUTH_BLOCKED, 8 → PIN_BLOCKED, and power cuts at every flash operation of an attempt.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { PinDev, ST, setPin, changePin, getToken, retries, session, pinHash16, isPowerCut } from "./pin-util.js";
 

@@ -1,7 +1,7 @@
 // The platform's randomness: a TRNG that is stuck, repeating, short or failing is caught by the
 // SP 800-90B health tests (at boot and on every draw), the failure is latched and reported in
 // INFO/STATUS, and the device refuses to make keys, key agreement keys, PINs, or to be provisioned.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, hidCall, provisionChip, HID_VENDOR_SERVICE, type RngFault } from "@segl/simulator";
 import { HID, HidPort } from "./hid-util.js";

@@ -1,6 +1,6 @@
 // A power cut at every flash operation of PROVISION, SET_TIME and LOCK: after reboot the device
 // is wholly old or wholly new, boots, and shows correct codes.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { totp } from "@segl/host-sdk";
 import { NorFlash } from "@segl/simulator";

@@ -3,7 +3,7 @@
 // after signing (k, k⁻¹ in every representation the code uses) and ECDH. Each scan reads the
 // whole linear memory; the places the test itself wrote its inputs are blanked first. Where the
 // secret must be in RAM while a request waits, a positive control shows the needle is found.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { Device, SimClock, hidCall, provisionChip, HID_VENDOR_SERVICE } from "@segl/simulator";

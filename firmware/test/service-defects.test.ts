@@ -1,6 +1,6 @@
 // Smaller defects of issue 6 on the service protocol (docs/serial-protocol.md), through the UART
 // of the guarded image.
-import { test, describe } from "node:test";
+import { test, describe } from "vitest";
 import assert from "node:assert/strict";
 import { validateProvisionParams, SeglError } from "@segl/host-sdk";
 import { CMD, ST, SEED, newDevice, provisionPayload } from "./service-util.js";

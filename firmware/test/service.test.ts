@@ -1,5 +1,5 @@
 // The UART service protocol and the code display, through the built image.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { totp, encodeFrame, encodeRequest } from "@segl/host-sdk";
 import { CMD, ST, SEED, newDevice, provisionPayload, timePayload, LOCK_PAYLOAD } from "./service-util.js";

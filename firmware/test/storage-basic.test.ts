@@ -1,6 +1,6 @@
 // Key-value store: the API's behaviour, and the on-flash format checked by an independent parser
 // (written from docs/storage.md, CRC from node:zlib).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { StoreDev, ST, Rand, eq, parseFlash } from "./storage-util.js";
 

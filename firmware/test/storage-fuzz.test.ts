@@ -1,7 +1,7 @@
 // Key-value store: random corruption of flash never traps the mount (and never yields a value
 // that was not written), and a model-based random test (a JS Map as the model) with reboots,
 // aborts, formats and power cuts.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import type { FlashGeometry } from "@segl/simulator";
 import { StoreDev, ST, Rand, eq, isPowerCut, applyModel, parseFlash, type Op } from "./storage-util.js";

@@ -3,7 +3,7 @@
 // device reboots and mounts; every key of the interrupted transaction must read wholly old or
 // wholly new, all of them the same way, and every earlier transaction exactly. Then the store
 // keeps working and survives a second cut at a random later operation.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import type { FlashGeometry } from "@segl/simulator";
 import { StoreDev, ST, Rand, eq, isPowerCut, applyModel, parseFlash, type Op } from "./storage-util.js";

@@ -1,5 +1,5 @@
 // Key-value store: compaction under a long write load, wear levelling, and STORE_FULL.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { StoreDev, ST, Rand, eq, parseFlash } from "./storage-util.js";
 

@@ -2,7 +2,7 @@
 // VERSION, REGISTER (self-signed and batch attestation) and AUTHENTICATE (check-only, enforce,
 // don't-enforce) with every signature checked by @noble/curves and node:crypto, counters, and a
 // fuzzer. SEGL_FUZZ_ITERATIONS (default 10 000) tunes the fuzzer.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, randomBytes, X509Certificate } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";

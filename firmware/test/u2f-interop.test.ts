@@ -1,7 +1,7 @@
 // The whole chip (main image, CTAPHID): a credential made with CTAP2 makeCredential answers U2F
 // AUTHENTICATE over CTAPHID_MSG for appParam = SHA-256(rpId) (CTAP 2.1 §10 interop), and a U2F
 // registration's key handle is refused for another application.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { HID, newChip } from "./hid-util.js";

@@ -1,7 +1,7 @@
 // The chip end to end: factory provisioning over the CTAPHID vendor tunnel (model, batch
 // attestation from the SDK's maker CA, lock), WebAuthn registration and assertions through the
 // SDK's CTAP2 client, verified by the SDK's broker verifier AND by @simplewebauthn/server.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { SettingsService, verifyAuthenticationResponse, verifyRegistrationResponse } from "@simplewebauthn/server";

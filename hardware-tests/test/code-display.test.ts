@@ -1,14 +1,14 @@
 // Code-display conformance: the same tests against the simulator (default), the simulator behind
 // a real PTY (SEGL_TARGET=pty) or a real device (SEGL_SERIAL_PORT=…; add SEGL_ALLOW_PROVISION=1
 // to let it provision and lock a blank device).
-import { test, before, after } from "node:test";
+import { test, beforeAll, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { encodeRequest, isSeglError, provisionDevice, totp, TotpVerifier, MemoryStore, type DeviceInfo } from "@segl/host-sdk";
 import { openTarget, type Target } from "../src/index.js";
 
 let t: Target;
-before(async () => { t = await openTarget(); });
-after(async () => { await t?.close(); });
+beforeAll(async () => { t = await openTarget(); });
+afterAll(async () => { await t?.close(); });
 
 const statusName = (err: unknown) => (isSeglError(err, "DEVICE_STATUS") ? String(err.details?.statusName) : `not a device status: ${String(err)}`);
 

@@ -1,28 +1,19 @@
 // python-fido2 (Debian's python3-fido2 0.9.1) as an independent FIDO client: a simulated chip
 // behind the UDP bridge on free ports, touched by the "accept" presence policy, with the HTTP
 // control API for power cycles; pytest runs hardware-tests/python against it.
-import { test } from "node:test";
+import { test } from "vitest";
+import { findPython, requireTools } from "../../scripts/system-deps.mjs";
 import assert from "node:assert/strict";
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import { Simulator, UdpBridge, attachPresence, provisionChip, startControlServer } from "@segl/simulator";
 
-const ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const SUITE = join(ROOT, "hardware-tests/python");
 const SERIAL = "SIM-FIDO2-0001";
-
-/** A Python with fido2 0.9+ and pytest: $SEGL_PYTHON, then python3 on PATH, then Debian's own. */
-function findPython(): { python: string; version: string } | undefined {
-  const candidates = [process.env.SEGL_PYTHON, "python3", "/usr/bin/python3"].filter((p): p is string => !!p);
-  for (const python of candidates) {
-    const r = spawnSync(python, ["-c", "import fido2, pytest; print(fido2.__version__)"], { encoding: "utf8", timeout: 20_000 });
-    if (r.status === 0) return { python, version: r.stdout.trim() };
-  }
-  return undefined;
-}
 
 /** A free UDP port on 127.0.0.1 (bound and released: the python side binds it next). */
 async function freeUdpPort(): Promise<number> {
@@ -34,13 +25,10 @@ async function freeUdpPort(): Promise<number> {
   return port;
 }
 
-test("python-fido2 over the UDP bridge: CTAPHID, getInfo, WebAuthn with Fido2Server, clientPIN, credential management, U2F", async (t) => {
-  const py = findPython();
-  if (!py) {
-    t.skip("python3-fido2 / python3-pytest not installed (CI installs them: apt-get install python3-fido2 python3-pytest)");
-    return;
-  }
-  t.diagnostic(`${py.python}: fido2 ${py.version}`);
+test("python-fido2 over the UDP bridge: CTAPHID, getInfo, WebAuthn with Fido2Server, clientPIN, credential management, U2F", async () => {
+  requireTools("python3-fido2", "python3-pytest");
+  const py = findPython()!;
+  console.log(`${py.python}: fido2 ${py.version}`);
   const sim = new Simulator({ mode: "real", serialBinding: false });
   const device = sim.add({ name: "chip" });
   provisionChip(device, { serial: SERIAL });
@@ -68,8 +56,9 @@ test("python-fido2 over the UDP bridge: CTAPHID, getInfo, WebAuthn with Fido2Ser
     const timer = setTimeout(() => child.kill("SIGKILL"), 120_000);
     const [code] = (await once(child, "exit")) as [number | null];
     clearTimeout(timer);
-    t.diagnostic(out.trim().split("\n").at(-1) ?? "");
+    console.log(out.trim().split("\n").at(-1) ?? "");
     assert.equal(code, 0, `pytest failed:\n${out}`);
+    assert.doesNotMatch(out, /\bskipped\b/, `pytest skipped tests:\n${out}`);
     assert.ok(presence.presses > 0, "the chip was touched by the presence policy");
     assert.deepEqual(device.faults, [], "the firmware never trapped");
   } finally {

@@ -1,7 +1,7 @@
 // CBOR codec: RFC 8949 Appendix A vectors (decode and canonical re-encode), CTAP2 key order,
 // strictness (tags, indefinite lengths, trailing bytes, duplicates, truncation, depth, UTF-8)
 // and a random round trip.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { cborEncode, cborDecode, isSeglError, type CborValue } from "../src/index.js";

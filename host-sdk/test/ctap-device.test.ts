@@ -1,6 +1,6 @@
 // The CTAPHID/CTAP2 client against the real firmware image in the simulator, provisioned as a
 // chip over the UART service protocol.
-import { test, type TestContext } from "node:test";
+import { test, type TestContext } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes, createHash } from "node:crypto";
 import { Device, SimClock } from "@segl/simulator";
@@ -13,11 +13,11 @@ import { ClientPin, PinPermission } from "../src/protocols/ctap2/client-pin.js";
 async function chip(t: TestContext): Promise<{ dev: Device; clock: SimClock; hid: CtapHidClient } | undefined> {
   const clock = new SimClock({ startMs: Date.UTC(2025, 0, 1) });
   const dev = new Device({ clock, rngSeed: "ctap-device-test" });
-  t.after(() => dev.dispose());
+  t.onTestFinished(() => dev.dispose());
   const svc = new ServiceClient(new MemoryTransport(dev), { timeoutMs: 500, retries: 0 });
   await svc.provision({ model: "chip", algorithm: "SHA256", digits: 6, period: 30, serial: "CHIP-1", seed: new Uint8Array(randomBytes(32)) });
   const transport = new HidMemoryTransport(dev);
-  t.after(() => transport.close());
+  t.onTestFinished(() => transport.close());
   const hid = await CtapHidClient.open(transport, { timeoutMs: 500 });
   return { dev, clock, hid };
 }
@@ -41,7 +41,7 @@ test("CTAPHID on the simulated chip: INIT, 7609-byte PING, WINK, LOCK, a second 
   await hid.lock(0);
   // A second client on its own transport gets another channel and works alongside.
   const t2 = new HidMemoryTransport(dev);
-  t.after(() => t2.close());
+  t.onTestFinished(() => t2.close());
   const other = await CtapHidClient.open(t2);
   assert.notEqual(other.cid, hid.cid);
   assert.deepEqual(await other.ping(Uint8Array.of(1, 2, 3)), Uint8Array.of(1, 2, 3));

@@ -1,13 +1,13 @@
 // The CTAP status tables of the firmware and the SDK are generated from one transcription of the
 // spec's table, and the values that hobby firmware often gets wrong are right.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { CTAP_STATUS_NAMES, ctapStatusName } from "../src/ctap-status.js";
 
-const root = fileURLToPath(new URL("../../../", import.meta.url));
+const root = fileURLToPath(new URL("../../", import.meta.url));
 
 test("generated status tables are in sync with docs/ctap-status-codes.md", () => {
   const r = spawnSync(process.execPath, ["scripts/gen-ctap-status.mjs", "--check"], { cwd: root, encoding: "utf8" });

@@ -1,6 +1,6 @@
 // U2F client over CTAPHID_MSG against a fake device: APDU encoding, polling while the device
 // answers 0x6985, response parsing (checked against a signature made with @noble/curves).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";

@@ -1,7 +1,7 @@
 // CTAP2 client, clientPIN (protocols 1 and 2) and credential management against a fake
 // authenticator whose crypto is an independent formulation (node:crypto ECDH, HKDF written out
 // from RFC 5869 with HMAC, CBC chained by hand over AES-ECB), plus known-answer checks.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createECDH, createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";

@@ -1,7 +1,8 @@
 // CTAPHID client against a scripted fake device: framing at every boundary up to 7609 bytes,
 // INIT nonce matching, wrong-CID traffic, KEEPALIVE, CHANNEL_BUSY, CANCEL on abort, timeouts,
 // malformed answers (always an error, never a hang).
-import { test } from "node:test";
+import { test } from "vitest";
+import { fakeTimeForEachTest, settle } from "./fake-time.js";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { CtapHidClient } from "../src/protocols/ctaphid/client.js";
@@ -13,6 +14,8 @@ import { FakeHid, frames, u32, CBOR, CANCEL, ERROR, INIT, KEEPALIVE, PING, WINK,
 const echo = (dev: FakeHid) => (r: { cid: number; cmd: number; payload: Uint8Array }) => {
   if (r.cmd === PING) dev.reply(r.cid, PING, r.payload);
 };
+
+fakeTimeForEachTest();
 
 function echoDevice(): FakeHid {
   const dev = new FakeHid();
@@ -59,8 +62,8 @@ test("open: INIT on broadcast with an 8-byte nonce; other nonces and other chann
 test("open: a device that never answers INIT times out", async () => {
   const dev = new FakeHid(() => true);
   const t0 = Date.now();
-  await assert.rejects(CtapHidClient.open(dev, { initTimeoutMs: 80 }), (e) => isSeglError(e, "TIMEOUT"));
-  assert.ok(Date.now() - t0 < 1000);
+  await assert.rejects(settle(CtapHidClient.open(dev, { initTimeoutMs: 80 })), (e) => isSeglError(e, "TIMEOUT"));
+  assert.equal(Date.now() - t0, 80);
 });
 
 test("ping: a 7609-byte message both ways, and 7610 bytes refused before sending", async () => {
@@ -103,7 +106,7 @@ test("KEEPALIVE: status changes reach onStatus once each, then the answer", asyn
   };
   const c = await CtapHidClient.open(dev);
   const seen: string[] = [];
-  const r = await c.cbor(0x04, undefined, { onStatus: (s) => seen.push(s) });
+  const r = await settle(c.cbor(0x04, undefined, { onStatus: (s) => seen.push(s) }));
   assert.deepEqual(seen, ["processing", "up-needed"]);
   assert.equal(r.status, 0);
   assert.deepEqual(r.data, Uint8Array.of(0xa0));
@@ -119,8 +122,8 @@ test("CHANNEL_BUSY is retried until the device is free", async () => {
   };
   const c = await CtapHidClient.open(dev, { busyRetryMs: 20 });
   const t0 = Date.now();
-  assert.deepEqual(await c.ping(Uint8Array.of(1, 2, 3)), Uint8Array.of(1, 2, 3));
-  assert.ok(Date.now() - t0 >= 35);
+  assert.deepEqual(await settle(c.ping(Uint8Array.of(1, 2, 3))), Uint8Array.of(1, 2, 3));
+  assert.equal(Date.now() - t0, 40, "two waits of busyRetryMs");
   assert.equal(dev.requests.filter((q) => q.cmd === PING).length, 3);
 });
 
@@ -128,7 +131,9 @@ test("CHANNEL_BUSY forever ends with TIMEOUT", async () => {
   const dev = new FakeHid();
   dev.onRequest = (r) => { if (r.cmd === PING) dev.error(r.cid, 0x06); };
   const c = await CtapHidClient.open(dev, { busyRetryMs: 10 });
-  await assert.rejects(c.ping(new Uint8Array(1), { timeoutMs: 120 }), (e) => isSeglError(e, "TIMEOUT"));
+  const t0 = Date.now();
+  await assert.rejects(settle(c.ping(new Uint8Array(1), { timeoutMs: 120 })), (e) => isSeglError(e, "TIMEOUT"));
+  assert.equal(Date.now() - t0, 120);
 });
 
 test("abort while waiting for a touch: CANCEL is sent on our channel, the call rejects ABORTED", async () => {
@@ -149,7 +154,7 @@ test("abort while waiting for a touch: CANCEL is sent on our channel, the call r
   const c = await CtapHidClient.open(dev);
   const ac = new AbortController();
   const p = c.cbor(0x01, new Map([[1, new Uint8Array(32)]]), { signal: ac.signal, onStatus: (s) => { if (s === "up-needed") setTimeout(() => ac.abort(), 30); } });
-  await assert.rejects(p, (e) => isSeglError(e, "ABORTED") && (e as Error).name === "AbortError");
+  await assert.rejects(settle(p), (e) => isSeglError(e, "ABORTED") && (e as Error).name === "AbortError");
   clearInterval(timer);
   assert.ok(cancelled);
   const cancel = dev.sent.find((s) => s[4] === (0x80 | CANCEL))!;
@@ -170,14 +175,16 @@ test("timeouts: overall and idle; a timed-out CBOR call sends CANCEL", async () 
   };
   const c = await CtapHidClient.open(dev, { cancelWaitMs: 30 });
   const t0 = Date.now();
-  await assert.rejects(c.cbor(0x01, undefined, { timeoutMs: 100 }), (e) => isSeglError(e, "TIMEOUT"));
+  await assert.rejects(settle(c.cbor(0x01, undefined, { timeoutMs: 100 })), (e) => isSeglError(e, "TIMEOUT"));
   clearInterval(timer);
-  assert.ok(Date.now() - t0 < 600);
+  const overall = Date.now() - t0;
+  assert.ok(overall >= 100 && overall <= 100 + 30, `the overall timeout, then at most cancelWaitMs for the CANCEL answer (${overall} ms)`);
   assert.ok(dev.sent.some((s) => s[4] === (0x80 | CANCEL)));
   // Silent device: the idle timeout fires well before the overall one.
   const t1 = Date.now();
-  await assert.rejects(c.cbor(0x04, undefined, { idleTimeoutMs: 60, timeoutMs: 10_000 }), (e) => isSeglError(e, "TIMEOUT"));
-  assert.ok(Date.now() - t1 < 1000);
+  await assert.rejects(settle(c.cbor(0x04, undefined, { idleTimeoutMs: 60, timeoutMs: 10_000 })), (e) => isSeglError(e, "TIMEOUT"));
+  const idle = Date.now() - t1;
+  assert.ok(idle >= 60 && idle <= 60 + 30, `the idle timeout, not the overall one (${idle} ms)`);
 });
 
 test("malformed answers are BAD_RESPONSE / CTAPHID_ERROR, never a hang", async () => {
@@ -196,7 +203,7 @@ test("malformed answers are BAD_RESPONSE / CTAPHID_ERROR, never a hang", async (
     const dev = new FakeHid();
     dev.onRequest = (r) => { if (r.cmd === PING) script(r.cid, dev, r.payload); };
     const c = await CtapHidClient.open(dev);
-    await assert.rejects(c.ping(Uint8Array.of(1, 2, 3), { timeoutMs: 500 }), (e) => isSeglError(e, code as "BAD_RESPONSE"), name);
+    await assert.rejects(settle(c.ping(Uint8Array.of(1, 2, 3), { timeoutMs: 500 })), (e) => isSeglError(e, code as "BAD_RESPONSE"), name);
   }
   const dev = new FakeHid();
   dev.onRequest = (r) => { if (r.cmd === PING) dev.error(r.cid, 0x03); };
@@ -233,7 +240,7 @@ test("one transaction at a time: concurrent calls on one transport are serialise
   };
   const c = await CtapHidClient.open(dev);
   const msgs = [1, 2, 3, 4].map((i) => new Uint8Array(100).fill(i));
-  const answers = await Promise.all(msgs.map((m) => c.ping(m)));
+  const answers = await settle(Promise.all(msgs.map((m) => c.ping(m))));
   assert.deepEqual(answers, msgs);
   await c.wink();
   await c.lock(3);

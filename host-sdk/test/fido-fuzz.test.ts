@@ -1,6 +1,6 @@
 // Structure-aware fuzzing of the verification entry points (fido-fuzz.ts): 100k cases in CI.
 // Long runs: node scripts/fuzz.mjs verify 1000000 [seed]  (SEGL_FUZZ_ITERATIONS, SEGL_FUZZ_SEED).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { fuzzVerify, SLOW_MS } from "./fido-fuzz.js";
 

@@ -1,7 +1,7 @@
 // The findings of issue 7, one by one: required expectations, defaults an `undefined` cannot
 // switch off, cross-origin, credential id and userHandle binding, algorithms and COSE strictness,
 // certificate validity and strict DER, typed errors, and hard caps (the OID stall).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { generateKeyPairSync, sign as nodeSign, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";

@@ -1,7 +1,7 @@
 // Broker-side FIDO verification against a software authenticator (noble keys) that produces
 // packed-with-batch, packed-self, none and fido-u2f registrations and assertions. Every case is
 // cross-checked with @simplewebauthn/server: both must reach the same verdict.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import {
   SettingsService, verifyAuthenticationResponse, verifyRegistrationResponse,

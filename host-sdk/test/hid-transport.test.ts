@@ -1,7 +1,7 @@
 // HidTransport over an injected fake node-hid module (the real one needs hardware): FIDO usage
 // page filtering, report-ID 0 prefix on writes, reports in, errors mapped to SeglError codes;
 // HidMemoryTransport over a duck-typed endpoint.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { HidTransport, type HidAsyncDevice, type HidDeviceInfo, type NodeHidModule } from "../src/transport/hid.js";

@@ -1,6 +1,6 @@
 // Pure OTP math: RFC 4226 / 6238 / 6287 vectors, base32 (RFC 4648), otpauth URIs, and a
 // cross-check of hotp/totp against the independent `otpauth` package.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";

@@ -2,7 +2,7 @@
 // nothing from this repository but the tarballs of the SDK and its dependencies (offline), then
 // the broker example (host-sdk/examples/broker.ts) type-checked against the installed types and
 // run: a TOTP code verified with SQLite state, and a FIDO2 assertion verified with a stored key.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";

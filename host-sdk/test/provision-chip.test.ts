@@ -1,5 +1,5 @@
 // provisionDevice for a chip locks it unless told otherwise (a chip leaves the factory locked).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock } from "@segl/simulator";
 import { MemoryTransport, ServiceClient, provisionDevice } from "../src/index.js";

@@ -1,5 +1,5 @@
 // Service-protocol frames: encoding, CRC (against zlib), and the streaming parser's resync rules.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import * as zlib from "node:zlib";

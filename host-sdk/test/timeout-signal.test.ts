@@ -2,7 +2,7 @@
 // transport and protocol call path: SeglError TIMEOUT (name "TimeoutError"), the signal's
 // DOMException as `cause`, and no retry after it fired. Every device here stays silent, so the
 // outcome does not depend on how fast the machine is.
-import { test, describe, before, after } from "node:test";
+import { test, describe, beforeAll, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { SeglError } from "../src/errors.js";
@@ -22,8 +22,8 @@ import { FakeHid, MSG, INIT } from "./ctap-fake.js";
 // AbortSignal.timeout()'s timer does not keep Node's event loop alive (a real port's handle does);
 // this interval stands in for that handle while the in-process devices wait.
 let keepAlive: ReturnType<typeof setInterval> | undefined;
-before(() => { keepAlive = setInterval(() => {}, 1000); });
-after(() => clearInterval(keepAlive));
+beforeAll(() => { keepAlive = setInterval(() => {}, 1000); });
+afterAll(() => clearInterval(keepAlive));
 
 /** A signal that fires on its own, as `AbortSignal.timeout(ms)` does. */
 const deadline = () => AbortSignal.timeout(15);

@@ -1,6 +1,6 @@
 // Transport building blocks: timeouts and aborts, the mutex, the in-memory transport, and the
 // serial transport over serialport's MockBinding and over a plain stream.
-import { test } from "node:test";
+import { test, vi } from "vitest";
 import assert from "node:assert/strict";
 import { EventEmitter } from "node:events";
 import { PassThrough } from "node:stream";
@@ -25,8 +25,16 @@ class Echo extends EventEmitter<{ uart: [Uint8Array] }> {
 }
 
 test("withTimeout: TIMEOUT vs ABORTED, and the caller's signal wins", async () => {
-  const s = withTimeout(undefined, 10)!;
-  await new Promise((r) => setTimeout(r, 30));
+  vi.useFakeTimers();
+  let s: AbortSignal;
+  try {
+    s = withTimeout(undefined, 10)!;
+    vi.advanceTimersByTime(9);
+    assert.equal(s.aborted, false);
+    vi.advanceTimersByTime(1);
+  } finally {
+    vi.useRealTimers();
+  }
   assert.ok(s.aborted);
   assert.ok(isSeglError(s.reason, "TIMEOUT"));
   const ctl = new AbortController();

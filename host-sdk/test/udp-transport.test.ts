@@ -1,6 +1,6 @@
 // UdpTransport against a fake device on local UDP ports (ephemeral, not 8111/7112): one report
 // per datagram, the whole CTAPHID stack on top, and a taken port reported as DEVICE_BUSY.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createSocket } from "node:dgram";
 import { randomBytes } from "node:crypto";

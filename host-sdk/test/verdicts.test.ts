@@ -1,7 +1,7 @@
 // One vocabulary for verdicts: OTP and FIDO results both say `verified`, and every reason a FIDO
 // result is not verified is a stable code in `reasons` (the same codes docs/fido-verification.md
 // lists), exactly when `verified` is false.
-import { test, describe } from "node:test";
+import { test, describe } from "vitest";
 import assert from "node:assert/strict";
 import { verifyAssertion, verifyRegistration, type AssertionResult, type RegistrationResult } from "../src/fido/verify.js";
 import { createMakerCa } from "../src/fido/ca.js";

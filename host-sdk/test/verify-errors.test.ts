@@ -1,7 +1,7 @@
 // Every error the verifiers and their stores throw for a reason they know is a SeglError with a
 // stable code and the details docs/sdk-errors.md promises: bad options, bad seeds, a store that
 // cannot be opened (missing directory, not a database, a foreign table), duplicates, unknown ids.
-import { test, describe } from "node:test";
+import { test, describe } from "vitest";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -22,7 +22,10 @@ test("two worker threads with their own SQLite connections race to verify the sa
 
   const sab = new SharedArrayBuffer(4);
   const workers = [0, 1].map(
-    () => new Worker(new URL("./verify-race-worker.js", import.meta.url), { workerData: { path, key, id: "shared", sab } }),
+    // scripts/run-ts.mjs runs the worker's TypeScript source (tsx), like the tests themselves
+    () => new Worker(new URL("../../scripts/run-ts.mjs", import.meta.url), {
+      workerData: { path, key, id: "shared", sab, tsEntry: new URL("./verify-race-worker.ts", import.meta.url).href },
+    }),
   );
   const inbox: Answer[][] = [[], []];
   const waiters: (() => void)[] = [];
@@ -46,7 +49,7 @@ test("two worker threads with their own SQLite connections race to verify the sa
       workers[i]!.postMessage("close");
       lost.push(((await next(i)) as unknown as { lostCas: number }).lostCas);
     }
-    t.diagnostic(`compare-and-set races lost (then re-read and refused as replays): ${lost.join(" + ")}`);
+    console.log(`compare-and-set races lost (then re-read and refused as replays): ${lost.join(" + ")}`);
     const check = new SqliteStore(path, { secretKey: key });
     const rec = await check.get("shared");
     check.close();

@@ -1,7 +1,7 @@
 // Stored rows cannot be weakened: every field that decides acceptance is authenticated with the
 // seed (AEAD associated data) or by the row MAC, checked on read; tampering is a typed error and an
 // audit event. Key rotation and the old row format.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -13,10 +13,11 @@ export interface FirmwareImage {
   readonly guards: readonly number[];
 }
 
-/** Where `npm run build:firmware` puts the image in the repository. */
-const BUILT_IMAGE = fileURLToPath(new URL("../../../firmware/build/firmware.wasm", import.meta.url));
+const here = (rel: string): string => fileURLToPath(new URL(rel, import.meta.url));
+/** Where `npm run build:firmware` puts the image in the repository, seen from simulator/dist/src (compiled) or simulator/src (the sources, as the tests run them). */
+const BUILT_IMAGE = [here("../../../firmware/build/firmware.wasm"), here("../../firmware/build/firmware.wasm")].find((p) => existsSync(p)) ?? here("../../../firmware/build/firmware.wasm");
 /** The copy an installed @segl/simulator package ships (made by its `prepack` script). */
-const PACKAGED_IMAGE = fileURLToPath(new URL("../../firmware/firmware.wasm", import.meta.url));
+const PACKAGED_IMAGE = here("../../firmware/firmware.wasm");
 
 /**
  * The image devices boot by default: the file the SEGL_FIRMWARE environment variable names, else

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { request } from "node:http";
 import { Simulator, startControlServer, type DeviceDetail, type DeviceSummary } from "../src/index.js";

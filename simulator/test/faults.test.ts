@@ -1,7 +1,7 @@
 // Injected faults: the TRNG (stuck, repeating, short, error) and flash write failures (reported,
 // silent, worn words, erases), in process and over the HTTP control API, and what the firmware
 // makes of them (it reports a failed entropy source in INFO).
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { crc32 } from "node:zlib";
 import { Simulator, SimRng, NorFlash, startControlServer } from "../src/index.js";

@@ -1,4 +1,4 @@
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,9 +7,7 @@ import { Simulator, registeredSerialDevices } from "../src/index.js";
 
 test("many devices: one module, one instance and one flash each, one clock", () => {
   const sim = new Simulator({ startMs: 1_700_000_000_000 });
-  const t0 = performance.now();
   for (let i = 0; i < 100; i++) sim.add({ name: `d${i}`, rngSeed: `seed-${i}`, driftPpm: i });
-  const perDevice = (performance.now() - t0) / 100;
   assert.equal(sim.size, 100);
   const a = sim.device("d1"), b = sim.device("d2");
   assert.equal(a.image.module, b.image.module, "one compiled module");
@@ -48,8 +46,6 @@ test("many devices: one module, one instance and one flash each, one clock", () 
   sim.close();
   assert.equal(sim.size, 0);
   assert.equal(sim.clock.size, 0, "devices leave the clock");
-  assert.ok(perDevice < 50, `adding a device took ${perDevice.toFixed(2)} ms`);
-  console.log(`${perDevice.toFixed(3)} ms per device added`);
 });
 
 test("names are checked and unique", () => {

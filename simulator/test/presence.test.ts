@@ -1,6 +1,6 @@
 // User-presence policies against the real firmware: a chip parks a CTAP2 request that needs a
 // touch (KEEPALIVE UPNEEDED + LED) and answers U2F with 0x6985 until touched.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import {
   Device, SimClock, attachPresence, provisionChip, type PresenceRequest,

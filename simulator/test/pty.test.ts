@@ -1,4 +1,5 @@
-import { test } from "node:test";
+import { test, beforeAll, afterAll } from "vitest";
+import { requireTools } from "../../scripts/system-deps.mjs";
 import assert from "node:assert/strict";
 import { once } from "node:events";
 import { existsSync, mkdtempSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -30,8 +31,9 @@ async function closePort(port: SerialPort): Promise<void> {
   await new Promise<void>((resolve, reject) => port.close((e) => (e ? reject(e) : resolve())));
 }
 
+beforeAll(() => requireTools("socat"));
 const dir = mkdtempSync(join(tmpdir(), "segl-pty-"));
-test.after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 test("a real serialport opens the PTY by path: bytes both ways, across several opens and closes", async () => {
   const ep = new EchoEndpoint();

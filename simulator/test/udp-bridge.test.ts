@@ -1,5 +1,5 @@
 // The UDP bridge: raw 64-byte CTAPHID reports in datagrams, both ways, on ephemeral ports.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
@@ -26,7 +26,7 @@ class Peer {
   send(port: number, data: Uint8Array): void {
     this.sock.send(data, port, "127.0.0.1");
   }
-  async next(ms = 2000): Promise<Buffer> {
+  async next(ms = 30_000): Promise<Buffer> {
     const deadline = Date.now() + ms;
     while (this.got.length === 0) {
       if (Date.now() > deadline) throw new Error("no datagram");

@@ -1,6 +1,6 @@
 // `segl sim chip`, run as a user would: provisioned as a chip on start, CTAPHID over UDP, the
 // presence policy (or Enter) touches it, the HTTP control API sees it.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createSocket, type Socket } from "node:dgram";
@@ -40,7 +40,7 @@ class HidOverUdp {
     this.sock.send(r, this.chipPort, "127.0.0.1");
   }
   /** The next non-keepalive answer (single-report messages only). */
-  async answer(ms = 5000): Promise<{ cmd: number; data: Buffer }> {
+  async answer(ms = 30_000): Promise<{ cmd: number; data: Buffer }> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = this.queue.shift();

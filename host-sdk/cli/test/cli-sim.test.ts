@@ -1,5 +1,5 @@
 // The `segl` program, run as a user would: spawned, stdin piped, output read back.
-import { test } from "node:test";
+import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { once } from "node:events";

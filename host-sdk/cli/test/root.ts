@@ -25,7 +25,7 @@ export class Output {
     stream.on("data", (s: string) => { this.text += s; for (const w of this.waiters.splice(0)) w(); });
   }
   /** Resolves with the first match of re in the output after `from`. */
-  async waitFor(re: RegExp, from = 0, ms = 5000): Promise<RegExpExecArray> {
+  async waitFor(re: RegExp, from = 0, ms = 30_000): Promise<RegExpExecArray> {
     const deadline = Date.now() + ms;
     for (;;) {
       const m = re.exec(this.text.slice(from));

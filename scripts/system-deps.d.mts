@@ -1,0 +1,7 @@
+export interface SystemPackage { name: string; tool: string; usedBy: string; present(): boolean }
+export const SYSTEM_PACKAGES: readonly SystemPackage[];
+export function findPython(modules?: string[]): { python: string; version: string } | undefined;
+export function installCommand(names?: string[]): string;
+export function missingPackages(names?: string[]): string[];
+export function requireTools(...names: string[]): void;
+export function ensureSystemPackages(log?: (s: string) => void): string | null;

@@ -1,0 +1,71 @@
+// The Debian packages the test suite uses besides Node: how to tell each is there, and the one
+// command that installs the missing ones. scripts/bootstrap.mjs installs them when it can (apt-get
+// present, running as root) and otherwise stops with that command; the interop tests call
+// requireTools() so that a missing tool is a failure naming the command, never a silent skip.
+import { spawnSync } from "node:child_process";
+
+const runs = (cmd, args) => {
+  const r = spawnSync(cmd, args, { stdio: "ignore", timeout: 20_000 });
+  return !r.error && r.status === 0;
+};
+
+/** A Python with fido2 0.9+ and pytest: $SEGL_PYTHON, then python3 on PATH, then Debian's own. */
+export function findPython(modules = ["fido2", "pytest"]) {
+  const candidates = [process.env.SEGL_PYTHON, "python3", "/usr/bin/python3"].filter(Boolean);
+  for (const python of candidates) {
+    const r = spawnSync(python, ["-c", `import ${modules.join(", ")}; print(${modules.includes("fido2") ? "fido2.__version__" : "'ok'"})`], { encoding: "utf8", timeout: 20_000 });
+    if (!r.error && r.status === 0) return { python, version: r.stdout.trim() };
+  }
+  return undefined;
+}
+
+/** Debian package → what uses it → how to tell it is installed. */
+export const SYSTEM_PACKAGES = [
+  { name: "socat", tool: "socat", usedBy: "the simulated UART as a real pseudo-terminal (PTY tests)", present: () => runs("socat", ["-V"]) },
+  { name: "oathtool", tool: "oathtool", usedBy: "an independent TOTP implementation checked against the display", present: () => runs("oathtool", ["--version"]) },
+  { name: "openssl", tool: "openssl", usedBy: "reading the batch attestation certificates", present: () => runs("openssl", ["version"]) },
+  { name: "python3-fido2", tool: "python3-fido2", usedBy: "an independent CTAP2/U2F client against the simulated chip", present: () => !!findPython(["fido2"]) },
+  { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython(["pytest"]) },
+];
+
+const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
+const hasAptGet = () => runs("sh", ["-c", "command -v apt-get"]);
+
+/** The one command that installs the given packages (all of them by default). */
+export function installCommand(names = SYSTEM_PACKAGES.map((p) => p.name)) {
+  const sudo = isRoot() ? "" : "sudo ";
+  return `${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${names.join(" ")}`;
+}
+
+/** Names of the packages that are missing. */
+export function missingPackages(names) {
+  return SYSTEM_PACKAGES.filter((p) => (!names || names.includes(p.name)) && !p.present()).map((p) => p.name);
+}
+
+/** Throws (a test failure) when any of these packages is missing, with the command that installs it. */
+export function requireTools(...names) {
+  const missing = missingPackages(names);
+  if (missing.length) {
+    throw new Error(`needs ${missing.join(", ")} (Debian package${missing.length > 1 ? "s" : ""}), not installed. Install with:\n  ${installCommand(missing)}\n(or run \`npm test\`, which installs them when it runs as root)`);
+  }
+}
+
+/**
+ * Installs what is missing when it can (apt-get present, running as root: `apt-get update` once, then
+ * install); otherwise, or if that fails, returns the command for the user. Returns null when all is there.
+ */
+export function ensureSystemPackages(log = (s) => console.error(s)) {
+  let missing = missingPackages();
+  if (missing.length === 0) return null;
+  if (hasAptGet() && isRoot()) {
+    log(`segl: installing Debian packages the tests use: ${missing.join(" ")} …`);
+    const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
+    const opts = { stdio: ["ignore", "ignore", "inherit"], env };
+    const up = spawnSync("apt-get", ["update", "-qq"], opts);
+    const inst = up.status === 0 && spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], opts);
+    if (!inst || inst.status !== 0) log("segl: apt-get failed (see above)");
+    missing = missingPackages();
+    if (missing.length === 0) return null;
+  }
+  return installCommand(missing);
+}
