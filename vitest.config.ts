@@ -49,6 +49,8 @@ export default defineConfig({
     root: ROOT as string,
     projects: PACKAGES.map(project),
     // Forks, not threads: see docs/testing.md ("Pool") for the measurement.
+    // vitest's summary, then one plain "N passed, N failed" line for CI.
+    reporters: ["default", "./scripts/summary-reporter.mjs"],
     pool: "forks",
     maxWorkers: 2,
     // node:test had no per-test limit; the slowest tests (python-fido2's pytest run, the firmware
