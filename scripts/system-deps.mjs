@@ -19,13 +19,16 @@ export function findPython(modules = ["fido2", "pytest"]) {
   return undefined;
 }
 
-/** Debian package → what uses it → how to tell it is installed. */
+/**
+ * Debian package → what uses it → how to tell it is installed. fido2 and pytest must be importable by the
+ * same interpreter (a pyenv python3 with pip's pytest does not make Debian's pytest present).
+ */
 export const SYSTEM_PACKAGES = [
   { name: "socat", tool: "socat", usedBy: "the simulated UART as a real pseudo-terminal (PTY tests)", present: () => runs("socat", ["-V"]) },
   { name: "oathtool", tool: "oathtool", usedBy: "an independent TOTP implementation checked against the display", present: () => runs("oathtool", ["--version"]) },
   { name: "openssl", tool: "openssl", usedBy: "reading the batch attestation certificates", present: () => runs("openssl", ["version"]) },
-  { name: "python3-fido2", tool: "python3-fido2", usedBy: "an independent CTAP2/U2F client against the simulated chip", present: () => !!findPython(["fido2"]) },
-  { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython(["pytest"]) },
+  { name: "python3-fido2", tool: "python3-fido2", usedBy: "an independent CTAP2/U2F client against the simulated chip", present: () => !!findPython() },
+  { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython() },
 ];
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
