@@ -117,9 +117,9 @@ test("SqliteStore: seeds are sealed with AES-256-GCM (not in the file, wrong key
     await assert.rejects(new SqliteStore(t.file, { secretKey: randomBytes(32) }).get("alice"), isCode("SECRET_UNREADABLE"));
 
     // Copy alice's sealed seed into bob's row: the AAD binds the id, so it fails authentication.
-    const { Database } = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
+    const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
     const db = new Database(t.file);
-    db.run("UPDATE tokens SET secret = (SELECT secret FROM tokens WHERE id = 'alice') WHERE id = 'bob'");
+    db.exec("UPDATE tokens SET secret = (SELECT secret FROM tokens WHERE id = 'alice') WHERE id = 'bob'");
     db.close();
     const again = new SqliteStore(t.file, { secretKey: key });
     assert.deepEqual((await again.get("alice"))?.secret, seed);
