@@ -148,8 +148,13 @@ test("SqliteStore behind TotpVerifier: verify, replay and lockout persist across
     const s2 = new SqliteStore(t.file, { secretKey: key });
     const v2 = new TotpVerifier({ store: s2 });
     assert.equal((await v2.verify("d", code(now), { now })).verified, false, "replay refused after reopen");
-    assert.equal((await v2.status("d"))?.failures, 1);
+    assert.equal((await v2.status("d"))?.failures, 0, "a replay is refused but not counted");
+    const wrong = ["000000", "111111"].find((c) => c !== code(now) && c !== code(now - 30_000) && c !== code(now + 30_000))!;
+    assert.equal((await v2.verify("d", wrong, { now })).verified, false);
     s2.close();
+    const s3 = new SqliteStore(t.file, { secretKey: key });
+    assert.equal((await new TotpVerifier({ store: s3 }).status("d"))?.failures, 1, "a wrong code's failure count persists");
+    s3.close();
   } finally {
     t.done();
   }
