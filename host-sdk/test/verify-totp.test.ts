@@ -427,3 +427,20 @@ test("no timing oracle: an unknown id does the work of a wrong code (read a seal
   assert.deepEqual((await v.verify("~segl-decoy-totp", wrong, { now: BASE })), { verified: false });
   assert.equal(events.at(-1)?.reason, "unknown-device");
 });
+
+test("no timing oracle on a locked device either: its code is not looked at, the decoy is read and written instead", async () => {
+  const { store, ops } = countingStore(new MemoryStore());
+  const v = new TotpVerifier({ store });
+  const secret = randomBytes(20);
+  await v.enroll("known", { secret });
+  const wrong = wrongCode(secret, BASE);
+  for (let i = 0; i < 3; i++) await v.verify("known", wrong, { now: BASE });
+  assert.equal((await v.status("known", { now: BASE }))?.locked, true);
+  ops.length = 0;
+  assert.equal((await v.verify("known", deviceCode(secret, BASE), { now: BASE })).verified, false, "the right code while locked");
+  assert.deepEqual(ops, ["get:found", "get:none", "create", "get:found", "cas:written"]);
+  ops.length = 0;
+  await v.verify("known", wrong, { now: BASE });
+  assert.deepEqual(ops, ["get:found", "get:found", "cas:written"]);
+  assert.equal((await v.status("known", { now: BASE }))?.lockedUntil, BASE + 15 * MIN, "the lock itself is unchanged");
+});

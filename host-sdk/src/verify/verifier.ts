@@ -256,8 +256,12 @@ export abstract class OtpVerifierBase {
         await this.decoy(now, decide);
         return this.reject(op, id, now, "unknown-device");
       }
-      // Locked: fail without computing or comparing anything.
-      if (rec.lockedUntil > now) return this.reject(op, id, now, "locked", rec);
+      // Locked: the device's own code is not looked at; the decoy spends what a wrong code would
+      // (otherwise "fast refusal" would tell a prober that this id exists and is locked).
+      if (rec.lockedUntil > now) {
+        await this.decoy(now, decide);
+        return this.reject(op, id, now, "locked", rec);
+      }
       const d = decide(rec);
       if ("step" in d) {
         const driftSteps = this.driftAfter(rec, d.step, now);
