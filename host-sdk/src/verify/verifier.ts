@@ -256,10 +256,12 @@ export abstract class OtpVerifierBase {
         await this.decoy(now, decide);
         return this.reject(op, id, now, "unknown-device");
       }
-      // Locked: the device's own code is not looked at; the decoy spends what a wrong code would
-      // (otherwise "fast refusal" would tell a prober that this id exists and is locked).
+      // Locked: fails whatever the code. The work of a wrong code is still done — the window's codes
+      // computed (the verdict thrown away) and the unchanged state written back — so that a fast
+      // refusal does not tell a prober that this id exists and is locked. A lost race is not retried.
       if (rec.lockedUntil > now) {
-        await this.decoy(now, decide);
+        decide(rec);
+        await this.store.compareAndSet(id, rec.version, { ...rec, version: rec.version + 1 });
         return this.reject(op, id, now, "locked", rec);
       }
       const d = decide(rec);
