@@ -1,12 +1,15 @@
 // Child process of verify-processes.test.ts: one broker process with its own SQLite connection.
 // Argument: JSON { path, keyHex, seedsHex[], first, trials, startStep }. Prints "READY", waits for a
 // line on stdin, then walks the trials in order printing "A <trial>" for each code IT accepted,
-// and "DONE <accepted> <refused>" (or "E <message>" on an error). Pipes are synchronous on Linux,
+// and "DONE <accepted> <refused>" (or "E <message>" on an error). With `holdAfter: n`, after n trials
+// it takes SQLite's write lock and writes inside an open transaction, prints "HOLDING" and waits
+// there to be killed: the worst moment for a broker to die (the others are blocked on the lock). Pipes are synchronous on Linux,
 // so a line printed is a line the parent receives, even if this process is killed right after.
 import { createHmac } from "node:crypto";
+import { createRequire } from "node:module";
 import { SqliteStore, TotpVerifier } from "../src/verify/index.js";
 
-interface Args { path: string; keyHex: string; seedsHex: string[]; first: number; trials: number; startStep: number }
+interface Args { path: string; keyHex: string; seedsHex: string[]; first: number; trials: number; startStep: number; holdAfter?: number }
 const a = JSON.parse(process.argv[process.argv.length - 1]!) as Args;
 const seeds = a.seedsHex.map((h) => Buffer.from(h, "hex"));
 
@@ -31,6 +34,14 @@ process.stdin.once("data", () => {
     let accepted = 0, refused = 0;
     try {
       for (let t = a.first; t < a.first + a.trials; t++) {
+        if (t - a.first === a.holdAfter) {
+          const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
+          const db = new Database(a.path, { timeout: 10_000 });
+          db.exec("BEGIN IMMEDIATE");
+          db.exec("UPDATE tokens SET failures = failures + 1000, version = version + 1"); // never committed
+          out("HOLDING");
+          await new Promise(() => { /* until SIGKILL */ });
+        }
         const { device, step } = trial(t, seeds.length, a.startStep);
         const r = await verifier.verify(`dev-${device}`, code(seeds[device]!, step), { now: step * 30_000 + 5_000 });
         if (r.verified) { accepted++; out(`A ${t}`); } else refused++;
