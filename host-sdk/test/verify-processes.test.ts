@@ -1,6 +1,7 @@
 // Real processes on one SQLite file (issue 9): several broker processes verify the same codes at
-// the same time, every code is accepted exactly once; one is killed with SIGKILL in the middle and
-// leaves nothing for a person to clean up: the others carry on and a new process works at once.
+// the same time, every code is accepted exactly once; two more are killed with SIGKILL in the middle
+// (one while it holds SQLite's write lock inside an open transaction, one wherever it is) and leave
+// nothing for a person to clean up: the others carry on and a new process works at once.
 // SEGL_RACE_PROCS (default 4) processes, SEGL_RACE_TRIALS (default 300) trials each; the issue's full
 // figure by hand: SEGL_RACE_PROCS=8 SEGL_RACE_TRIALS=10000 npx vitest run host-sdk/test/verify-processes
 import { test } from "vitest";
@@ -54,7 +55,7 @@ function start(args: object): Child {
 
 const accepted = (c: Child) => c.lines.filter((l) => l.startsWith("A ")).map((l) => Number(l.slice(2)));
 
-test(`${PROCS} processes verify the same ${TRIALS} codes on one SQLite file; one more is SIGKILLed holding the write lock mid-transaction: every code accepted once, nothing to clean up`, async () => {
+test(`${PROCS} processes verify the same ${TRIALS} codes on one SQLite file; two more are SIGKILLed, one holding the write lock mid-transaction: every code accepted once, nothing to clean up`, async () => {
   const dir = mkdtempSync(join(tmpdir(), "segl-procs-"));
   const path = join(dir, "tokens.sqlite");
   const key = randomBytes(32);
@@ -71,12 +72,19 @@ test(`${PROCS} processes verify the same ${TRIALS} codes on one SQLite file; one
     // in an open transaction with uncommitted changes (every row's failures + 1000).
     for (let i = 0; i < PROCS; i++) children.push(start(args));
     children.push(start({ ...args, holdAfter: 10 }));
+    // A second victim is killed at whatever point it has reached once it has accepted a code or
+    // refused a few (inside the verifier, inside SQLite, or between).
+    children.push(start(args));
     const victim = children[PROCS]!;
+    const victim2 = children[PROCS + 1]!;
     await Promise.all(children.map((c) => c.line((l) => l === "READY")));
     for (const c of children) c.proc.stdin!.write("go\n");
     await victim.line((l) => l === "HOLDING");
     victim.proc.kill("SIGKILL");
     const victimExit = await victim.exit;
+    await victim2.line((l) => l.startsWith("A ") || l.startsWith("DONE"));
+    victim2.proc.kill("SIGKILL");
+    await victim2.exit;
     for (const c of children.slice(0, PROCS)) await c.exit;
 
     for (const c of children) assert.deepEqual(c.lines.filter((l) => l.startsWith("E ")), [], "no process saw an error (no STORE_BUSY)");
@@ -86,9 +94,12 @@ test(`${PROCS} processes verify the same ${TRIALS} codes on one SQLite file; one
     for (const c of children) for (const t of accepted(c)) count.set(t, (count.get(t) ?? 0) + 1);
     const twice = [...count].filter(([, n]) => n > 1);
     assert.deepEqual(twice, [], "no code accepted twice");
-    // Every trial was accepted by someone (the victim reported its acceptances before it took the lock).
+    // Every trial was accepted by someone. The first victim reported its acceptances before it took
+    // the lock; the second may have committed one acceptance and died before printing it (then the
+    // others were refused it as a replay): at most one, and only if it was killed before DONE.
     const missing = Array.from({ length: TRIALS }, (_, t) => t).filter((t) => !count.has(t));
-    assert.deepEqual(missing, [], "every code accepted once");
+    const victim2Done = victim2.lines.some((l) => l.startsWith("DONE"));
+    assert.ok(missing.length <= (victim2Done ? 0 : 1), `trials accepted by nobody: ${missing.slice(0, 10).join(", ")}`);
     for (const c of children.slice(0, PROCS)) {
       const done = c.lines.find((l) => l.startsWith("DONE"))!.split(" ").map(Number);
       assert.equal(done[1]! + done[2]!, TRIALS);
@@ -115,7 +126,7 @@ test(`${PROCS} processes verify the same ${TRIALS} codes on one SQLite file; one
     const db = new Database(path, { readonly: true });
     assert.equal(db.pragma("integrity_check", { simple: true }), "ok");
     db.close();
-    console.log(`${PROCS} processes × ${TRIALS} trials (+1 killed): ${children.map((c) => accepted(c).length).join(" + ")} acceptances`);
+    console.log(`${PROCS} processes × ${TRIALS} trials (+2 killed): ${children.map((c) => accepted(c).length).join(" + ")} acceptances`);
   } finally {
     for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
     rmSync(dir, { recursive: true, force: true });
