@@ -276,8 +276,9 @@ function transportKey(root: XmlElement, o: PskcImportOptions): Omit<Transport, "
   if (dk) {
     const method = childOf(dk, XENC11, "KeyDerivationMethod");
     if (method?.attrs.Algorithm !== PBKDF2_URI) throw new SeglError("UNSUPPORTED", `key derivation ${method?.attrs.Algorithm ?? "(none)"} is not supported (only PBKDF2)`);
-    const params = childOf(method, PKCS5, "PBKDF2-params");
-    if (!params) throw malformed("DerivedKey: no pkcs5:PBKDF2-params");
+    // RFC 6030 Figure 7 puts PBKDF2-params in the PKCS #5 namespace; XML Encryption 1.1 (and python-pskc) in xenc11.
+    const params = childOf(method, PKCS5, "PBKDF2-params") ?? childOf(method, XENC11, "PBKDF2-params");
+    if (!params) throw malformed("DerivedKey: no PBKDF2-params");
     // The RFC's own Figure 7 leaves the parameters' children unqualified: matched by local name.
     const saltEl = childOf(childOf(params, null, "Salt") ?? params, null, "Specified");
     const iterEl = childOf(params, null, "IterationCount");
