@@ -158,6 +158,24 @@ describe("import: tampering and malformed input", () => {
     assert.throws(() => importPskc(xml, { psk: new Uint8Array(16) }), (e) => isSeglError(e, "PSKC_WRONG_KEY"));
   });
 
+  test("a wrong key is PSKC_WRONG_KEY even when another key fails earlier for another reason", () => {
+    // Find a wrong key under which the MAC key happens to decrypt (valid padding by chance): then
+    // every MAC fails, and the one key refused for its algorithm must not turn this into a per-key report.
+    const xml = file().replace('Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:totp"', 'Algorithm="urn:ietf:params:xml:ns:keyprov:pskc:pin"');
+    const macKeyCipher = Buffer.from(/<xenc:CipherValue>([^<]+)</.exec(xml)![1]!, "base64");
+    let wrong: Buffer | undefined;
+    for (let i = 1; i < 100_000 && !wrong; i++) {
+      const k = Buffer.alloc(16); k.writeUInt32BE(i, 12);
+      try {
+        const d = createDecipheriv("aes-128-cbc", k, macKeyCipher.subarray(0, 16));
+        Buffer.concat([d.update(macKeyCipher.subarray(16)), d.final()]);
+        wrong = k;
+      } catch { /* bad padding: try the next */ }
+    }
+    assert.ok(wrong, "a key with valid padding by chance");
+    assert.throws(() => importPskc(xml, { psk: wrong }), (e) => isSeglError(e, "PSKC_WRONG_KEY"));
+  });
+
   test("a missing ValueMAC and a plaintext secret are refused per key", () => {
     const xml = file().replace(/<ValueMAC>[^<]+<\/ValueMAC>/, "");
     const r = importPskc(xml, { psk });

@@ -262,6 +262,8 @@ function int(text: string, what: string, min: number): number {
 }
 
 interface Transport {
+  /** MAC comparisons made so far (to tell "every MAC failed" from "some keys failed"). */
+  macChecks: number;
   readonly key: Uint8Array | undefined;
   readonly macKey: Uint8Array | undefined;
   readonly macHash: "sha1" | "sha256" | "sha512" | undefined;
@@ -269,7 +271,7 @@ interface Transport {
   readonly protection: PskcImportResult["protection"];
 }
 
-function transportKey(root: XmlElement, o: PskcImportOptions): Omit<Transport, "macKey" | "macHash"> {
+function transportKey(root: XmlElement, o: PskcImportOptions): Omit<Transport, "macKey" | "macHash" | "macChecks"> {
   const ek = childOf(root, PSKC_NS, "EncryptionKey");
   if (!ek) return { key: undefined, protection: "none" };
   const dk = childOf(ek, XENC11, "DerivedKey");
@@ -331,6 +333,7 @@ function readKey(pkg: XmlElement, keyEl: XmlElement, t: Transport, o: PskcImport
     if (!macEl) throw new KeyError("MAC_MISSING", "encrypted secret without ValueMAC");
     const given = decodeB64(macEl.text, "ValueMAC");
     const expected = createHmac(t.macHash, t.macKey).update(cipher).digest();
+    t.macChecks++;
     // Constant time; a MAC of the wrong length is compared with itself so the work is the same.
     const same = given.length === expected.length ? timingSafeEqual(given, expected) : (timingSafeEqual(expected, expected), false);
     if (!same) throw new KeyError("MAC_MISMATCH", "ValueMAC does not match: the secret or its MAC was altered");
@@ -389,17 +392,14 @@ export function importPskc(input: string | Uint8Array, options: PskcImportOption
     macKey = aesCbcDecrypt(base.key, cipherValue(mk, "MACKey"));
     if (!macKey || macKey.length === 0) throw WRONG_KEY();
   }
-  const t: Transport = { ...base, macKey, macHash };
+  const t: Transport = { ...base, macKey, macHash, macChecks: 0 };
   const reports: PskcKeyReport[] = [];
-  let encrypted = 0;
   let macFailures = 0;
   for (const pkg of childrenOf(root, PSKC_NS, "KeyPackage")) {
     const serial = childOf(childOf(pkg, PSKC_NS, "DeviceInfo") ?? pkg, PSKC_NS, "SerialNo")?.text ?? "";
     for (const keyEl of childrenOf(pkg, PSKC_NS, "Key")) {
       if (reports.length >= maxKeys) throw malformed(`more than ${maxKeys} keys`, { maxKeys });
       const id = keyEl.attrs.Id ?? "";
-      const isEncrypted = keyEl.children.some((d) => d.name === "Data" && d.children.some((s) => s.name === "Secret" && s.children.some((e) => e.name === "EncryptedValue")));
-      if (isEncrypted) encrypted++;
       try {
         if (!id) throw new KeyError("INVALID", "Key without Id");
         reports.push({ id, serial, ok: true, key: readKey(pkg, keyEl, t, options) });
@@ -417,6 +417,6 @@ export function importPskc(input: string | Uint8Array, options: PskcImportOption
   }
   // A wrong key or password, or an altered MAC key, makes every MAC fail: one answer for all of
   // these (the importer must not tell a padding failure of the MAC key from a MAC mismatch).
-  if (encrypted > 0 && macFailures === encrypted) throw WRONG_KEY();
+  if (t.macChecks > 0 && macFailures === t.macChecks) throw WRONG_KEY();
   return { protection: t.protection, keys: reports, ...(t.keyName ? { keyName: t.keyName } : {}) };
 }
