@@ -6,7 +6,8 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Device, SimClock } from "@segl/simulator";
+import { Device, PtyBridge, SimClock } from "@segl/simulator";
+import { requireTools } from "../../../scripts/system-deps.mjs";
 import { MemoryTransport, ServiceClient } from "@segl/host-sdk/device";
 import { exportPskc, importPskc } from "@segl/host-sdk/pskc";
 import { base32Encode, totp } from "@segl/host-sdk/otp";
@@ -163,5 +164,35 @@ test("a device failing mid-batch: the seeds of those before it are kept", async 
     assert.equal(r.failed?.serial, "GONE-2");
   } finally {
     d.dispose();
+  }
+});
+
+test("segl provision --port A,B --count 2: two displays behind real pseudo-terminals, both locked, their codes accepted from the file", async () => {
+  requireTools("socat");
+  const clock = new SimClock({ mode: "real" });
+  const devices = [new Device({ clock, name: "pty-a" }), new Device({ clock, name: "pty-b" })];
+  const bridges: PtyBridge[] = [];
+  try {
+    for (const [i, d] of devices.entries()) bridges.push(await PtyBridge.open(d, { path: join(dir, `tty${i}`) }));
+    const file = join(dir, "ports.pskc");
+    const p = await run(["provision", "--port", bridges.map((b) => b.path).join(","), "--count", "2", "--serial-prefix", "P-", "--pskc", file, "--psk-hex", PSK, "--json"]);
+    assert.equal(p.code, 0, p.stderr);
+    const out = JSON.parse(p.stdout) as { devices: { serial: string; state: string }[] };
+    assert.deepEqual(out.devices.map((d) => [d.serial, d.state]), [["P-000001", "locked"], ["P-000002", "locked"]]);
+    const imported = importPskc(readFileSync(file), { psk: Buffer.from(PSK, "hex") }).keys;
+    assertNoSeed(p.stdout + p.stderr, imported.map((k) => { assert.ok(k.ok); return k.key.secret; }), "provision's output");
+    for (const [i, d] of devices.entries()) {
+      const k = imported[i]!;
+      assert.ok(k.ok);
+      d.click();
+      const shown = d.display;
+      const now = clock.now();
+      // The display's code for this moment or the step before it (the click and the reading straddle no more than one step).
+      assert.ok([0, 30].some((back) => totp(k.key.secret, { time: (now - back * 1000) / 1000 }) === shown), `device ${i} shows a code of its seed in the file`);
+    }
+  } finally {
+    for (const b of bridges) await b.close();
+    for (const d of devices) d.dispose();
+    clock.stop?.();
   }
 });
