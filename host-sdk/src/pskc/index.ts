@@ -110,7 +110,7 @@ function encryptedValue(cipher: Uint8Array, indent: string): string {
   return `${indent}<xenc:EncryptionMethod Algorithm="${AES128_CBC}"/>\n${indent}<xenc:CipherData>\n${indent}  <xenc:CipherValue>${b64(cipher)}</xenc:CipherValue>\n${indent}</xenc:CipherData>\n`;
 }
 
-const plainInt = (tag: string, v: number | undefined): string => (v === undefined ? "" : `          <${tag}><PlainValue>${v}</PlainValue></${tag}>\n`);
+const plainInt = (tag: string, v: number | undefined): string => (v === undefined ? "" : `        <${tag}><PlainValue>${v}</PlainValue></${tag}>\n`);
 
 /**
  * Writes a PSKC document holding `keys`, each secret AES-128-CBC encrypted with a fresh IV under the
@@ -190,7 +190,7 @@ export function exportPskc(keys: readonly PskcKey[], options: PskcExportOptions)
     );
   }
   out.push("</KeyContainer>\n");
-  return out.join("").replace(/\n {10}<(Counter|Time|TimeInterval|TimeDrift)>/g, "\n        <$1>");
+  return out.join("");
 }
 
 // ---------------------------------------------------------------- import
@@ -249,7 +249,8 @@ function cipherValue(el: XmlElement, what: string): Uint8Array {
   const method = childOf(el, XENC, "EncryptionMethod");
   const alg = method?.attrs.Algorithm;
   if (alg !== AES128_CBC) throw new SeglError("UNSUPPORTED", `${what}: encryption ${alg ?? "(none)"} is not supported (only ${AES128_CBC})`, { details: { algorithm: alg } });
-  const cv = childOf(childOf(el, XENC, "CipherData") ?? el, XENC, "CipherValue");
+  const data = childOf(el, XENC, "CipherData");
+  const cv = data && childOf(data, XENC, "CipherValue");
   if (!cv) throw malformed(`${what}: no xenc:CipherData/xenc:CipherValue`);
   return decodeB64(cv.text, what);
 }
