@@ -33,6 +33,11 @@ export type ErrorCode =
   | "INVALID_ARGUMENT"
   /** The operation is not supported by this device, transport or platform. */
   | "UNSUPPORTED"
+  // PSKC (RFC 6030) files; a failure of one key is reported per key, never thrown.
+  /** A PSKC document is not well-formed, too large, declares a DOCTYPE, or lacks a required element; details: `{ line?, column?, … }`. */
+  | "PSKC_MALFORMED"
+  /** The pre-shared key or password does not open a PSKC document: its MAC key does not decrypt or no key's MAC verifies. Nothing is imported. */
+  | "PSKC_WRONG_KEY"
   /** A CTAP2 authenticator answered with a non-zero status byte; details: `{ ctapStatus, ctapName, command }` (+ `retries` for PIN errors). */
   | "CTAP_ERROR"
   /** The CTAPHID layer answered CTAPHID_ERROR; details: `{ ctaphidError, ctaphidName, command }`. */

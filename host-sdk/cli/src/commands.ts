@@ -19,7 +19,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "sim", summary: "run a simulated device in this terminal (PTY, HTTP control API)", load: () => import("./sim.js") },
   { name: "demo", summary: "boot a simulated code display, provision it, press, show the LCD, verify the code", load: () => import("./demo.js") },
   { name: "info", summary: "show a display's or reader's identity and status (--port PATH)", load: () => import("./info.js") },
-  { name: "provision", summary: "seed, configure, set the clock of and lock a display or reader (--port PATH)", load: () => import("./provision.js") },
+  { name: "provision", summary: "seed, set the clock of and lock displays (--port PATH… or --sim --count N), seeds to a PSKC file", load: () => import("./provision.js") },
+  { name: "broker", summary: "broker tools: import FILE loads a PSKC file's seeds into the SQLite store", load: () => import("./broker.js") },
   { name: "totp", summary: "compute the TOTP code of a seed (pure math)", load: () => import("./totp.js") },
 ];
 

@@ -37,3 +37,13 @@ export function parseOptions<const O extends OptionSpec>(args: string[], options
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
 }
+
+/** As parseOptions, also accepting positional arguments (`segl broker import FILE`). */
+export function parseOptionsAndArgs<const O extends OptionSpec>(args: string[], options: O): { values: OptionValues<O>; positionals: string[] } {
+  try {
+    const r = parseArgs({ args, strict: true, allowPositionals: true, options: { ...options, help: { type: "boolean", short: "h" } } });
+    return { values: r.values as OptionValues<O>, positionals: r.positionals };
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+}

@@ -2,10 +2,11 @@
 import { test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Device, PtyBridge, SimClock } from "@segl/simulator";
+import { importPskc } from "@segl/host-sdk/pskc";
 
 import { SEGL as segl } from "./root.js";
 
@@ -26,11 +27,17 @@ test("segl provision then segl info over a PTY; segl totp agrees with the displa
   const bridge = await PtyBridge.open(device, { path: join(dir, "tty") });
   try {
     const before = clock.now();
-    const p = await run(["provision", "--port", bridge.path, "--serial", "CLI-0001", "--lock"]);
+    const psk = "00112233445566778899aabbccddeeff";
+    const p = await run(["provision", "--port", bridge.path, "--serial", "CLI-0001", "--lock", "--pskc", join(dir, "seed.pskc"), "--psk-hex", psk, "--json"]);
     assert.equal(p.code, 0, p.stderr);
-    const rec = JSON.parse(p.stdout) as { serial: string; seedHex: string };
+    const out = JSON.parse(p.stdout) as { devices: { serial: string; state: string }[] };
+    assert.deepEqual(out.devices.map((d) => [d.serial, d.state]), [["CLI-0001", "locked"]]);
+    const key = importPskc(readFileSync(join(dir, "seed.pskc")), { psk: Buffer.from(psk, "hex") }).keys[0];
+    assert.ok(key?.ok);
+    const rec = { serial: key.key.serial, seedHex: Buffer.from(key.key.secret).toString("hex") };
     assert.equal(rec.serial, "CLI-0001");
     assert.match(rec.seedHex, /^[0-9a-f]{40}$/);
+    assert.ok(!p.stdout.includes(rec.seedHex) && !p.stderr.includes(rec.seedHex), "the seed is not printed");
     const i = await run(["info", "--port", bridge.path, "--json"]);
     assert.equal(i.code, 0, i.stderr);
     const info = JSON.parse(i.stdout) as { info: { state: string; serial: string }; status: { timeMs: number } };
@@ -43,8 +50,10 @@ test("segl provision then segl info over a PTY; segl totp agrees with the displa
     const shown = device.display;
     const t = await run(["totp", "--secret-hex", rec.seedHex, "--time", String(Math.floor(clock.now() / 1000))]);
     assert.equal(t.stdout.trim(), shown);
-    const bad = await run(["provision", "--port", bridge.path]);
+    const bad = await run(["provision", "--port", bridge.path, "--pskc", join(dir, "x.pskc"), "--psk-hex", psk]);
     assert.equal(bad.code, 2, "missing --serial is a usage error");
+    const noFile = await run(["provision", "--port", bridge.path, "--serial", "CLI-0002"]);
+    assert.equal(noFile.code, 2, "missing --pskc is a usage error: seeds never go to the terminal");
   } finally {
     await bridge.close();
     device.dispose();
