@@ -30,6 +30,8 @@ export const SYSTEM_PACKAGES = [
   { name: "python3-fido2", tool: "python3-fido2", usedBy: "an independent CTAP2/U2F client against the simulated chip", present: () => !!findPython() },
   { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython() },
   { name: "python3-pskc", tool: "python3-pskc", usedBy: "an independent PSKC (RFC 6030) reader and writer against the SDK's files", present: () => !!findPython(["pskc"]) },
+  { name: "g++", tool: "g++", usedBy: "builds better-sqlite3 (SqliteStore) when npm cannot fetch a prebuilt binary", present: () => runs("g++", ["--version"]) },
+  { name: "make", tool: "make", usedBy: "builds better-sqlite3 (SqliteStore) when npm cannot fetch a prebuilt binary", present: () => runs("make", ["--version"]) },
 ];
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;

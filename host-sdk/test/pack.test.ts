@@ -95,6 +95,19 @@ test("npm pack ships dist and types; the tarball installs offline without simula
       overrides,
     }, null, 2));
     npm(["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"], project);
+    // better-sqlite3 is native: its install script compiles it (or fetches a prebuilt binary), which
+    // an offline install without scripts cannot do. Until then the store says so with a typed error…
+    const storeProbe = `
+      import { SqliteStore } from "@segl/host-sdk/verify";
+      try { await new SqliteStore(":memory:", { secretKey: new Uint8Array(32) }).get("x"); console.log(JSON.stringify({ ok: true })); }
+      catch (e) { console.log(JSON.stringify({ code: e.code, install: e.details?.install })); }`;
+    const unbuilt = JSON.parse(run(process.execPath, ["--input-type=module", "-e", storeProbe], project)) as unknown;
+    assert.deepEqual(unbuilt, { code: "NATIVE_MODULE_MISSING", install: "npm rebuild better-sqlite3" });
+    // …and the build this repository made (same machine, same Node.js) stands in for the install script.
+    const addon = join("build", "Release", "better_sqlite3.node");
+    mkdirSync(join(project, "node_modules", "better-sqlite3", "build", "Release"), { recursive: true });
+    copyFileSync(join(deps.get("better-sqlite3")!, addon), join(project, "node_modules", "better-sqlite3", addon));
+    assert.deepEqual(JSON.parse(run(process.execPath, ["--input-type=module", "-e", storeProbe], project)), { ok: true });
     const modules = join(project, "node_modules");
     const installed = readdirSync(modules).filter((n) => !n.startsWith(".")).flatMap((n) => n.startsWith("@") ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n]).sort();
     assert.deepEqual(installed, ["@segl/host-sdk", ...deps.keys()].sort(), "exactly the SDK and its runtime dependencies");

@@ -46,7 +46,7 @@ describe("SqliteStore set-up errors", () => {
 
   test("a database whose tokens table has another shape is STORE_UNAVAILABLE", withDir(async (dir) => {
     const path = join(dir, "other.sqlite");
-    const { Database } = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
+    const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
     const db = new Database(path);
     db.exec("CREATE TABLE tokens (name TEXT)");
     db.close();

@@ -15,8 +15,8 @@ import {
 } from "../src/verify/index.js";
 import { openRow, sealRow, type SealedRow } from "../src/verify/seal.js";
 
-type Db = import("node-sqlite3-wasm").Database;
-const { Database } = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
+type Db = import("better-sqlite3").Database;
+const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
 
 const NOW = 1_700_000_010_000;
 const SECRET = Uint8Array.from(randomBytes(20));
@@ -57,7 +57,7 @@ test("SqliteStore: changing any field of a stored row in the file is refused (RO
       await v.enroll("d", { secret: SECRET });
       assert.equal((await v.verify("d", "000000", { now: NOW })).verified, totp(NOW) === "000000"); // leaves failures = 1
       store.close();
-      sql(t.file, (db) => db.run(`UPDATE tokens SET ${column} = ${value} WHERE id = 'd'`));
+      sql(t.file, (db) => db.exec(`UPDATE tokens SET ${column} = ${value} WHERE id = 'd'`));
       events.length = 0;
       await assert.rejects(v.verify("d", totp(NOW + 30_000), { now: NOW + 30_000 }), tamperedCode, column);
       assert.deepEqual(events.map((e) => [e.op, e.outcome, e.reason]), [["verify", "rejected", "tampered"]], column);
@@ -76,7 +76,7 @@ test("SqliteStore: moving a row to another id is refused", async () => {
     const v = new TotpVerifier({ store });
     await v.enroll("victim", { secret: SECRET });
     store.close();
-    sql(t.file, (db) => db.run("UPDATE tokens SET id = 'attacker' WHERE id = 'victim'"));
+    sql(t.file, (db) => db.exec("UPDATE tokens SET id = 'attacker' WHERE id = 'victim'"));
     await assert.rejects(v.verify("attacker", totp(NOW), { now: NOW }), tamperedCode);
     store.close();
   } finally {
@@ -92,7 +92,7 @@ test("the digits=1 attack of issue 7: a one-digit row is refused, not guessed", 
     const v = new TotpVerifier({ store, onAudit: (e) => events.push(e) });
     await v.enroll("d", { secret: SECRET, digits: 6 });
     store.close();
-    sql(t.file, (db) => db.run("UPDATE tokens SET digits = 1, failures = 0, locked_until = 0 WHERE id = 'd'"));
+    sql(t.file, (db) => db.exec("UPDATE tokens SET digits = 1, failures = 0, locked_until = 0 WHERE id = 'd'"));
     let accepted = 0;
     for (let g = 0; g < 10; g++) {
       try {
@@ -188,7 +188,7 @@ test("rows of the old format are refused (LEGACY_ROW) until migrated with the ol
       db.exec(`CREATE TABLE tokens (id TEXT PRIMARY KEY NOT NULL, kind TEXT NOT NULL, secret BLOB NOT NULL, algorithm TEXT NOT NULL,
         digits INTEGER NOT NULL, period INTEGER NOT NULL, t0 INTEGER NOT NULL, drift_steps INTEGER NOT NULL, last_accepted_step INTEGER NOT NULL,
         failures INTEGER NOT NULL, locked_until INTEGER NOT NULL, lockouts INTEGER NOT NULL, version INTEGER NOT NULL) STRICT`);
-      db.run("INSERT INTO tokens VALUES ('old', 'totp', ?, 'SHA1', 6, 30, 0, 0, -1, 0, 0, 0, 0)", [blob]);
+      db.prepare("INSERT INTO tokens VALUES ('old', 'totp', ?, 'SHA1', 6, 30, 0, 0, -1, 0, 0, 0, 0)").run(blob);
     });
     const store = new SqliteStore(t.file, { secretKey: key });
     const events: AuditEvent[] = [];

@@ -117,9 +117,9 @@ test("SqliteStore: seeds are sealed with AES-256-GCM (not in the file, wrong key
     await assert.rejects(new SqliteStore(t.file, { secretKey: randomBytes(32) }).get("alice"), isCode("SECRET_UNREADABLE"));
 
     // Copy alice's sealed seed into bob's row: the AAD binds the id, so it fails authentication.
-    const { Database } = createRequire(import.meta.url)("node-sqlite3-wasm") as typeof import("node-sqlite3-wasm");
+    const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
     const db = new Database(t.file);
-    db.run("UPDATE tokens SET secret = (SELECT secret FROM tokens WHERE id = 'alice') WHERE id = 'bob'");
+    db.exec("UPDATE tokens SET secret = (SELECT secret FROM tokens WHERE id = 'alice') WHERE id = 'bob'");
     db.close();
     const again = new SqliteStore(t.file, { secretKey: key });
     assert.deepEqual((await again.get("alice"))?.secret, seed);
@@ -148,8 +148,87 @@ test("SqliteStore behind TotpVerifier: verify, replay and lockout persist across
     const s2 = new SqliteStore(t.file, { secretKey: key });
     const v2 = new TotpVerifier({ store: s2 });
     assert.equal((await v2.verify("d", code(now), { now })).verified, false, "replay refused after reopen");
-    assert.equal((await v2.status("d"))?.failures, 1);
+    assert.equal((await v2.status("d"))?.failures, 0, "a replay is refused but not counted");
+    const wrong = ["000000", "111111"].find((c) => c !== code(now) && c !== code(now - 30_000) && c !== code(now + 30_000))!;
+    assert.equal((await v2.verify("d", wrong, { now })).verified, false);
     s2.close();
+    const s3 = new SqliteStore(t.file, { secretKey: key });
+    assert.equal((await new TotpVerifier({ store: s3 }).status("d"))?.failures, 1, "a wrong code's failure count persists");
+    s3.close();
+  } finally {
+    t.done();
+  }
+});
+
+const Sqlite = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
+
+test("SqliteStore schema: a file of the previous store (user_version 0) is migrated to version 1 with its rows intact; a newer version is refused untouched", async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  try {
+    // The current schema as the previous (WASM) SqliteStore left it: same table, user_version 0, a sealed row.
+    const s0 = new SqliteStore(t.file, { secretKey: key });
+    await s0.create(record("kept"));
+    assert.equal(await s0.schemaVersion(), 1);
+    s0.close();
+    const raw = new Sqlite(t.file);
+    raw.pragma("user_version = 0");
+    raw.close();
+    const s1 = new SqliteStore(t.file, { secretKey: key });
+    assert.equal((await s1.get("kept"))?.driftSteps, -2, "the row survives the migration and still opens");
+    assert.equal(await s1.schemaVersion(), 1);
+    s1.close();
+    const check = new Sqlite(t.file, { readonly: true });
+    assert.equal(check.pragma("user_version", { simple: true }), 1);
+    assert.equal(check.pragma("journal_mode", { simple: true }), "wal", "WAL is on (it is a property of the file)");
+    check.close();
+
+    const future = new Sqlite(t.file);
+    future.pragma("user_version = 7");
+    future.close();
+    const s2 = new SqliteStore(t.file, { secretKey: key });
+    await assert.rejects(s2.get("kept"), (e: unknown) => isCode("STORE_UNAVAILABLE")(e) && /newer/.test((e as Error).message));
+    s2.close();
+    const after = new Sqlite(t.file, { readonly: true });
+    assert.equal(after.pragma("user_version", { simple: true }), 7, "left as found");
+    after.close();
+  } finally {
+    t.done();
+  }
+});
+
+test("SqliteStore options: synchronous NORMAL or FULL (both durable across reopen), anything else INVALID_ARGUMENT", async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  try {
+    assert.throws(() => new SqliteStore(t.file, { secretKey: key, synchronous: "OFF" as never }),
+      (e: unknown) => isCode("INVALID_ARGUMENT")(e) && (e as VerifierError).details?.["field"] === "synchronous");
+    const full = new SqliteStore(t.file, { secretKey: key, synchronous: "FULL" });
+    await full.create(record("f"));
+    assert.equal(await full.compareAndSet("f", 0, record("f", { failures: 2 })), true);
+    full.close();
+    const normal = new SqliteStore(t.file, { secretKey: key, synchronous: "NORMAL" });
+    assert.equal((await normal.get("f"))?.failures, 2);
+    normal.close();
+  } finally {
+    t.done();
+  }
+});
+
+test("SqliteStore: another connection holding the write lock longer than busyTimeoutMs is STORE_BUSY; released, the store carries on", async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  try {
+    const s = new SqliteStore(t.file, { secretKey: key, busyTimeoutMs: 20 });
+    await s.create(record("b"));
+    const other = new Sqlite(t.file);
+    other.exec("BEGIN IMMEDIATE");
+    await assert.rejects(s.compareAndSet("b", 0, record("b")), (e: unknown) => isCode("STORE_BUSY")(e) && (e as VerifierError).details?.["timeoutMs"] === 20);
+    assert.equal((await s.get("b"))?.version, 0, "WAL: reads go on while another connection writes");
+    other.exec("ROLLBACK");
+    other.close();
+    assert.equal(await s.compareAndSet("b", 0, record("b")), true);
+    s.close();
   } finally {
     t.done();
   }

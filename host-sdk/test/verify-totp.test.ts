@@ -353,3 +353,99 @@ test("HOTP (RFC 4226 Appendix D): sequential codes, look-ahead, replay, resync",
   const t = new TotpVerifier({ store });
   assert.equal(await t.status("c"), undefined);
 });
+
+test("three simultaneous submissions of the same correct code: one acceptance, two refusals that do not count, no lockout", async () => {
+  const { v, events } = setup();
+  const secret = randomBytes(20);
+  await v.enroll("d", { secret });
+  const good = deviceCode(secret, BASE);
+  // All three read the record before any writes (a double click plus an HTTP retry).
+  const results = await Promise.all([1, 2, 3].map(() => v.verify("d", good, { now: BASE })));
+  assert.equal(results.filter((r) => r.verified).length, 1);
+  assert.deepEqual(events.filter((e) => e.op === "verify").map((e) => e.reason ?? e.outcome).sort(), ["accepted", "replay", "replay"]);
+  const st = await v.status("d", { now: BASE });
+  assert.equal(st?.failures, 0, "replays are not failures");
+  assert.equal(st?.locked, false);
+  // Many more replays still lock nobody out; the next step's code is accepted.
+  for (let i = 0; i < 10; i++) assert.equal((await v.verify("d", good, { now: BASE })).verified, false);
+  assert.equal((await v.status("d", { now: BASE }))?.failures, 0);
+  assert.equal((await v.verify("d", deviceCode(secret, BASE + 30_000), { now: BASE + 30_000 })).verified, true);
+});
+
+test("lockout still follows consecutive wrong codes, with timed release, after replays", async () => {
+  const { v } = setup();
+  const secret = randomBytes(20);
+  await v.enroll("d", { secret });
+  const good = deviceCode(secret, BASE);
+  assert.equal((await v.verify("d", good, { now: BASE })).verified, true);
+  const wrong = wrongCode(secret, BASE);
+  await v.verify("d", wrong, { now: BASE });
+  await v.verify("d", good, { now: BASE }); // replay: neither counts nor resets
+  await v.verify("d", wrong, { now: BASE });
+  assert.equal((await v.status("d", { now: BASE }))?.failures, 2);
+  await v.verify("d", wrong, { now: BASE });
+  const st = await v.status("d", { now: BASE });
+  assert.equal(st?.locked, true);
+  assert.equal(st?.lockedUntil, BASE + 15 * MIN);
+  const later = BASE + 15 * MIN;
+  assert.equal((await v.verify("d", deviceCode(secret, later), { now: later })).verified, true, "released after 15 min");
+});
+
+/** A store that counts what the verifier asks of it, per id, and the HMAC-relevant reads. */
+function countingStore(inner: VerifierStore) {
+  const ops: string[] = [];
+  const store: VerifierStore = {
+    get: async (id) => { const r = await inner.get(id); ops.push(r ? "get:found" : "get:none"); return r; },
+    create: async (rec) => { ops.push("create"); return inner.create(rec); },
+    compareAndSet: async (id, ver, next) => { const ok = await inner.compareAndSet(id, ver, next); ops.push(ok ? "cas:written" : "cas:lost"); return ok; },
+    delete: (id) => inner.delete(id),
+  };
+  return { store, ops };
+}
+
+test("no timing oracle: an unknown id does the work of a wrong code (read a sealed row, one written compare-and-set); nothing audited for the decoy", async () => {
+  const events: AuditEvent[] = [];
+  const { store, ops } = countingStore(new MemoryStore());
+  const v = new TotpVerifier({ store, onAudit: (e) => events.push(e) });
+  const secret = randomBytes(20);
+  await v.enroll("known", { secret });
+  const wrong = wrongCode(secret, BASE);
+  await v.verify("nobody", wrong, { now: BASE }); // first unknown id: creates the decoy once
+  ops.length = 0;
+  await v.verify("known", wrong, { now: BASE });
+  const known = ops.splice(0);
+  await v.verify("nobody", wrong, { now: BASE });
+  const unknown = ops.splice(0);
+  assert.deepEqual(known, ["get:found", "cas:written"]);
+  assert.deepEqual(unknown, ["get:none", "get:found", "cas:written"], "the decoy row is read, opened and written like a real one");
+  assert.deepEqual(events.filter((e) => e.op === "verify").map((e) => [e.id, e.reason]), [["nobody", "unknown-device"], ["known", "mismatch"], ["nobody", "unknown-device"]]);
+  // The decoy can never be enrolled, verified or locked by a caller.
+  await assert.rejects(v.enroll("~segl-decoy-totp", { secret }), (e: unknown) => e instanceof VerifierError && e.code === "INVALID_ARGUMENT");
+  for (let i = 0; i < 5; i++) await v.verify("nobody", wrong, { now: BASE });
+  const decoy = await store.get("~segl-decoy-totp");
+  assert.equal(decoy?.lockedUntil, 0, "the decoy never locks (the work stays the same)");
+  assert.deepEqual((await v.verify("~segl-decoy-totp", wrong, { now: BASE })), { verified: false });
+  assert.equal(events.at(-1)?.reason, "unknown-device");
+});
+
+test("no timing oracle on a locked device either: the right code fails, yet a wrong code's work is done (codes computed, state written back unchanged)", async () => {
+  const { store, ops } = countingStore(new MemoryStore());
+  const v = new TotpVerifier({ store });
+  const secret = randomBytes(20);
+  await v.enroll("known", { secret });
+  const wrong = wrongCode(secret, BASE);
+  for (let i = 0; i < 3; i++) await v.verify("known", wrong, { now: BASE });
+  assert.equal((await v.status("known", { now: BASE }))?.locked, true);
+  ops.length = 0;
+  assert.equal((await v.verify("known", deviceCode(secret, BASE), { now: BASE })).verified, false, "the right code while locked");
+  assert.deepEqual(ops, ["get:found", "cas:written"]);
+  ops.length = 0;
+  await v.verify("known", wrong, { now: BASE });
+  assert.deepEqual(ops, ["get:found", "cas:written"]);
+  const st = await v.status("known", { now: BASE });
+  assert.equal(st?.lockedUntil, BASE + 15 * MIN, "the lock itself is unchanged");
+  assert.equal(st?.lastAcceptedStep, -1, "the right code was not consumed");
+  assert.equal(st?.lockouts, 1);
+  const later = BASE + 15 * MIN;
+  assert.equal((await v.verify("known", deviceCode(secret, later), { now: later })).verified, true);
+});

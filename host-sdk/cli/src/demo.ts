@@ -37,7 +37,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   const client = new ServiceClient(transport);
   const dbPath = resolve(values.db ?? join(".segl", "demo-broker.sqlite"));
   mkdirSync(resolve(dbPath, ".."), { recursive: true });
-  rmSync(dbPath, { force: true });
+  for (const f of [dbPath, `${dbPath}-wal`, `${dbPath}-shm`]) rmSync(f, { force: true }); // the file with its WAL: never one without the other
   const store = new SqliteStore(dbPath, { secretKey: randomBytes(32) });
   try {
     const p = await provisionDevice(client, {

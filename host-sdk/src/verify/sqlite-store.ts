@@ -1,31 +1,40 @@
-// VerifierStore on a real SQLite file (node-sqlite3-wasm: SQLite compiled to WASM, file I/O via node:fs).
+// VerifierStore on a real SQLite file (better-sqlite3: native SQLite, WAL, one conditional UPDATE per change).
 import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import type { Database, SQLiteValue, Statement } from "node-sqlite3-wasm";
+import type BetterSqlite3 from "better-sqlite3";
 import { checkKeys, currentKeyId, needsReseal, nextRow, openLegacySecret, openRow, sealRow, validateFields, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
 import type { OtpAlgorithm, TokenKind, TokenRecord, VerifierStore } from "./types.js";
 
-type SqliteModule = typeof import("node-sqlite3-wasm");
+type Database = BetterSqlite3.Database;
+type Statement = BetterSqlite3.Statement;
+type DatabaseCtor = typeof BetterSqlite3;
+type Row = Record<string, unknown>;
 
-let sqlite: SqliteModule | undefined;
-/** Loads the WASM SQLite on first use only, so code that never opens a SqliteStore never pays for it. */
-function loadSqlite(): SqliteModule {
+let sqlite: DatabaseCtor | undefined;
+/** Loads the native SQLite on first use only, so code that never opens a SqliteStore never needs it. */
+function loadSqlite(): DatabaseCtor {
   if (!sqlite) {
     try {
-      sqlite = createRequire(import.meta.url)("node-sqlite3-wasm") as SqliteModule;
+      sqlite = createRequire(import.meta.url)("better-sqlite3") as DatabaseCtor;
     } catch (e) {
-      throw new SeglError("NATIVE_MODULE_MISSING", "SqliteStore needs node-sqlite3-wasm: npm install node-sqlite3-wasm", {
-        details: { module: "node-sqlite3-wasm", install: "npm install node-sqlite3-wasm" }, cause: e,
+      throw new SeglError("NATIVE_MODULE_MISSING", "SqliteStore needs better-sqlite3 (a native module): npm install better-sqlite3", {
+        details: { module: "better-sqlite3", install: "npm install better-sqlite3" }, cause: e,
       });
     }
   }
   return sqlite;
 }
 
-const BUSY = /database is locked|SQLITE_BUSY|database table is locked/i;
+/** better-sqlite3's messages when its compiled addon cannot be loaded (not built, or built for another Node.js). */
+const NATIVE_MISSING = /bindings file|better_sqlite3\.node|NODE_MODULE_VERSION|ERR_DLOPEN_FAILED|invalid ELF/i;
+
+/** SQLite result codes (better-sqlite3 puts them in `err.code`) that mean "another connection holds the lock". */
+const BUSY_CODES = /^SQLITE_(BUSY|LOCKED)/;
+
+/** Durability of a commit: see docs/verification.md ("SQLite store"). */
+export type SqliteSynchronous = "NORMAL" | "FULL";
 
 export interface SqliteStoreOptions {
   /**
@@ -33,11 +42,20 @@ export interface SqliteStoreOptions {
    * sealed with AES-256-GCM bound to the row's configuration, the state is MACed (seal.ts).
    */
   readonly secretKey: SealKeys;
-  /** How long one operation waits for another process holding the file lock (default 5000 ms). */
+  /** How long one operation waits for another connection holding the write lock (SQLite busy_timeout; default 5000 ms). */
   readonly busyTimeoutMs?: number;
+  /**
+   * `NORMAL` (default): in WAL mode a commit survives a crash of the process; a power loss or OS
+   * crash may lose the last commits (never corrupts). `FULL`: every commit is fsynced before it
+   * returns, so it also survives power loss, at a cost of one fsync per verification.
+   */
+  readonly synchronous?: SqliteSynchronous;
 }
 
-const SCHEMA = `
+/** The schema version this code writes (`PRAGMA user_version`). 0 = a file of an older SqliteStore. */
+export const SQLITE_SCHEMA_VERSION = 1;
+
+const CREATE_TOKENS = `
 CREATE TABLE IF NOT EXISTS tokens (
   id                 TEXT    PRIMARY KEY NOT NULL,
   kind               TEXT    NOT NULL CHECK (kind IN ('totp', 'hotp')),
@@ -53,7 +71,23 @@ CREATE TABLE IF NOT EXISTS tokens (
   lockouts           INTEGER NOT NULL,
   version            INTEGER NOT NULL,
   mac                BLOB
-) STRICT;`;
+) STRICT`;
+
+/**
+ * Migration steps, index i takes a file from user_version i to i + 1; each runs in one transaction
+ * with the version bump, so a crash leaves the file at the old or the new version, never between.
+ */
+const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
+  // 0 → 1: a new file, or one written by the WASM SqliteStore (same table; very old files lack `mac`,
+  // their rows stay refused as LEGACY_ROW until migrateLegacyRows()).
+  (db) => {
+    db.exec(CREATE_TOKENS);
+    const cols = (db.prepare("PRAGMA table_info(tokens)").all() as Row[]).map((c) => String(c["name"]));
+    const missing = COLS.split(", ").filter((c) => c !== "mac" && !cols.includes(c));
+    if (missing.length > 0) throw new Error(`a tokens table of another shape (no ${missing.join(", ")})`);
+    if (!cols.includes("mac")) db.exec("ALTER TABLE tokens ADD COLUMN mac BLOB");
+  },
+];
 
 const COLS = "id, kind, secret, algorithm, digits, period, t0, drift_steps, last_accepted_step, failures, locked_until, lockouts, version, mac";
 type Stmts = { get: Statement; all: Statement; insert: Statement; cas: Statement; reseal: Statement; del: Statement };
@@ -61,10 +95,11 @@ type Stmts = { get: Statement; all: Statement; insert: Statement; cas: Statement
 /**
  * Verifier state in one SQLite file, shareable by several processes on one machine.
  *
- * compareAndSet is `UPDATE tokens SET … , version = version + 1 WHERE id = ? AND version = ?`
- * and succeeds only if exactly one row changed. The WASM build has no shared-memory WAL; it uses a
- * rollback journal and an exclusive lock directory (`<file>.lock`) per statement, so statements of
- * different processes are serialised and a busy file is retried asynchronously.
+ * The file is in WAL mode: readers never block the writer, and a process killed at any point
+ * (even with SIGKILL in the middle of a commit) leaves nothing to clean up — SQLite's own locks
+ * are released by the OS with the process and the next opener recovers the WAL by itself.
+ * compareAndSet is ONE statement, `UPDATE tokens SET …, version = version + 1 WHERE id = ? AND version = ?`,
+ * which succeeds only if it changed exactly one row: there is no read between check and write.
  *
  * `id`, `kind` and `secret` are fixed at create; compareAndSet does not change them.
  */
@@ -72,6 +107,7 @@ export class SqliteStore implements VerifierStore {
   readonly path: string;
   private readonly keys: SealKeys;
   private readonly busyTimeoutMs: number;
+  private readonly synchronous: SqliteSynchronous;
   private db: Database | undefined;
   private stmts: Stmts | undefined;
 
@@ -92,8 +128,12 @@ export class SqliteStore implements VerifierStore {
       throw new SeglError("INVALID_ARGUMENT", e instanceof Error ? e.message : "bad secretKey", { details: { field: "secretKey" } });
     }
     const busy = options.busyTimeoutMs ?? 5000;
-    if (typeof busy !== "number" || !Number.isFinite(busy) || busy < 0) {
+    if (typeof busy !== "number" || !Number.isFinite(busy) || busy < 0 || busy > 2 ** 31 - 1) {
       throw new SeglError("INVALID_ARGUMENT", "busyTimeoutMs must be a non-negative number of ms", { details: { field: "busyTimeoutMs", busyTimeoutMs: busy } });
+    }
+    const sync = options.synchronous ?? "NORMAL";
+    if (sync !== "NORMAL" && sync !== "FULL") {
+      throw new SeglError("INVALID_ARGUMENT", "synchronous must be \"NORMAL\" or \"FULL\"", { details: { field: "synchronous", synchronous: sync } });
     }
     if (path !== ":memory:") {
       const dir = dirname(resolve(path));
@@ -105,31 +145,29 @@ export class SqliteStore implements VerifierStore {
     }
     this.path = path;
     this.keys = options.secretKey instanceof Uint8Array ? Uint8Array.from(options.secretKey) : options.secretKey;
-    this.busyTimeoutMs = busy;
+    this.busyTimeoutMs = Math.floor(busy);
+    this.synchronous = sync;
   }
 
   async get(id: string): Promise<TokenRecord | undefined> {
-    // all(), not get(): the statement must run to completion so that its read lock is released at once.
-    const rows = await this.run("get", id, (s) => s.get.all([id]));
-    const row = rows[0];
-    if (!row) return undefined;
-    return this.fromRow(row as Record<string, SQLiteValue>);
+    const row = this.run("get", id, (s) => s.get.get(id) as Row | undefined);
+    return row === undefined ? undefined : this.fromRow(row);
   }
 
   async create(rec: TokenRecord): Promise<void> {
     const r = sealRow(this.keys, rec);
-    await this.run("create", rec.id, (s) => s.insert.run([
+    this.run("create", rec.id, (s) => s.insert.run(
       r.id, r.kind, r.seal, r.algorithm, r.digits, r.period, r.t0, r.driftSteps,
       r.lastAcceptedStep, r.failures, r.lockedUntil, r.lockouts, r.version, r.mac,
-    ]));
+    ));
   }
 
   async compareAndSet(id: string, expectedVersion: number, next: TokenRecord): Promise<boolean> {
     // Configuration and seed are fixed at create (not written here); the MAC covers the id and the new state.
     const { fields: f, mac } = nextRow(this.keys, { ...next, id }, next, expectedVersion);
-    const r = await this.run("compareAndSet", id, (s) => s.cas.run([
+    const r = this.run("compareAndSet", id, (s) => s.cas.run(
       f.driftSteps, f.lastAcceptedStep, f.failures, f.lockedUntil, f.lockouts, mac, id, expectedVersion,
-    ]));
+    ));
     return r.changes === 1;
   }
 
@@ -140,14 +178,13 @@ export class SqliteStore implements VerifierStore {
    * the number of rows re-sealed.
    */
   async reseal(): Promise<number> {
-    const rows = await this.run("reseal", "*", (s) => s.all.all([]));
+    const rows = this.run("reseal", "*", (s) => s.all.all() as Row[]);
     let n = 0;
     for (const raw of rows) {
-      const row = this.sealedRow(raw as Record<string, SQLiteValue>);
+      const row = this.sealedRow(raw);
       if (!needsReseal(this.keys, row)) continue;
       const r = sealRow(this.keys, openRow(this.keys, row));
-      const res = await this.run("reseal", r.id, (s) => s.reseal.run([r.seal, r.mac, r.id, r.version]));
-      n += res.changes;
+      n += this.run("reseal", r.id, (s) => s.reseal.run(r.seal, r.mac, r.id, r.version)).changes;
     }
     return n;
   }
@@ -158,18 +195,16 @@ export class SqliteStore implements VerifierStore {
    * on a file you trust not to have been altered: the old format could not tell.
    */
   async migrateLegacyRows(legacyKey: Uint8Array): Promise<number> {
-    const rows = await this.run("migrateLegacyRows", "*", (s) => s.all.all([]));
+    const rows = this.run("migrateLegacyRows", "*", (s) => s.all.all() as Row[]);
     let n = 0;
-    for (const raw of rows) {
-      const r = raw as Record<string, SQLiteValue>;
+    for (const r of rows) {
       const seal = r["secret"];
       if (!(seal instanceof Uint8Array) || seal[0] !== 0x01) continue;
       const fields = this.fields(r);
       validateFields(fields);
       const secret = openLegacySecret(legacyKey, fields.id, seal);
       const s2 = sealRow(this.keys, { ...fields, secret });
-      const res = await this.run("migrateLegacyRows", s2.id, (s) => s.reseal.run([s2.seal, s2.mac, s2.id, s2.version]));
-      n += res.changes;
+      n += this.run("migrateLegacyRows", s2.id, (s) => s.reseal.run(s2.seal, s2.mac, s2.id, s2.version)).changes;
     }
     return n;
   }
@@ -179,109 +214,104 @@ export class SqliteStore implements VerifierStore {
     return currentKeyId(this.keys);
   }
 
+  /** The file's schema version (`PRAGMA user_version`) after opening and migrating it. */
+  async schemaVersion(): Promise<number> {
+    return this.run("schemaVersion", "*", () => Number(this.db!.pragma("user_version", { simple: true })));
+  }
+
   async delete(id: string): Promise<boolean> {
-    const r = await this.run("delete", id, (s) => s.del.run([id]));
-    return r.changes === 1;
+    return this.run("delete", id, (s) => s.del.run(id)).changes === 1;
   }
 
   /** Closes the file. Further calls reopen it. */
   close(): void {
-    this.dropStatements();
-    this.db?.close();
-    this.db = undefined;
-  }
-
-  /** A statement that failed (e.g. busy) cannot be reset in node-sqlite3-wasm: finalize all, prepare afresh. */
-  private dropStatements(): void {
-    if (this.stmts) {
-      for (const st of Object.values(this.stmts)) {
-        try { st.finalize(); } catch { /* finalize reports the statement's last error; it is released anyway */ }
-      }
-    }
     this.stmts = undefined;
+    const db = this.db;
+    this.db = undefined;
+    try { db?.close(); } catch { /* closing a broken handle: nothing left to release */ }
   }
 
   private open(): Stmts {
     if (this.stmts) return this.stmts;
-    let db = this.db;
-    if (!db) {
-      const { Database: Db } = loadSqlite();
-      try {
-        db = new Db(this.path);
-      } catch (e) {
-        throw new SeglError("STORE_UNAVAILABLE", `cannot open ${this.path}: ${e instanceof Error ? e.message : String(e)}`, { details: { path: this.path }, cause: e });
-      }
-      try {
-        db.exec("PRAGMA busy_timeout = 0"); // waiting is done asynchronously in run()
-        db.exec("PRAGMA journal_mode = DELETE"); // the WASM VFS has no shared memory, so no WAL
-        db.exec("PRAGMA synchronous = FULL");
-        db.exec(SCHEMA);
-        // Files of the old format lack the mac column: add it (their rows stay refused until migrated).
-        const cols = db.all("PRAGMA table_info(tokens)").map((c) => String(c["name"]));
-        if (!cols.includes("mac")) db.exec("ALTER TABLE tokens ADD COLUMN mac BLOB");
-      } catch (e) {
-        db.close();
-        if (e instanceof Error && BUSY.test(e.message)) throw e; // retried by run()
-        throw new SeglError("STORE_UNAVAILABLE", `cannot use ${this.path} as a verifier store: ${e instanceof Error ? e.message : String(e)}`, {
-          details: { path: this.path }, cause: e,
+    const Db = loadSqlite();
+    let db: Database;
+    try {
+      db = new Db(this.path, { timeout: this.busyTimeoutMs });
+    } catch (e) {
+      if (e instanceof Error && NATIVE_MISSING.test(e.message)) {
+        throw new SeglError("NATIVE_MODULE_MISSING", "better-sqlite3 is installed but its native build is missing or for another Node.js: npm rebuild better-sqlite3", {
+          details: { module: "better-sqlite3", install: "npm rebuild better-sqlite3" }, cause: e,
         });
       }
-      this.db = db;
+      throw new SeglError("STORE_UNAVAILABLE", `cannot open ${this.path}: ${e instanceof Error ? e.message : String(e)}`, { details: { path: this.path }, cause: e });
     }
-    const made: Statement[] = [];
-    const prep = (sql: string): Statement => {
-      const st = db.prepare(sql);
-      made.push(st);
-      return st;
-    };
     try {
+      db.pragma(`busy_timeout = ${this.busyTimeoutMs}`);
+      if (this.path !== ":memory:") db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${this.synchronous}`);
+      this.migrate(db);
       this.stmts = {
-        get: prep(`SELECT ${COLS} FROM tokens WHERE id = ?`),
-        all: prep(`SELECT ${COLS} FROM tokens`),
-        insert: prep(`INSERT INTO tokens (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-        cas: prep(
+        get: db.prepare(`SELECT ${COLS} FROM tokens WHERE id = ?`),
+        all: db.prepare(`SELECT ${COLS} FROM tokens`),
+        insert: db.prepare(`INSERT INTO tokens (${COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        cas: db.prepare(
           "UPDATE tokens SET drift_steps = ?, last_accepted_step = ?, failures = ?, locked_until = ?, lockouts = ?, mac = ?, " +
             "version = version + 1 WHERE id = ? AND version = ?",
         ),
-        reseal: prep("UPDATE tokens SET secret = ?, mac = ? WHERE id = ? AND version = ?"),
-        del: prep("DELETE FROM tokens WHERE id = ?"),
+        reseal: db.prepare("UPDATE tokens SET secret = ?, mac = ? WHERE id = ? AND version = ?"),
+        del: db.prepare("DELETE FROM tokens WHERE id = ?"),
       };
     } catch (e) {
-      for (const st of made) {
-        try { st.finalize(); } catch { /* released anyway */ }
-      }
-      if (e instanceof Error && BUSY.test(e.message)) throw e; // retried by run()
-      throw new SeglError("STORE_UNAVAILABLE", `${this.path} holds a tokens table of another shape: ${e instanceof Error ? e.message : String(e)}`, {
+      try { db.close(); } catch { /* already unusable */ }
+      if (isBusy(e)) throw e; // mapped to STORE_BUSY by run()
+      throw new SeglError("STORE_UNAVAILABLE", `cannot use ${this.path} as a verifier store: ${e instanceof Error ? e.message : String(e)}`, {
         details: { path: this.path }, cause: e,
       });
     }
+    this.db = db;
     return this.stmts;
   }
 
-  /** Runs one statement (a typed error for every failure), retrying with a short random back-off while another process holds the file. */
-  private async run<T>(op: string, id: string, f: (s: Stmts) => T): Promise<T> {
-    const deadline = Date.now() + this.busyTimeoutMs;
-    for (let delay = 1; ; delay = Math.min(delay * 2, 32)) {
-      try {
-        return f(this.open());
-      } catch (e) {
-        this.dropStatements();
-        if (e instanceof SeglError) throw e;
-        const message = e instanceof Error ? e.message : String(e);
-        if (/UNIQUE constraint/i.test(message)) {
-          throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(id)} already enrolled`, { details: { id }, cause: e });
-        }
-        if (!BUSY.test(message)) throw new SeglError("STORE_ERROR", `${op} on ${this.path} failed: ${message}`, { details: { path: this.path, op }, cause: e });
-        if (Date.now() >= deadline) {
-          throw new SeglError("STORE_BUSY", `${this.path} stayed locked for ${this.busyTimeoutMs} ms`, { details: { path: this.path, timeoutMs: this.busyTimeoutMs }, cause: e });
-        }
-        await sleep(Math.ceil(Math.random() * delay));
+  /** Brings the file to {@link SQLITE_SCHEMA_VERSION}, one step per transaction (BEGIN IMMEDIATE: one migrator at a time). */
+  private migrate(db: Database): void {
+    for (;;) {
+      const v = Number(db.pragma("user_version", { simple: true }));
+      if (v === SQLITE_SCHEMA_VERSION) return;
+      if (!Number.isInteger(v) || v < 0 || v > SQLITE_SCHEMA_VERSION) {
+        throw new Error(`schema version ${v} is newer than this SDK understands (${SQLITE_SCHEMA_VERSION}): upgrade the SDK`);
       }
+      db.transaction(() => {
+        // Another process may have migrated between our read and our lock: re-read inside the lock.
+        const cur = Number(db.pragma("user_version", { simple: true }));
+        if (cur !== v) return;
+        MIGRATIONS[v]!(db);
+        db.pragma(`user_version = ${v + 1}`);
+      }).immediate();
+    }
+  }
+
+  /** Runs one statement, mapping every failure to a typed error. Waiting for a busy file is SQLite's busy_timeout. */
+  private run<T>(op: string, id: string, f: (s: Stmts) => T): T {
+    try {
+      return f(this.open());
+    } catch (e) {
+      if (e instanceof SeglError) throw e;
+      const message = e instanceof Error ? e.message : String(e);
+      const code = sqliteCode(e);
+      if (code.startsWith("SQLITE_CONSTRAINT_PRIMARYKEY") || code.startsWith("SQLITE_CONSTRAINT_UNIQUE")) {
+        throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(id)} already enrolled`, { details: { id }, cause: e });
+      }
+      if (isBusy(e)) {
+        throw new SeglError("STORE_BUSY", `${this.path} stayed locked for ${this.busyTimeoutMs} ms`, { details: { path: this.path, timeoutMs: this.busyTimeoutMs }, cause: e });
+      }
+      // The handle may be unusable (disk I/O error, file replaced): reopen on the next call.
+      this.close();
+      throw new SeglError("STORE_ERROR", `${op} on ${this.path} failed: ${message}`, { details: { path: this.path, op, ...(code ? { sqlite: code } : {}) }, cause: e });
     }
   }
 
   /** The clear fields of a row as stored (no checks: openRow() checks them). */
-  private fields(r: Record<string, SQLiteValue>): Omit<TokenRecord, "secret"> {
+  private fields(r: Row): Omit<TokenRecord, "secret"> {
     const num = (k: string): number => (typeof r[k] === "number" ? (r[k] as number) : typeof r[k] === "bigint" ? Number(r[k]) : NaN);
     return {
       id: String(r["id"]),
@@ -299,13 +329,22 @@ export class SqliteStore implements VerifierStore {
     };
   }
 
-  private sealedRow(r: Record<string, SQLiteValue>): SealedRow {
+  private sealedRow(r: Row): SealedRow {
     const seal = r["secret"];
     const mac = r["mac"];
     return { ...this.fields(r), seal: seal instanceof Uint8Array ? seal : new Uint8Array(0), mac: mac instanceof Uint8Array ? mac : new Uint8Array(0) };
   }
 
-  private fromRow(r: Record<string, SQLiteValue>): TokenRecord {
+  private fromRow(r: Row): TokenRecord {
     return openRow(this.keys, this.sealedRow(r));
   }
+}
+
+function sqliteCode(e: unknown): string {
+  const c = typeof e === "object" && e !== null ? (e as { code?: unknown }).code : undefined;
+  return typeof c === "string" ? c : "";
+}
+
+function isBusy(e: unknown): boolean {
+  return BUSY_CODES.test(sqliteCode(e));
 }

@@ -1,5 +1,5 @@
 // Stateful TOTP/HOTP verification for brokers: replay floor, drift, resync, lockout, CAS on a store.
-import { timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "node:crypto";
 import { SeglError } from "../errors.js";
 import { oathCode } from "./oath.js";
 import {
@@ -245,11 +245,25 @@ export abstract class OtpVerifierBase {
     decide: (rec: TokenRecord) => { step: number } | { reason: OtpFailureReason },
   ): Promise<VerifyResult> {
     if (typeof id !== "string") return this.reject(op, String(id), now, "unknown-device");
+    // Ids enroll() refuses (empty, longer than 256, reserved) are never looked up: the decoys' ids are among them.
+    if (!usableId(id)) {
+      await this.decoy(now, decide);
+      return this.reject(op, id, now, "unknown-device");
+    }
     for (let i = 0; i <= this.maxCasRetries; i++) {
       const rec = await this.read(op, id, now);
-      if (!rec || rec.kind !== this.kind) return this.reject(op, id, now, "unknown-device");
-      // Locked: fail without computing or comparing anything.
-      if (rec.lockedUntil > now) return this.reject(op, id, now, "locked", rec);
+      if (!rec || rec.kind !== this.kind) {
+        await this.decoy(now, decide);
+        return this.reject(op, id, now, "unknown-device");
+      }
+      // Locked: fails whatever the code. The work of a wrong code is still done — the window's codes
+      // computed (the verdict thrown away) and the unchanged state written back — so that a fast
+      // refusal does not tell a prober that this id exists and is locked. A lost race is not retried.
+      if (rec.lockedUntil > now) {
+        decide(rec);
+        await this.store.compareAndSet(id, rec.version, { ...rec, version: rec.version + 1 });
+        return this.reject(op, id, now, "locked", rec);
+      }
       const d = decide(rec);
       if ("step" in d) {
         const driftSteps = this.driftAfter(rec, d.step, now);
@@ -261,12 +275,46 @@ export abstract class OtpVerifierBase {
           this.audit({ at: now, id, op, outcome: "accepted", step: d.step, driftSteps: reported });
           return { verified: true, step: d.step, driftSteps: reported };
         }
+      } else if (d.reason === "replay") {
+        // A code that was already accepted proves nothing about who sends it (a double click, an
+        // HTTP retry, a lost race with the submission that won, or someone who saw it): refused,
+        // but it does not count towards the lockout, so a used code cannot lock its owner out.
+        return this.reject(op, id, now, "replay", rec);
       } else {
         const next = this.afterFailure(rec, now);
         if (await this.store.compareAndSet(id, rec.version, next)) return this.reject(op, id, now, d.reason, next);
       }
     }
     return this.reject(op, id, now, "contention");
+  }
+
+  /**
+   * No timing oracle on enrolment: an unknown id costs what a wrong code for a known device costs.
+   * The same work is done on a decoy record kept in the store under an id enroll() refuses
+   * (`~segl-decoy-totp` / `-hotp`): read and open it (AES-GCM, MAC), compute and compare the window's codes, and
+   * write a new failure count back with compareAndSet (a real write, fsync included). The decoy
+   * never locks and never answers; any error here is swallowed, the answer is the same failure.
+   */
+  private async decoy(now: number, decide: (rec: TokenRecord) => unknown): Promise<void> {
+    const id = decoyId(this.kind);
+    try {
+      let rec = await this.store.get(id);
+      if (!rec) {
+        // First unknown id ever seen by this store: create the decoy (a lost race with another process is fine).
+        const secret = new Uint8Array(randomBytes(20));
+        await this.store.create({
+          id, kind: this.kind, secret, algorithm: "SHA1", digits: 6, period: 30, t0: 0,
+          driftSteps: 0, lastAcceptedStep: -1, failures: 0, lockedUntil: 0, lockouts: 0, version: 0,
+        }).catch(() => undefined);
+        rec = await this.store.get(id);
+        if (!rec) return;
+      }
+      decide(rec);
+      const next: TokenRecord = { ...rec, failures: rec.failures > 0 ? 0 : 1, lockedUntil: 0, version: rec.version + 1 };
+      await this.store.compareAndSet(id, rec.version, next);
+    } catch {
+      /* the decoy only spends time; it never changes an answer */
+    }
   }
 
   /**
@@ -339,10 +387,27 @@ function closer(s: number, best: number, center: number): boolean {
   return a < b || (a === b && s > best);
 }
 
+/** Longest device id enroll() accepts. */
+const MAX_ID_LENGTH = 256;
+
+/** Ids beginning with this are reserved for the decoys: enroll() refuses them, verify() never looks them up. */
+const RESERVED_PREFIX = "~segl-decoy-";
+
+/** The decoy's id (one per kind), which no device can have. */
+function decoyId(kind: TokenKind): string {
+  return RESERVED_PREFIX + kind;
+}
+
+/** Ids enroll() accepts: 1..256 characters, not beginning with the reserved prefix. */
+function usableId(id: string): boolean {
+  return id.length > 0 && id.length <= MAX_ID_LENGTH && !id.startsWith(RESERVED_PREFIX);
+}
+
 function validateId(id: unknown): asserts id is string {
-  if (typeof id !== "string" || id.length === 0 || id.length > 256) {
+  if (typeof id !== "string" || id.length === 0 || id.length > MAX_ID_LENGTH) {
     throw badArgument("id", "id must be a non-empty string of at most 256 characters", typeof id === "string" ? { length: id.length } : { type: typeof id });
   }
+  if (!usableId(id)) throw badArgument("id", `ids beginning with ${JSON.stringify(RESERVED_PREFIX)} are reserved`, { length: id.length });
 }
 
 /**
