@@ -4,24 +4,27 @@
 //                                      and possible — apt-get and root — otherwise it stops here, before
 //                                      anything runs, with the one command that installs them), npm
 //                                      packages, the firmware image and the test harness images.
-//   node scripts/bootstrap.mjs demo   npm packages, the firmware image, the compiled TypeScript.
+//   node scripts/bootstrap.mjs demo   build tools (g++, make, python3: npm compiles better-sqlite3), npm packages,
+//                                      the firmware image, the compiled TypeScript.
 //   node scripts/bootstrap.mjs        npm packages, all images, the compiled TypeScript (bench, CLI).
 // The tests run the TypeScript sources directly (vitest), so `test` compiles no TypeScript.
 import { existsSync, statSync } from "node:fs";
 import { execSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
-import { ensureSystemPackages } from "./system-deps.mjs";
+import { ensureSystemPackages, BUILD_PACKAGES } from "./system-deps.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const mode = process.argv[2] ?? "all";
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
 const mtime = (p) => (existsSync(join(root, p)) ? statSync(join(root, p)).mtimeMs : 0);
 
-if (mode === "test") {
-  const command = ensureSystemPackages();
+{
+  // The tests need every package; the demo and the build only what compiles native npm modules.
+  const command = ensureSystemPackages(undefined, mode === "test" ? undefined : BUILD_PACKAGES);
   if (command) {
-    console.error(`segl: the tests need Debian packages that are not installed, and this shell cannot install them.\nInstall them with:\n\n  ${command}\n\nthen run npm test again.`);
+    const what = mode === "test" ? "the tests need" : "building the npm packages needs";
+    console.error(`segl: ${what} Debian packages that are not installed, and this shell cannot install them.\nInstall them with:\n\n  ${command}\n\nthen run the command again.`);
     process.exit(1);
   }
 }

@@ -4,4 +4,5 @@ export function findPython(modules?: string[]): { python: string; version: strin
 export function installCommand(names?: string[]): string;
 export function missingPackages(names?: string[]): string[];
 export function requireTools(...names: string[]): void;
-export function ensureSystemPackages(log?: (s: string) => void): string | null;
+export const BUILD_PACKAGES: readonly string[];
+export function ensureSystemPackages(log?: (s: string) => void, names?: readonly string[]): string | null;

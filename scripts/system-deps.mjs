@@ -30,8 +30,11 @@ export const SYSTEM_PACKAGES = [
   { name: "python3-fido2", tool: "python3-fido2", usedBy: "an independent CTAP2/U2F client against the simulated chip", present: () => !!findPython() },
   { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython() },
   { name: "python3-pskc", tool: "python3-pskc", usedBy: "an independent PSKC (RFC 6030) reader and writer against the SDK's files", present: () => !!findPython(["pskc"]) },
-  { name: "g++", tool: "g++", usedBy: "builds better-sqlite3 (SqliteStore) when npm cannot fetch a prebuilt binary", present: () => runs("g++", ["--version"]) },
-  { name: "make", tool: "make", usedBy: "builds better-sqlite3 (SqliteStore) when npm cannot fetch a prebuilt binary", present: () => runs("make", ["--version"]) },
+  // Build tools (every mode, the demo too): npm compiles better-sqlite3 with node-gyp when it cannot fetch a
+  // prebuilt binary, which is always the case on a machine that reaches only the npm registry.
+  { name: "python3", tool: "python3", build: true, usedBy: "node-gyp, which builds better-sqlite3", present: () => runs("python3", ["--version"]) },
+  { name: "g++", tool: "g++", build: true, usedBy: "builds better-sqlite3 (SqliteStore) when npm cannot fetch a prebuilt binary", present: () => runs("g++", ["--version"]) },
+  { name: "make", tool: "make", build: true, usedBy: "builds better-sqlite3 (SqliteStore) when npm cannot fetch a prebuilt binary", present: () => runs("make", ["--version"]) },
 ];
 
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
@@ -42,6 +45,9 @@ export function installCommand(names = SYSTEM_PACKAGES.map((p) => p.name)) {
   const sudo = isRoot() ? "" : "sudo ";
   return `${sudo}apt-get update && ${sudo}apt-get install -y --no-install-recommends ${names.join(" ")}`;
 }
+
+/** The packages every mode needs (building native npm modules), as opposed to those only the tests use. */
+export const BUILD_PACKAGES = SYSTEM_PACKAGES.filter((p) => p.build).map((p) => p.name);
 
 /** Names of the packages that are missing. */
 export function missingPackages(names) {
@@ -59,18 +65,19 @@ export function requireTools(...names) {
 /**
  * Installs what is missing when it can (apt-get present, running as root: `apt-get update` once, then
  * install); otherwise, or if that fails, returns the command for the user. Returns null when all is there.
+ * `names` narrows it (e.g. BUILD_PACKAGES for the demo); all packages by default.
  */
-export function ensureSystemPackages(log = (s) => console.error(s)) {
-  let missing = missingPackages();
+export function ensureSystemPackages(log = (s) => console.error(s), names = undefined) {
+  let missing = missingPackages(names);
   if (missing.length === 0) return null;
   if (hasAptGet() && isRoot()) {
-    log(`segl: installing Debian packages the tests use: ${missing.join(" ")} …`);
+    log(`segl: installing Debian packages: ${missing.join(" ")} …`);
     const env = { ...process.env, DEBIAN_FRONTEND: "noninteractive" };
     const opts = { stdio: ["ignore", "ignore", "inherit"], env };
     const up = spawnSync("apt-get", ["update", "-qq"], opts);
     const inst = up.status === 0 && spawnSync("apt-get", ["install", "-y", "-qq", "--no-install-recommends", ...missing], opts);
     if (!inst || inst.status !== 0) log("segl: apt-get failed (see above)");
-    missing = missingPackages();
+    missing = missingPackages(names);
     if (missing.length === 0) return null;
   }
   return installCommand(missing);
