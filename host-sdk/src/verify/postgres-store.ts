@@ -94,6 +94,7 @@ export class PostgresStore implements VerifierStore {
   private readonly config: Pg.PoolConfig;
   private pool: Pg.Pool | undefined;
   private ready: Promise<Pg.Pool> | undefined;
+  private readonly names = new Map<string, string>();
 
   /** Checks its arguments; connects on first use. Throws INVALID_ARGUMENT (`details.field`). */
   constructor(options: PostgresStoreOptions) {
@@ -279,7 +280,8 @@ export class PostgresStore implements VerifierStore {
       throw this.mapError(op, id, e, false);
     }
     try {
-      const r = await client.query<Row>(text, values);
+      // Named: parsed and planned once per connection, then only bound and executed (still one round trip).
+      const r = await client.query<Row>({ name: this.statementName(text), text, values });
       client.release();
       return r;
     } catch (e) {
@@ -288,6 +290,13 @@ export class PostgresStore implements VerifierStore {
       client.release(mapped.code === "STORE_TRANSIENT" || mapped.code === "STORE_ERROR" ? (e instanceof Error ? e : new Error(String(e))) : undefined);
       throw mapped;
     }
+  }
+
+  /** One name per statement text (names are per connection, and this store's pool is its own). */
+  private statementName(text: string): string {
+    let n = this.names.get(text);
+    if (n === undefined) this.names.set(text, (n = `segl_${this.names.size}`));
+    return n;
   }
 
   private mapError(op: string, id: string, e: unknown, sent: boolean): SeglError {
