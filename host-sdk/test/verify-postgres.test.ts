@@ -12,6 +12,7 @@ import {
 } from "../src/verify/index.js";
 import { casContract, record } from "./store-contract.js";
 import { startPgServer, type PgServer } from "./pg-server.js";
+import { accepted, start, type Child } from "./verify-process-child.js";
 
 let server: PgServer;
 let tables = 0;
@@ -211,4 +212,48 @@ describe("PostgresStore", () => {
       await Promise.all(nodes.map((s) => s.close()));
     }
   }, 60_000);
+
+  // SEGL_RACE_PROCS (default 4) × SEGL_RACE_TRIALS (default 300); the issue's figure by hand:
+  // SEGL_RACE_PROCS=8 SEGL_RACE_TRIALS=10000 npx vitest run host-sdk/test/verify-postgres
+  const PROCS = Number(process.env["SEGL_RACE_PROCS"] ?? 4);
+  const TRIALS = Number(process.env["SEGL_RACE_TRIALS"] ?? 300);
+  test(`${PROCS} processes verify the same ${TRIALS} codes on one PostgreSQL; one more is SIGKILLed holding every row lock mid-transaction: every code accepted once, no failure counted`, async () => {
+    const DEVICES = 8;
+    const START_STEP = 56_666_667;
+    const o = opts();
+    const key = randomBytes(32);
+    const seeds = Array.from({ length: DEVICES }, () => randomBytes(20));
+    const children: Child[] = [];
+    const setup = new PostgresStore({ ...o, secretKey: key });
+    try {
+      const v = new TotpVerifier({ store: setup });
+      for (let d = 0; d < DEVICES; d++) await v.enroll(`dev-${d}`, { secret: seeds[d]! });
+      const args = {
+        pg: { host: server.host, port: server.port, user: server.user, database: server.database, table: o.table },
+        path: "", keyHex: key.toString("hex"), seedsHex: seeds.map((x) => x.toString("hex")), first: 0, trials: TRIALS, startStep: START_STEP,
+      };
+      for (let i = 0; i < PROCS; i++) children.push(start(args));
+      const victim = start({ ...args, holdAfter: 10 });
+      children.push(victim);
+      await Promise.all(children.map((c) => c.line((l) => l === "READY")));
+      for (const c of children) c.proc.stdin!.write("go\n");
+      await victim.line((l) => l === "HOLDING");
+      victim.proc.kill("SIGKILL");
+      assert.equal((await victim.exit).signal, "SIGKILL");
+      for (const c of children.slice(0, PROCS)) await c.exit;
+      for (const c of children) assert.deepEqual(c.lines.filter((l) => l.startsWith("E ")), [], "no process saw an error");
+      const count = new Map<number, number>();
+      for (const c of children) for (const t of accepted(c)) count.set(t, (count.get(t) ?? 0) + 1);
+      assert.deepEqual([...count].filter(([, n]) => n > 1), [], "no code accepted twice");
+      assert.equal(count.size, TRIALS, "every code accepted by someone");
+      for (let d = 0; d < DEVICES; d++) {
+        const rec = await setup.get(`dev-${d}`);
+        assert.equal(rec?.lastAcceptedStep, START_STEP + Math.floor((TRIALS - 1 - ((TRIALS - 1 - d) % DEVICES)) / DEVICES));
+        assert.equal(rec?.failures, 0, "replays not counted; the killed transaction was rolled back by the server");
+      }
+    } finally {
+      for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
+      await setup.close();
+    }
+  }, 120_000);
 });
