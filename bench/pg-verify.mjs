@@ -3,23 +3,15 @@
 // against otpauth's stateless TOTP.validate. Every timed verification is ACCEPTED (a fresh code of one
 // of 1,000 devices), so each one is a read and a committed compare-and-set UPDATE (two round trips).
 // Note: the throwaway server runs with fsync=off. Run: node bench/pg-verify.mjs (after `npx tsc -b host-sdk`)
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import { PostgresStore, TotpVerifier } from "@segl/host-sdk/verify";
 import { runTs } from "../scripts/run-ts.mjs";
-import { ROUND_MS, ROUNDS, measure, table } from "./lib.mjs";
+import { ROUND_MS, medianRate, otpauthRow, table, totpCode as code } from "./lib.mjs";
 
 const DEVICES = 1000;
 const T0 = 1_700_000_010_000;
 const seeds = Array.from({ length: DEVICES }, () => randomBytes(20));
-
-function code(seed, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", seed).update(msg).digest();
-  const off = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
 
 /** Median accepted verifications per second with `concurrency` requests in flight (each on its own device). */
 let step = Math.floor(T0 / 30_000); // shared by every run: a step is never verified twice
@@ -41,27 +33,14 @@ async function durable(name, v, concurrency) {
     }
     return (n * 1000) / busy;
   };
-  await round(ROUND_MS);
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) rates.push(await round(ROUND_MS));
-  rates.sort((a, b) => a - b);
-  const median = rates[Math.floor(rates.length / 2)];
-  return { name, opsPerSec: median, spread: (rates.at(-1) - rates[0]) / median };
+  return medianRate(name, round);
 }
 
 const { startPgServer } = await runTs(new URL("../host-sdk/test/pg-server.ts", import.meta.url).href);
 const server = await startPgServer();
 try {
   const rows = [];
-  {
-    const totps = seeds.map((s) => new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: Uint8Array.from(s).buffer }) }));
-    const codes = seeds.map((s) => code(s, Math.floor(T0 / 30_000)));
-    let i = 0;
-    rows.push(measure("otpauth TOTP.validate (stateless, nothing stored)", () => {
-      const k = i++ % DEVICES;
-      if (totps[k].validate({ token: codes[k], timestamp: T0, window: 1 }) !== 0) throw new Error("otpauth refused");
-    }));
-  }
+  rows.push(otpauthRow(OTPAuth, seeds, T0)); // the reference
   const store = new PostgresStore({ host: server.host, port: server.port, user: server.user, database: server.database, secretKey: randomBytes(32), poolSize: 16 });
   const v = new TotpVerifier({ store });
   for (let i = 0; i < DEVICES; i++) await v.enroll(`dev-${i}`, { secret: seeds[i] });

@@ -1,9 +1,9 @@
 // VerifierStore on PostgreSQL (`pg`, an optional peer loaded on first use): many broker nodes, one database.
 import type * as Pg from "pg";
-import { checkKeys, currentKeyId, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
+import { checkStoreOptions, currentKeyId, fieldsFromColumns, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
 import { importOptional } from "../transport/native.js";
-import type { OtpAlgorithm, TokenKind, TokenRecord, VerifierStore } from "./types.js";
+import type { TokenRecord, VerifierStore } from "./types.js";
 
 type PgModule = typeof Pg;
 type Row = Record<string, unknown>;
@@ -98,14 +98,7 @@ export class PostgresStore implements VerifierStore {
 
   /** Checks its arguments; connects on first use. Throws INVALID_ARGUMENT (`details.field`). */
   constructor(options: PostgresStoreOptions) {
-    if (typeof options !== "object" || options === null) {
-      throw new SeglError("INVALID_ARGUMENT", "options are required: { secretKey: 32 bytes, connectionString | host/database }", { details: { field: "options" } });
-    }
-    try {
-      checkKeys(options.secretKey);
-    } catch (e) {
-      throw new SeglError("INVALID_ARGUMENT", e instanceof Error ? e.message : "bad secretKey", { details: { field: "secretKey" } });
-    }
+    checkStoreOptions(options, "{ secretKey: 32 bytes, connectionString | host/database }");
     const table = options.table ?? "segl_otp_tokens";
     if (typeof table !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(table)) {
       throw new SeglError("INVALID_ARGUMENT", "table must be a lower-case SQL identifier (a-z, 0-9, _)", { details: { field: "table" } });
@@ -317,24 +310,9 @@ export class PostgresStore implements VerifierStore {
   }
 
   private sealedRow(r: Row): SealedRow {
-    const num = (k: string): number => {
-      const v = r[k];
-      return typeof v === "number" ? v : typeof v === "string" && /^-?\d+$/.test(v) ? Number(v) : NaN;
-    };
     const bytes = (k: string): Uint8Array => (r[k] instanceof Uint8Array ? new Uint8Array(r[k] as Uint8Array) : new Uint8Array(0));
     return {
-      id: String(r["id"]),
-      kind: String(r["kind"]) as TokenKind,
-      algorithm: String(r["algorithm"]) as OtpAlgorithm,
-      digits: num("digits"),
-      period: num("period"),
-      t0: num("t0"),
-      driftSteps: num("drift_steps"),
-      lastAcceptedStep: num("last_accepted_step"),
-      failures: num("failures"),
-      lockedUntil: num("locked_until"),
-      lockouts: num("lockouts"),
-      version: num("version"),
+      ...fieldsFromColumns(r),
       seal: bytes("secret"),
       mac: bytes("mac"),
     };
