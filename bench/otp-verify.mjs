@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as OTPAuth from "otpauth";
 import { MemoryStore, SqliteStore, TotpVerifier } from "@segl/host-sdk/verify";
-import { ROUND_MS, medianRate, otpauthRow, table, totpCode as code } from "./lib.mjs";
+import { ROUND_MS, ROUNDS, medianRate, otpauthRow, table, totpCode as code } from "./lib.mjs";
 
 const DEVICES = 1000;
 const T0 = 1_700_000_010_000;
