@@ -5,25 +5,17 @@
 // Then the timing oracle: a wrong code for a known device vs an unknown device id vs a locked
 // device, on SQLite, in µs per attempt and as ratios (goal: unknown/known ≈ 1).
 // Run: node bench/otp-verify.mjs   (after `npx tsc -b host-sdk`; BENCH_ROUND_MS / BENCH_ROUNDS as in lib.mjs)
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as OTPAuth from "otpauth";
 import { MemoryStore, SqliteStore, TotpVerifier } from "@segl/host-sdk/verify";
-import { ROUND_MS, ROUNDS, measure, table } from "./lib.mjs";
+import { ROUND_MS, ROUNDS, medianRate, otpauthRow, table, totpCode as code } from "./lib.mjs";
 
 const DEVICES = 1000;
 const T0 = 1_700_000_010_000;
 const seeds = Array.from({ length: DEVICES }, () => randomBytes(20));
-
-function code(seed, step) {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", seed).update(msg).digest();
-  const off = mac[mac.length - 1] & 0xf;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
 
 /** Median accepted verifications per second of `v`, each device verified once per 30 s step (codes made before each round). */
 async function durable(name, v) {
@@ -45,12 +37,7 @@ async function durable(name, v) {
     }
     return (n * 1000) / busy;
   };
-  await round(ROUND_MS);
-  const rates = [];
-  for (let r = 0; r < ROUNDS; r++) rates.push(await round(ROUND_MS));
-  rates.sort((a, b) => a - b);
-  const median = rates[Math.floor(rates.length / 2)];
-  return { name, opsPerSec: median, spread: (rates.at(-1) - rates[0]) / median };
+  return medianRate(name, round);
 }
 
 async function enrolled(store, opts = {}) {
@@ -68,16 +55,7 @@ try {
     return s;
   };
   const rows = [];
-  // otpauth's stateless validate of the same kind of code (window ±1), the reference.
-  {
-    const totps = seeds.map((s) => new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: Uint8Array.from(s).buffer }) }));
-    const codes = seeds.map((s) => code(s, Math.floor(T0 / 30_000)));
-    let i = 0;
-    rows.push(measure("otpauth TOTP.validate (stateless, nothing stored)", () => {
-      const k = i++ % DEVICES;
-      if (totps[k].validate({ token: codes[k], timestamp: T0, window: 1 }) !== 0) throw new Error("otpauth refused");
-    }));
-  }
+  rows.push(otpauthRow(OTPAuth, seeds, T0)); // the reference
   rows.push(await durable("TotpVerifier + SqliteStore (WAL, synchronous NORMAL)", await enrolled(open("normal.sqlite"))));
   rows.push(await durable("TotpVerifier + SqliteStore (WAL, synchronous FULL)", await enrolled(open("full.sqlite", { synchronous: "FULL" }))));
   rows.push(await durable("TotpVerifier + MemoryStore (not durable)", await enrolled(new MemoryStore())));

@@ -6,3 +6,4 @@ export function missingPackages(names?: string[]): string[];
 export function requireTools(...names: string[]): void;
 export const BUILD_PACKAGES: readonly string[];
 export function ensureSystemPackages(log?: (s: string) => void, names?: readonly string[]): string | null;
+export function findPostgresBin(): string | undefined;

@@ -3,6 +3,8 @@
 // present, running as root) and otherwise stops with that command; the interop tests call
 // requireTools() so that a missing tool is a failure naming the command, never a silent skip.
 import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname } from "node:path";
 
 const runs = (cmd, args) => {
   const r = spawnSync(cmd, args, { stdio: "ignore", timeout: 20_000 });
@@ -20,6 +22,22 @@ export function findPython(modules = ["fido2", "pytest"]) {
 }
 
 /**
+ * The directory of PostgreSQL's server programs (initdb, postgres, pg_ctl): Debian keeps them in
+ * /usr/lib/postgresql/<major>/bin (the newest is taken), elsewhere they are on PATH. undefined if absent.
+ */
+export function findPostgresBin() {
+  try {
+    const majors = readdirSync("/usr/lib/postgresql").filter((d) => /^\d+$/.test(d)).sort((a, b) => Number(b) - Number(a));
+    for (const m of majors) {
+      const dir = `/usr/lib/postgresql/${m}/bin`;
+      if (existsSync(`${dir}/initdb`) && existsSync(`${dir}/postgres`)) return dir;
+    }
+  } catch { /* not Debian's layout */ }
+  const r = spawnSync("sh", ["-c", "command -v initdb"], { encoding: "utf8" });
+  return r.status === 0 && r.stdout.trim() ? dirname(r.stdout.trim()) : undefined;
+}
+
+/**
  * Debian package → what uses it → how to tell it is installed. fido2 and pytest must be importable by the
  * same interpreter (a pyenv python3 with pip's pytest does not make Debian's pytest present).
  */
@@ -30,6 +48,7 @@ export const SYSTEM_PACKAGES = [
   { name: "python3-fido2", tool: "python3-fido2", usedBy: "an independent CTAP2/U2F client against the simulated chip", present: () => !!findPython() },
   { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython() },
   { name: "python3-pskc", tool: "python3-pskc", usedBy: "an independent PSKC (RFC 6030) reader and writer against the SDK's files", present: () => !!findPython(["pskc"]) },
+  { name: "postgresql", tool: "postgres", usedBy: "a throwaway PostgreSQL server (initdb in a temporary directory) for PostgresStore", present: () => findPostgresBin() !== undefined },
   // Build tools (every mode, the demo too): npm compiles better-sqlite3 with node-gyp when it cannot fetch a
   // prebuilt binary, which is always the case on a machine that reaches only the npm registry.
   { name: "python3", tool: "python3", build: true, usedBy: "node-gyp, which builds better-sqlite3", present: () => runs("python3", ["--version"]) },

@@ -62,7 +62,14 @@ export type ErrorCode =
   /** The store cannot be opened: its directory is missing, the file is not a database, no permission; details: `{ path }`. */
   | "STORE_UNAVAILABLE"
   /** The store failed in a way the SDK does not know (the database's own error is the `cause`); details: `{ path }`. */
-  | "STORE_ERROR";
+  | "STORE_ERROR"
+  /**
+   * The store's server could not be reached or the connection dropped (PostgreSQL restarted, network cut,
+   * too many connections). Retry later: the store reconnects by itself on the next call. When
+   * `details.outcomeUnknown` is true the statement may or may not have been applied (it was sent, the reply
+   * was lost); a verification that ends so is never reported as accepted. details: `{ op, outcomeUnknown }`.
+   */
+  | "STORE_TRANSIENT";
 
 export interface SeglErrorOptions {
   details?: Record<string, unknown>;

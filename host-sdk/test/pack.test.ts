@@ -111,7 +111,7 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     const modules = join(project, "node_modules");
     const installed = readdirSync(modules).filter((n) => !n.startsWith(".")).flatMap((n) => n.startsWith("@") ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n]).sort();
     assert.deepEqual(installed, ["@segl/host-sdk", ...deps.keys()].sort(), "exactly the SDK and its runtime dependencies");
-    for (const absent of ["@segl/simulator", "@segl/cli", "serialport", "@serialport/stream", "node-hid"]) {
+    for (const absent of ["@segl/simulator", "@segl/cli", "serialport", "@serialport/stream", "node-hid", "pg"]) {
       assert.equal(existsSync(join(modules, absent)), false, `${absent} is not installed`);
     }
 
@@ -183,15 +183,21 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     const again = JSON.parse(run(process.execPath, [join("out", "broker.js"), "input.json"], project)) as { totp: { first: boolean } };
     assert.equal(again.totp.first, false, "the state survived: a code is accepted once, across runs");
 
-    // Every subpath loads at runtime, shares one SeglError, and a serial port needs serialport.
+    // Every subpath loads at runtime, shares one SeglError, a serial port needs serialport, PostgresStore needs pg.
     const probe = JSON.parse(run(process.execPath, ["--input-type=module", "-e", `
       const subs = ["", "/device", "/otp", "/fido", "/verify", "/pskc", "/provision", "/errors"];
       const mods = await Promise.all(subs.map((s) => import("@segl/host-sdk" + s)));
       const same = mods.every((m) => m.SeglError === mods[0].SeglError);
       let serial;
       try { await mods[1].SerialTransport.open("/dev/ttyS-segl-none"); } catch (e) { serial = { code: e.code, install: e.details?.install }; }
-      console.log(JSON.stringify({ same, serial }));`], project)) as unknown;
-    assert.deepEqual(probe, { same: true, serial: { code: "NATIVE_MODULE_MISSING", install: "npm install serialport" } });
+      let postgres;
+      try { await new mods[4].PostgresStore({ secretKey: new Uint8Array(32), host: "/nonexistent" }).get("x"); } catch (e) { postgres = { code: e.code, install: e.details?.install }; }
+      console.log(JSON.stringify({ same, serial, postgres }));`], project)) as unknown;
+    assert.deepEqual(probe, {
+      same: true,
+      serial: { code: "NATIVE_MODULE_MISSING", install: "npm install serialport" },
+      postgres: { code: "NATIVE_MODULE_MISSING", install: "npm install pg" },
+    });
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

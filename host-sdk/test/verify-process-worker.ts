@@ -1,4 +1,5 @@
-// Child process of verify-processes.test.ts: one broker process with its own SQLite connection.
+// Child process of verify-processes.test.ts and verify-postgres.test.ts: one broker process with its own
+// SQLite connection (or PostgreSQL pool, given `pg`).
 // Argument: JSON { path, keyHex, seedsHex[], first, trials, startStep }. Prints "READY", waits for a
 // line on stdin, then walks the trials in order printing "A <trial>" for each code IT accepted,
 // and "DONE <accepted> <refused>" (or "E <message>" on an error). With `holdAfter: n`, after n trials
@@ -7,9 +8,11 @@
 // so a line printed is a line the parent receives, even if this process is killed right after.
 import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
-import { SqliteStore, TotpVerifier } from "../src/verify/index.js";
+import { PostgresStore, SqliteStore, TotpVerifier } from "../src/verify/index.js";
 
-interface Args { path: string; keyHex: string; seedsHex: string[]; first: number; trials: number; startStep: number; holdAfter?: number }
+/** With `pg`, the process uses a PostgresStore on that server and table instead of the SQLite file `path`. */
+interface PgArgs { host: string; port: number; user: string; database: string; table: string }
+interface Args { pg?: PgArgs; path: string; keyHex: string; seedsHex: string[]; first: number; trials: number; startStep: number; holdAfter?: number }
 const a = JSON.parse(process.argv[process.argv.length - 1]!) as Args;
 const seeds = a.seedsHex.map((h) => Buffer.from(h, "hex"));
 
@@ -26,7 +29,8 @@ function code(seed: Buffer, step: number): string {
 }
 
 const out = (line: string) => process.stdout.write(line + "\n");
-const store = new SqliteStore(a.path, { secretKey: Buffer.from(a.keyHex, "hex"), busyTimeoutMs: 10_000 });
+const secretKey = Buffer.from(a.keyHex, "hex");
+const store = a.pg ? new PostgresStore({ ...a.pg, secretKey, poolSize: 2 }) : new SqliteStore(a.path, { secretKey, busyTimeoutMs: 10_000 });
 const verifier = new TotpVerifier({ store, maxCasRetries: 1000 });
 out("READY");
 process.stdin.once("data", () => {
@@ -34,6 +38,16 @@ process.stdin.once("data", () => {
     let accepted = 0, refused = 0;
     try {
       for (let t = a.first; t < a.first + a.trials; t++) {
+        if (t - a.first === a.holdAfter && a.pg) {
+          // PostgreSQL: row locks on every device inside an open transaction with uncommitted changes.
+          const pg = (await import("pg")).default;
+          const c = new pg.Client({ host: a.pg.host, port: a.pg.port, user: a.pg.user, database: a.pg.database });
+          await c.connect();
+          await c.query("BEGIN");
+          await c.query(`UPDATE ${a.pg.table} SET failures = failures + 1000, version = version + 1`); // never committed
+          out("HOLDING");
+          await new Promise(() => { /* until SIGKILL */ });
+        }
         if (t - a.first === a.holdAfter) {
           const Database = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
           const db = new Database(a.path, { timeout: 10_000 });
@@ -50,7 +64,7 @@ process.stdin.once("data", () => {
     } catch (e) {
       out(`E ${e instanceof Error ? `${(e as { code?: string }).code ?? ""} ${e.message}` : String(e)}`);
     } finally {
-      store.close();
+      await store.close();
       process.stdin.destroy();
     }
   })();

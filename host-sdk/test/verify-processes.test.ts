@@ -6,54 +6,18 @@
 // figure by hand: SEGL_RACE_PROCS=8 SEGL_RACE_TRIALS=10000 npx vitest run host-sdk/test/verify-processes
 import { test } from "vitest";
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { SqliteStore, TotpVerifier } from "../src/verify/index.js";
+import { accepted, start, type Child } from "./verify-process-child.js";
 
 const PROCS = Number(process.env["SEGL_RACE_PROCS"] ?? 4);
 const TRIALS = Number(process.env["SEGL_RACE_TRIALS"] ?? 300);
 const DEVICES = 8;
 const START_STEP = 56_666_667;
-const RUN_TS = fileURLToPath(new URL("../../scripts/run-ts.mjs", import.meta.url));
-const WORKER = new URL("./verify-process-worker.ts", import.meta.url).href;
-
-interface Child { proc: ChildProcess; lines: string[]; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; line: (p: (l: string) => boolean) => Promise<void> }
-
-function start(args: object): Child {
-  const proc = spawn(process.execPath, [
-    "--input-type=module", "-e", "const { runTs } = await import(process.argv[1]); await runTs(process.argv[2]);",
-    RUN_TS, WORKER, JSON.stringify(args),
-  ], { stdio: ["pipe", "pipe", "pipe"] });
-  const lines: string[] = [];
-  const waiters: (() => void)[] = [];
-  let buf = "";
-  let err = "";
-  proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
-    buf += d;
-    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) { lines.push(buf.slice(0, i)); buf = buf.slice(i + 1); }
-    for (const w of waiters.splice(0)) w();
-  });
-  proc.stderr!.setEncoding("utf8").on("data", (d: string) => { err += d; });
-  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.on("exit", (code, signal) => {
-    if (code !== 0 && signal === null) lines.push(`E exit ${code}: ${err.slice(-2000)}`);
-    res({ code, signal });
-    for (const w of waiters.splice(0)) w();
-  }));
-  const line = async (p: (l: string) => boolean) => {
-    while (!lines.some(p)) {
-      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`child ended without the line: ${lines.slice(-5).join(" | ")} ${err.slice(-2000)}`);
-      await new Promise<void>((r) => waiters.push(r));
-    }
-  };
-  return { proc, lines, exit, line };
-}
-
-const accepted = (c: Child) => c.lines.filter((l) => l.startsWith("A ")).map((l) => Number(l.slice(2)));
 
 test(`${PROCS} processes verify the same ${TRIALS} codes on one SQLite file; two more are SIGKILLed, one holding the write lock mid-transaction: every code accepted once, nothing to clean up`, async () => {
   const dir = mkdtempSync(join(tmpdir(), "segl-procs-"));

@@ -8,3 +8,4 @@ export {
 } from "./seal.js";
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 export { SeglError, isSeglError, type ErrorCode } from "../errors.js";
+export { PostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStoreOptions } from "./postgres-store.js";

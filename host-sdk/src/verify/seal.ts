@@ -74,6 +74,18 @@ function ring(k: SealKeys): Ring {
   return r;
 }
 
+/** A store constructor's `options` object and its `secretKey` (INVALID_ARGUMENT naming the field); `hint` shows what is expected. */
+export function checkStoreOptions(options: unknown, hint: string): asserts options is { secretKey: SealKeys } {
+  if (typeof options !== "object" || options === null) {
+    throw new SeglError("INVALID_ARGUMENT", `options are required: ${hint}`, { details: { field: "options" } });
+  }
+  try {
+    checkKeys((options as { secretKey?: unknown }).secretKey);
+  } catch (e) {
+    throw new SeglError("INVALID_ARGUMENT", e instanceof Error ? e.message : "bad secretKey", { details: { field: "secretKey" } });
+  }
+}
+
 /** Checks a key argument at construction (throws INVALID_ARGUMENT). */
 export function checkKeys(k: unknown): asserts k is SealKeys {
   ring(k as SealKeys);
@@ -91,6 +103,32 @@ export type RowFields = Omit<TokenRecord, "secret">;
 export interface SealedRow extends RowFields {
   readonly seal: Uint8Array;
   readonly mac: Uint8Array;
+}
+
+/**
+ * The clear fields of a stored row from its columns (`drift_steps`, `last_accepted_step`, …), as a SQL
+ * store reads them: integers may come as numbers, bigints or decimal strings (PostgreSQL's BIGINT).
+ * Nothing is checked here: openRow() checks every field.
+ */
+export function fieldsFromColumns(r: Readonly<Record<string, unknown>>): RowFields {
+  const num = (k: string): number => {
+    const v = r[k];
+    return typeof v === "number" ? v : typeof v === "bigint" ? Number(v) : typeof v === "string" && /^-?\d{1,20}$/.test(v) ? Number(v) : NaN;
+  };
+  return {
+    id: String(r["id"]),
+    kind: String(r["kind"]) as TokenKind,
+    algorithm: String(r["algorithm"]) as OtpAlgorithm,
+    digits: num("digits"),
+    period: num("period"),
+    t0: num("t0"),
+    driftSteps: num("drift_steps"),
+    lastAcceptedStep: num("last_accepted_step"),
+    failures: num("failures"),
+    lockedUntil: num("locked_until"),
+    lockouts: num("lockouts"),
+    version: num("version"),
+  };
 }
 
 const configAad = (keyId: string, r: RowFields): Buffer =>

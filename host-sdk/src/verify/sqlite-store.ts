@@ -3,9 +3,9 @@ import { existsSync, statSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
-import { checkKeys, currentKeyId, needsReseal, nextRow, openLegacySecret, openRow, sealRow, validateFields, type SealKeys, type SealedRow } from "./seal.js";
+import { checkStoreOptions, currentKeyId, fieldsFromColumns, needsReseal, nextRow, openLegacySecret, openRow, sealRow, validateFields, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
-import type { OtpAlgorithm, TokenKind, TokenRecord, VerifierStore } from "./types.js";
+import type { TokenRecord, VerifierStore } from "./types.js";
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -119,14 +119,7 @@ export class SqliteStore implements VerifierStore {
     if (typeof path !== "string" || path.length === 0 || path.includes("\0")) {
       throw new SeglError("INVALID_ARGUMENT", "path must be a file name", { details: { field: "path" } });
     }
-    if (typeof options !== "object" || options === null) {
-      throw new SeglError("INVALID_ARGUMENT", "options are required: { secretKey: 32 bytes }", { details: { field: "options" } });
-    }
-    try {
-      checkKeys(options.secretKey);
-    } catch (e) {
-      throw new SeglError("INVALID_ARGUMENT", e instanceof Error ? e.message : "bad secretKey", { details: { field: "secretKey" } });
-    }
+    checkStoreOptions(options, "{ secretKey: 32 bytes }");
     const busy = options.busyTimeoutMs ?? 5000;
     if (typeof busy !== "number" || !Number.isFinite(busy) || busy < 0 || busy > 2 ** 31 - 1) {
       throw new SeglError("INVALID_ARGUMENT", "busyTimeoutMs must be a non-negative number of ms", { details: { field: "busyTimeoutMs", busyTimeoutMs: busy } });
@@ -200,7 +193,7 @@ export class SqliteStore implements VerifierStore {
     for (const r of rows) {
       const seal = r["secret"];
       if (!(seal instanceof Uint8Array) || seal[0] !== 0x01) continue;
-      const fields = this.fields(r);
+      const fields = fieldsFromColumns(r);
       validateFields(fields);
       const secret = openLegacySecret(legacyKey, fields.id, seal);
       const s2 = sealRow(this.keys, { ...fields, secret });
@@ -310,29 +303,10 @@ export class SqliteStore implements VerifierStore {
     }
   }
 
-  /** The clear fields of a row as stored (no checks: openRow() checks them). */
-  private fields(r: Row): Omit<TokenRecord, "secret"> {
-    const num = (k: string): number => (typeof r[k] === "number" ? (r[k] as number) : typeof r[k] === "bigint" ? Number(r[k]) : NaN);
-    return {
-      id: String(r["id"]),
-      kind: String(r["kind"]) as TokenKind,
-      algorithm: String(r["algorithm"]) as OtpAlgorithm,
-      digits: num("digits"),
-      period: num("period"),
-      t0: num("t0"),
-      driftSteps: num("drift_steps"),
-      lastAcceptedStep: num("last_accepted_step"),
-      failures: num("failures"),
-      lockedUntil: num("locked_until"),
-      lockouts: num("lockouts"),
-      version: num("version"),
-    };
-  }
-
   private sealedRow(r: Row): SealedRow {
     const seal = r["secret"];
     const mac = r["mac"];
-    return { ...this.fields(r), seal: seal instanceof Uint8Array ? seal : new Uint8Array(0), mac: mac instanceof Uint8Array ? mac : new Uint8Array(0) };
+    return { ...fieldsFromColumns(r), seal: seal instanceof Uint8Array ? seal : new Uint8Array(0), mac: mac instanceof Uint8Array ? mac : new Uint8Array(0) };
   }
 
   private fromRow(r: Row): TokenRecord {

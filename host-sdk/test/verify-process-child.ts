@@ -1,0 +1,39 @@
+// Starting the broker processes of verify-process-worker.ts and reading their lines (SQLite and PostgreSQL tests).
+import { spawn, type ChildProcess } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const RUN_TS = fileURLToPath(new URL("../../scripts/run-ts.mjs", import.meta.url));
+const WORKER = new URL("./verify-process-worker.ts", import.meta.url).href;
+
+export interface Child { proc: ChildProcess; lines: string[]; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; line: (p: (l: string) => boolean) => Promise<void> }
+
+export function start(args: object): Child {
+  const proc = spawn(process.execPath, [
+    "--input-type=module", "-e", "const { runTs } = await import(process.argv[1]); await runTs(process.argv[2]);",
+    RUN_TS, WORKER, JSON.stringify(args),
+  ], { stdio: ["pipe", "pipe", "pipe"] });
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let buf = "";
+  let err = "";
+  proc.stdout!.setEncoding("utf8").on("data", (d: string) => {
+    buf += d;
+    for (let i = buf.indexOf("\n"); i >= 0; i = buf.indexOf("\n")) { lines.push(buf.slice(0, i)); buf = buf.slice(i + 1); }
+    for (const w of waiters.splice(0)) w();
+  });
+  proc.stderr!.setEncoding("utf8").on("data", (d: string) => { err += d; });
+  const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res) => proc.on("exit", (code, signal) => {
+    if (code !== 0 && signal === null) lines.push(`E exit ${code}: ${err.slice(-2000)}`);
+    res({ code, signal });
+    for (const w of waiters.splice(0)) w();
+  }));
+  const line = async (p: (l: string) => boolean) => {
+    while (!lines.some(p)) {
+      if (proc.exitCode !== null || proc.signalCode !== null) throw new Error(`child ended without the line: ${lines.slice(-5).join(" | ")} ${err.slice(-2000)}`);
+      await new Promise<void>((r) => waiters.push(r));
+    }
+  };
+  return { proc, lines, exit, line };
+}
+
+export const accepted = (c: Child) => c.lines.filter((l) => l.startsWith("A ")).map((l) => Number(l.slice(2)));
