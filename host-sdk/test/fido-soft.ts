@@ -26,6 +26,9 @@ export const ca = createMakerCa();
 export const otherCa = createMakerCa({ subject: { CN: "Somebody else's root" } });
 export const batch = createBatchCertificate({ ca, aaguid: AAGUID });
 
+/** authenticatorData flags (WebAuthn §6.1). */
+export const FLAG_UP = 0x01, FLAG_UV = 0x04, FLAG_BE = 0x08, FLAG_BS = 0x10, FLAG_AT = 0x40;
+
 export type Fmt = "packed-batch" | "packed-self" | "none" | "fido-u2f";
 
 export interface SoftCred {
@@ -113,9 +116,9 @@ export interface Asr {
   signature: Uint8Array;
 }
 
-export function assertWith(cred: SoftCred, o: { counter?: number; flags?: number; rpId?: string; highS?: boolean; origin?: string; cd?: Record<string, unknown> } = {}): Asr {
+export function assertWith(cred: SoftCred, o: { counter?: number; flags?: number; rpId?: string; highS?: boolean; origin?: string; cd?: Record<string, unknown>; type?: string } = {}): Asr {
   const challenge = new Uint8Array(randomBytes(32));
-  const clientDataJSON = clientData("webauthn.get", challenge, o.origin, o.cd);
+  const clientDataJSON = clientData(o.type ?? "webauthn.get", challenge, o.origin, o.cd);
   const ad = authData({ rpId: o.rpId, flags: o.flags ?? 0x01, counter: o.counter ?? 1 });
   let signature = sign(cred, cat(ad, sha256(clientDataJSON)));
   if (o.highS) {

@@ -11,7 +11,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { base32Encode } from "../src/otp/base32.js";
 import { totp } from "../src/otp/hotp.js";
-import { assert as softAssert, newCredential } from "./soft-authenticator.js";
+import { assertWith, newCred } from "./fido-soft.js";
 
 /** The directory of the package.json named `name`, walking up from here (works from src and from dist). */
 function packageDir(name: string): string {
@@ -152,8 +152,8 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     // Inputs a broker receives: a display's seed (PSKC) and the code it shows; a chip's stored credential and an assertion.
     const seed = new Uint8Array(20).map((_, i) => (i * 37 + 11) & 0xff);
     const nowMs = 1_900_000_000_000;
-    const cred = newCredential();
-    const a = softAssert(cred, { rpId: "broker.example", origin: "https://broker.example", counter: 8 });
+    const cred = newCred();
+    const a = assertWith(cred, { rpId: "broker.example", origin: "https://broker.example", counter: 8 });
     const b64u = (b: Uint8Array) => Buffer.from(b).toString("base64url");
     writeFileSync(join(project, "input.json"), JSON.stringify({
       database: join(project, "state", "broker.sqlite"),
@@ -161,7 +161,7 @@ test("npm pack ships dist and types; the tarball installs offline without simula
       display: { serial: "CD-000001", seedBase32: base32Encode(seed), code: totp(seed, { time: nowMs / 1000 }), nowMs },
       chip: {
         credentialIdB64url: b64u(cred.id), publicKeyCoseB64url: b64u(cred.cose), signCount: 7, userHandleB64url: b64u(Uint8Array.of(1, 2, 3)), rawIdB64url: b64u(cred.id),
-        authenticatorDataB64url: b64u(a.authenticatorData), clientDataJSON: a.clientDataJSON, signatureB64url: b64u(a.signature), challengeB64url: b64u(a.challenge),
+        authenticatorDataB64url: b64u(a.authenticatorData), clientDataJSON: new TextDecoder().decode(a.clientDataJSON), signatureB64url: b64u(a.signature), challengeB64url: b64u(a.challenge),
       },
       rpId: "broker.example",
       origin: "https://broker.example",

@@ -7,10 +7,7 @@ import { verifyAssertion, verifyRegistration, type AssertionResult, type Registr
 import { createMakerCa } from "../src/fido/ca.js";
 import { MemoryStore, TotpVerifier, type AuditEvent } from "../src/verify/index.js";
 import { totp } from "../src/otp/hotp.js";
-import { FLAG_BS, FLAG_UP, FLAG_UV, assert as softAssert, newCredential, registerNone } from "./soft-authenticator.js";
-
-const RP = "broker.example";
-const ORIGIN = "https://broker.example";
+import { FLAG_BS, FLAG_UP, FLAG_UV, ORIGIN, RP, assertWith, newCred, register } from "./fido-soft.js";
 
 function consistent(r: AssertionResult | RegistrationResult): AssertionResult | RegistrationResult {
   assert.equal(r.verified, r.reasons.length === 0, `verified ${r.verified} but reasons ${JSON.stringify(r.reasons)}`);
@@ -19,8 +16,8 @@ function consistent(r: AssertionResult | RegistrationResult): AssertionResult | 
 }
 
 describe("FIDO assertion reasons", () => {
-  const cred = newCredential();
-  const a = softAssert(cred, { rpId: RP, origin: ORIGIN, counter: 9 });
+  const cred = newCred();
+  const a = assertWith(cred, { counter: 9 });
   const stored = { id: cred.id, publicKey: cred.cose, signCount: 3, userHandle: Uint8Array.of(1, 2, 3) };
   // the soft authenticator does no user verification: say so (the default requires it)
   const check = (o: Partial<Parameters<typeof verifyAssertion>[0]> = {}) => consistent(verifyAssertion({
@@ -46,18 +43,18 @@ describe("FIDO assertion reasons", () => {
     assert.deepEqual(check({ requireUserVerification: true }).reasons, ["user-not-verified"]);
   });
   test("flags and clientData type: codes, several at once when several checks fail", () => {
-    const weird = softAssert(cred, { rpId: RP, origin: ORIGIN, counter: 10, flags: FLAG_BS, type: "webauthn.create" });
+    const weird = assertWith(cred, { counter: 10, flags: FLAG_BS, type: "webauthn.create" });
     const r = check({ authenticatorData: weird.authenticatorData, clientDataJSON: weird.clientDataJSON, signature: weird.signature, expectedChallenge: weird.challenge });
     assert.deepEqual(r.reasons, ["user-not-present", "flags-inconsistent", "client-data-type"]);
-    const uv = softAssert(cred, { rpId: RP, origin: ORIGIN, counter: 11, flags: FLAG_UP | FLAG_UV });
+    const uv = assertWith(cred, { counter: 11, flags: FLAG_UP | FLAG_UV });
     assert.deepEqual(check({ ...uv, expectedChallenge: uv.challenge, requireUserVerification: true }).reasons, []);
   });
 });
 
 describe("FIDO registration reasons", () => {
-  const cred = newCredential();
+  const cred = newCred();
   test("none attestation: verified under attestation \"any\"; untrusted under \"chained\"; AAGUID and rpId codes", () => {
-    const r = registerNone(cred, { rpId: RP, origin: ORIGIN });
+    const r = register("none", { cred });
     const base = {
       attestationObject: r.attestationObject, clientDataJSON: r.clientDataJSON, expectedChallenge: r.challenge, expectedOrigin: ORIGIN, expectedRpId: RP,
       attestation: "any" as const, requireUserVerification: false,
