@@ -266,6 +266,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     return new Uint8Array(e.memory.buffer, e.io_ptr() + offset, len).slice();
   }
 
+  /**
+   * Runs an export as an event does (a trap marks the device crashed, a power cut turns it off)
+   * and returns its result; undefined when the device is not on or the call did not return.
+   */
+  invoke<T>(fn: (e: FirmwareExports) => T): T | undefined {
+    let out: T | undefined;
+    this.call((e) => { out = fn(e); });
+    return out;
+  }
+
   // ---------------- clock listener ----------------
 
   nextWakeWorldMs(): number | undefined {

@@ -28,3 +28,12 @@ export {
   hidCall, hidOpenChannel, chipInfo, provisionChip, ChipError, HID_VENDOR_SERVICE,
   type ChipInfo, type ProvisionChipOptions,
 } from "./chip.js";
+export {
+  DfuFunction, DFU_REQUEST, DFU_STATE, DFU_STATUS, DFU_ATTR, DFU_IN, DFU_OUT, IMAGE_HEADER_SIZE, dfuStatusForUpdateError,
+  type DfuStateName, type DfuStatusName, type UpdateReceiver, type DfuFunctionOptions, type ControlResult, type DfuSignal,
+} from "./usb/dfu.js";
+export {
+  VirtualUsbBus, VirtualUsbPort, VirtualUsbDevice, VirtualUsbInterface, VirtualUsbError, LIBUSB,
+  SEGL_USB_VENDOR_ID, SEGL_USB_PRODUCT_ID, SEGL_USB_DFU_PRODUCT_ID, type VirtualUsbOptions,
+} from "./usb/virtual-device.js";
+export { deviceUpdateReceiver } from "./usb/receiver.js";
