@@ -148,7 +148,9 @@ export class DfuFunction {
     if (isIn !== wantIn) return this.fail();
     const s = this.st;
     // While busy the device does not take requests: a host that does not wait bwPollTimeout stalls it.
-    if (s === "dfuDNBUSY" || s === "dfuMANIFEST" || s === "dfuMANIFEST-WAIT-RESET") return this.fail();
+    if (s === "dfuDNBUSY" || s === "dfuMANIFEST") return this.fail();
+    // Manifested, waiting for the USB reset: it answers nothing and stays there.
+    if (s === "dfuMANIFEST-WAIT-RESET") return STALL;
     switch (bRequest) {
       case DFU_REQUEST.GETSTATUS: return this.getStatus(length);
       case DFU_REQUEST.GETSTATE: return length >= 1 ? { stall: false, data: Uint8Array.of(DFU_STATE[this.st]) } : this.fail();
