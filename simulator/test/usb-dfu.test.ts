@@ -51,7 +51,7 @@ describe("DFU state machine", () => {
   });
 
   test("a whole download: DNLOAD-SYNC → DNBUSY (bwPollTimeout) → DNLOAD-IDLE per block, then MANIFEST-SYNC → MANIFEST → WAIT-RESET → reset", () => {
-    const { dfu, receiver, out, status, state, advance, signals } = rig({ blockBusyMs: 12, manifestMs: 40, transferSize: 256 });
+    const { dfu, receiver, out, status, state, advance } = rig({ blockBusyMs: 12, manifestMs: 40, transferSize: 256 });
     const file = fakeImage(payload(700));
     let block = 0;
     for (let off = 0; off < file.length; off += 256, block++) {
