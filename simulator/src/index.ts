@@ -37,3 +37,4 @@ export {
   SEGL_USB_VENDOR_ID, SEGL_USB_PRODUCT_ID, SEGL_USB_DFU_PRODUCT_ID, type VirtualUsbOptions,
 } from "./usb/virtual-device.js";
 export { deviceUpdateReceiver } from "./usb/receiver.js";
+export { probeInfo, type ProbedInfo } from "./probe.js";
