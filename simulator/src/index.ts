@@ -29,7 +29,12 @@ export {
   type ChipInfo, type ProvisionChipOptions,
 } from "./chip.js";
 export {
-  DfuFunction, DFU_REQUEST, DFU_STATE, DFU_STATUS, DFU_ATTR, DFU_IN, DFU_OUT, IMAGE_HEADER_SIZE, dfuStatusForUpdateError,
+  BootRom, NoBootableImage, TEST_MAKER_KEY_PEM, SLOT_SIZE, SLOT_PAGES, BOOT_PAGE_SIZE, IMAGE_HEADER_SIZE, MAX_MAKER_KEYS,
+  signImageForTest, testSignedImage, rawPublicKey as makerKeyRaw,
+  type BootRecord, type BootChoice, type SlotName, type SlotVerdict, type BootRomReason, type BootRomOptions, type ImageHeaderFields,
+} from "./boot-rom.js";
+export {
+  DfuFunction, DFU_REQUEST, DFU_STATE, DFU_STATUS, DFU_ATTR, DFU_IN, DFU_OUT, dfuStatusForUpdateError,
   type DfuStateName, type DfuStatusName, type UpdateReceiver, type DfuFunctionOptions, type ControlResult, type DfuSignal,
 } from "./usb/dfu.js";
 export {
