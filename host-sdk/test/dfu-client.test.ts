@@ -14,7 +14,7 @@ afterEach(() => { for (const d of disposers.splice(0)) d(); });
 
 function chip(serial: string, o: VirtualUsbOptions = {}) {
   const clock = new SimClock({ startMs: Date.UTC(2030, 0, 1) });
-  const device = new Device({ clock, rngSeed: serial, name: serial });
+  const device = new Device({ clock, rngSeed: serial, name: "chip" });
   provisionChip(device, { serial });
   const receiver = new FakeReceiver();
   const bus = new VirtualUsbBus();

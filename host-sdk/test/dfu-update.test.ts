@@ -17,7 +17,7 @@ const image = (payload: Uint8Array, version: string, o: { pem?: string; security
 
 function chip(serial: string, o: { blockBusyMs?: number } = {}) {
   const clock = new SimClock({ startMs: Date.UTC(2030, 0, 1) });
-  const device = new Device({ clock, rngSeed: serial, name: serial, slots: { A: image(OLD, "0.1.0") }, bootRom: { makerKeys: [KEY.publicKeyPem], model: 3 } });
+  const device = new Device({ clock, rngSeed: serial, name: "chip", slots: { A: image(OLD, "0.1.0") }, bootRom: { makerKeys: [KEY.publicKeyPem], model: 3 } });
   provisionChip(device, { serial });
   const bus = new VirtualUsbBus();
   const port = bus.attach(device, { blockBusyMs: o.blockBusyMs ?? 2, manifestMs: 10 });

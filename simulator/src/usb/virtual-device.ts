@@ -204,21 +204,29 @@ export class VirtualUsbPort {
 
   constructor(private readonly bus: VirtualUsbBus, readonly device: Device, readonly portNumber: number, readonly options: VirtualUsbOptions) {
     this.dfu = this.makeDfu();
+    // "on" is announced before the image's boot() ran: enumerate when the bus is next looked at,
+    // so that the descriptors (serial, version) come from the booted image.
     this.onPower = (s) => {
       this.drop();
-      if (s === "on") this.enumerate("runtime");
+      this.enumerateLater = s === "on";
     };
     device.on("power", this.onPower);
-    if (device.state === "on") this.enumerate("runtime");
+    this.enumerateLater = device.state === "on";
   }
+
+  private enumerateLater = false;
 
   /** The device as the bus shows it now (undefined while the chip is off). */
   get current(): VirtualUsbDevice | undefined {
+    if (this.enumerateLater && this.device.state === "on") {
+      this.enumerateLater = false;
+      this.enumerate("runtime");
+    }
     return this.enumeration;
   }
 
   get present(): boolean {
-    return this.enumeration !== undefined && this.device.state === "on";
+    return this.current !== undefined && this.device.state === "on";
   }
 
   /** Pulls the cable: the chip (bus-powered) loses power. */
