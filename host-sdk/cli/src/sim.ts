@@ -11,7 +11,7 @@ import {
   loadImage, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
   type ControlServer, type Device, type FirmwareImage, type UserPresence,
 } from "@segl/simulator";
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./common.js";
+import { EXIT_OK, UsageError, type CliContext } from "./common.js";
 
 export const help = (prog: string) => `Usage: ${prog} <model> [options]
 
@@ -32,6 +32,8 @@ Options:
   --drift PPM     RTC drift in parts per million (positive = runs fast)
   --image FILE    firmware image (default: ${DEFAULT_IMAGE_PATH})
   --plain         no in-place redraw: print each LCD change (default when stdout is not a terminal)
+  --json          JSON lines on stdout: {"event":"ready",…} once running, then one per change
+                  ({"event":"display"|"led"|"power"|"fault"|"touch",…}) and {"event":"stopped"}
   -h, --help      show this help
 
 Chip options:
@@ -71,9 +73,10 @@ interface SimArgs {
   drift: number | undefined;
   image: string | undefined;
   plain: boolean;
+  json: boolean;
 }
 
-function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
+function parse(args: string[], ctx: CliContext): SimArgs | "help" {
   let parsed;
   try {
     parsed = parseArgs({
@@ -94,6 +97,7 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
         presence: { type: "string" },
         serial: { type: "string" },
         unlocked: { type: "boolean" },
+        json: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -107,8 +111,7 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; one of: ${MODELS.join(", ")}`);
   if (model !== "code-display" && model !== "chip") {
-    ctx.stderr.write(`${ctx.prog} ${model}: not yet: only code-display and chip can be simulated from the CLI so far.\n`);
-    return "not-yet";
+    throw Object.assign(new Error(`${model}: not yet: only code-display and chip can be simulated from the CLI so far`), { code: "UNSUPPORTED" });
   }
   const port = (flag: string, text: string | undefined, dflt: number, min: number): number => {
     if (text === undefined) return dflt;
@@ -149,7 +152,8 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" | "not-yet" {
   return {
     model, chip, name, http, drift,
     flash: v.flash, pty: v.pty, rngSeed: v["rng-seed"], image: v.image,
-    plain: v.plain ?? !ctx.stdout.isTTY,
+    plain: v.json === true || (v.plain ?? !ctx.stdout.isTTY),
+    json: v.json === true,
   };
 }
 
@@ -159,13 +163,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stdout.write(help(ctx.prog));
     return EXIT_OK;
   }
-  if (a === "not-yet") return EXIT_FAILURE;
 
   const imagePath = a.image !== undefined ? resolve(a.image) : DEFAULT_IMAGE_PATH;
-  if (!existsSync(imagePath)) {
-    ctx.stderr.write(`${ctx.prog}: no firmware image at ${imagePath}; build it with \`npm run build:firmware\`\n`);
-    return EXIT_FAILURE;
-  }
+  if (!existsSync(imagePath)) throw Object.assign(new Error(`no firmware image at ${imagePath}; build it with \`npm run build:firmware\``), { code: "IMAGE_MISSING" });
   const image: FirmwareImage = loadImage(imagePath);
   let chipSerial = "";
   const sim = new Simulator({ mode: "real", image });
@@ -198,10 +198,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (a.http !== undefined) server = await startControlServer(sim, { port: a.http });
   } catch (err) {
     await cleanup();
-    if (err instanceof UdpBridgeError || err instanceof ChipError) {
-      ctx.stderr.write(`${ctx.prog}: ${err.message}\n`);
-      return EXIT_FAILURE;
-    }
+    if (err instanceof UdpBridgeError || err instanceof ChipError) throw Object.assign(new Error(err.message), { code: "SIM_START" });
     throw err;
   }
 
@@ -214,9 +211,16 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (bridge) err.write(`  serial port: ${bridge.path} (-> ${bridge.ptsPath})\n`);
   if (server) err.write(`  control API: ${server.url}/devices/${a.name}\n`);
   err.write(`  keys:        Enter ${a.chip ? "touch" : "press"} · r reboot · q quit\n`);
+  if (a.json) {
+    ctx.stdout.write(JSON.stringify({
+      event: "ready", name: a.name, model: a.chip ? "chip" : "code-display", image: image.sha256, serial: a.chip ? chipSerial : null,
+      udp: udp ? { listenPort: udp.listenPort, replyPort: udp.replyPort } : null, pty: bridge?.path ?? null, control: server ? server.url : null,
+    }) + "\n");
+  }
 
   const screen = new Screen(ctx.stdout, !a.plain);
   const frame = () => {
+    if (a.json) return JSON.stringify({ event: "state", power: device.state, display: device.display, led: device.led }) + "\n";
     if (a.chip) {
       const led = device.led ? "● on " : "○ off";
       const ask = presence?.waiting ? (a.chip.presence === "manual" ? " · touch needed: press Enter" : " · touch needed") : "";
@@ -227,7 +231,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     return a.plain ? `display: ${JSON.stringify(device.display)}\n${lcd}\n` : `${lcd}\n${status}\n`;
   };
   let stopping = false;
-  const log = (msg: string) => { if (!stopping) screen.around(() => err.write(msg.endsWith("\n") ? msg : msg + "\n")); };
+  const log = (msg: string) => {
+    if (stopping) return;
+    if (a.json) ctx.stdout.write(JSON.stringify({ event: "log", message: msg.trimEnd() }) + "\n");
+    else screen.around(() => err.write(msg.endsWith("\n") ? msg : msg + "\n"));
+  };
   const redraw = () => { if (!stopping) screen.draw(frame()); };
   redraw();
   device.on("display", redraw);
@@ -285,6 +293,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   screen.end();
   await cleanup();
   err.write(`${ctx.prog}: stopped\n`);
+  if (a.json) ctx.stdout.write(JSON.stringify({ event: "stopped" }) + "\n");
   return code;
 }
 
