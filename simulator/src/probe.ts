@@ -6,7 +6,7 @@
 import { crc32 } from "node:zlib";
 import type { Device } from "./device.js";
 
-const MODEL_NAMES = ["blank", "code-display", "audio-reader", "chip"];
+const MODEL_NAMES = ["none", "code-display", "audio-reader", "chip"];
 const STATE_NAMES = ["blank", "provisioned", "locked"];
 
 export interface ProbedInfo {
