@@ -79,8 +79,8 @@ export function wantsJson(args: readonly string[]): boolean {
 
 /** The one JSON object an error becomes with --json (written to stdout). */
 export function errorJson(err: unknown, exitCode: number): string {
-  const e = err as { code?: unknown; message?: unknown; details?: unknown } | undefined;
-  const code = err instanceof UsageError ? "USAGE" : typeof e?.code === "string" ? e.code : "FAILURE";
+  const e = err as { code?: unknown; cliCode?: unknown; details?: unknown } | undefined;
+  const code = err instanceof UsageError ? "USAGE" : typeof e?.code === "string" ? e.code : typeof e?.cliCode === "string" ? e.cliCode : "FAILURE";
   const message = err instanceof Error ? err.message : String(err);
   const details = e && typeof e.details === "object" && e.details !== null ? { details: e.details } : {};
   return JSON.stringify({ ok: false, exitCode, error: { code, message, ...details } }) + "\n";
