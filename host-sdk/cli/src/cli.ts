@@ -52,7 +52,7 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
   const json = wantsJson(rest);
   if (!cmd) {
     if (json) ctx.stdout.write(errorJson(new UsageError(`unknown command ${JSON.stringify(first)}`), EXIT_USAGE));
-    else ctx.stderr.write(`${ctx.prog}: unknown command ${JSON.stringify(first)}\n\n${usage(ctx.prog)}`);
+    ctx.stderr.write(`${ctx.prog}: unknown command ${JSON.stringify(first)}\n\n${usage(ctx.prog)}`);
     return EXIT_USAGE;
   }
   try {
@@ -60,9 +60,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return await mod.run(rest, { ...ctx, prog: `${ctx.prog} ${cmd.name}` });
   } catch (err) {
     const code = err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
-    if (json) {
-      ctx.stdout.write(errorJson(err, code));
-    } else if (err instanceof UsageError) {
+    // With --json the error is one object on stdout (for programs) and a line on stderr (for people).
+    if (json) ctx.stdout.write(errorJson(err, code));
+    if (err instanceof UsageError) {
       ctx.stderr.write(`${ctx.prog} ${cmd.name}: ${err.message}\nTry \`${ctx.prog} ${cmd.name} --help\`.\n`);
     } else {
       const msg = err instanceof Error ? err.message : String(err);
