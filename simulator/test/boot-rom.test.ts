@@ -141,3 +141,32 @@ describe("the boot record", () => {
     d.dispose();
   });
 });
+
+test("HTTP control API: read the boot record, write a slot, power cut at a boot-flash operation", async () => {
+  const { Simulator, startControlServer } = await import("../src/index.js");
+  const sim = new Simulator({ startMs: 1_700_000_000_000 });
+  const d = sim.add({ name: "disp" });
+  const srv = await startControlServer(sim);
+  try {
+    const boot = (await (await fetch(`${srv.url}/devices/disp/boot`)).json()) as { record: { active: string }; lastBoot: { slot: string; trial: boolean } };
+    assert.equal(boot.record.active, "A");
+    assert.deepEqual([boot.lastBoot.slot, boot.lastBoot.trial], ["A", false]);
+    const file = signImageForTest(d.image.bytes, { version: 0x000200 });
+    const put = await fetch(`${srv.url}/devices/disp/slot-b?mark=pending`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body: file });
+    assert.equal(put.status, 200);
+    assert.equal(((await put.json()) as { record: { pending: string } }).record.pending, "B");
+    const cut = await fetch(`${srv.url}/devices/disp/boot`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ cutAtOperation: 1 }) });
+    assert.equal(cut.status, 200);
+    d.reboot(); // the trial record write is cut: the device stays off, the record unchanged
+    assert.equal(d.state, "off");
+    assert.equal(d.bootRecord().pending, "B");
+    d.powerOn();
+    assert.deepEqual([d.lastBootChoice?.slot, d.lastBootChoice?.trial], ["B", true]);
+    assert.equal(d.bootRecord().active, "B", "the image confirmed itself");
+    const bad = await fetch(`${srv.url}/devices/disp/slot-a?mark=maybe`, { method: "PUT", headers: { "content-type": "application/octet-stream" }, body: file });
+    assert.equal(bad.status, 400);
+  } finally {
+    await srv.close();
+    sim.close();
+  }
+});
