@@ -23,7 +23,7 @@ test(`update fuzzer: ${N} signed headers with random fields and random command s
   const d = updDevice();
   let accepted = 0, finished = 0;
   // the receiver's download as the device should see it (a refused BEGIN leaves it as it was)
-  let active = false, have = 0, body = new Uint8Array(0);
+  let active = false, have = 0, body: Uint8Array = new Uint8Array(0);
   for (let i = 0; i < N; i++) {
     assert.equal(d.device.state, "on", `iteration ${i}: the device is ${d.device.state}`);
     const len = 8 + int(3000);

@@ -2,7 +2,6 @@
 // display and ports. The HAL below is the TypeScript side of docs/hal.md.
 import { EventEmitter } from "node:events";
 import { NorFlash, PowerCut, FlashViolation, type FlashGeometry, type FlashFaultPlan } from "./flash.js";
-import { createHash } from "node:crypto";
 import { loadImage, imageFromBytes, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng, type RngFault } from "./rng.js";
@@ -73,8 +72,7 @@ let nextId = 1;
 
 const compiled = new Map<string, FirmwareImage>();
 /** The module of a slot's payload, compiled once per payload hash (many devices, many boots). */
-function imageForPayload(payload: Uint8Array<ArrayBuffer>): FirmwareImage {
-  const key = createHash("sha256").update(payload).digest("hex");
+function imageForPayload(payload: Uint8Array<ArrayBuffer>, key: string): FirmwareImage {
   let img = compiled.get(key);
   if (!img) { img = imageFromBytes(payload, `<slot ${key.slice(0, 12)}>`); compiled.set(key, img); }
   return img;
@@ -111,14 +109,12 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.current = opts.image ?? loadImage();
     this.clock = opts.clock ?? new SimClock();
     this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
-    this.bootRom = new BootRom({ ...opts.bootRom, ...(opts.flashFile !== undefined ? { flashFile: `${opts.flashFile}.boot` } : {}) });
-    if (this.bootRom.verifySlot("A").ok === false && this.bootRom.verifySlot("B").ok === false) {
-      // Manufacture: the given slots, or the image (default: the shipping one) signed with the test maker key.
-      if (opts.slots) {
-        if (opts.slots.A) this.bootRom.install("A", opts.slots.A);
-        if (opts.slots.B) this.bootRom.install("B", opts.slots.B);
-      } else this.bootRom.install("A", testSignedImage(this.current.bytes));
-    }
+    // Manufacture: the given slots, or the image (default: the shipping one) signed with the test maker key.
+    this.bootRom = new BootRom({
+      ...opts.bootRom,
+      slots: opts.slots ?? { A: testSignedImage(this.current.bytes) },
+      ...(opts.flashFile !== undefined ? { flashFile: `${opts.flashFile}.boot` } : {}),
+    });
     this.rng = new SimRng(opts.rngSeed);
     this.guardChecks = opts.guardChecks ?? true;
     this.drift = opts.driftPpm ?? 0;
@@ -262,7 +258,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     }
     this.lastBoot = choice;
     try {
-      this.current = imageForPayload(choice.payload);
+      this.current = imageForPayload(choice.payload, choice.payloadSha256);
     } catch (err) {
       // A signed payload that is no WebAssembly module for this HAL: as good as an image that traps at once.
       this.record({ kind: "trap", code: 0, line: 0, message: `slot ${choice.slot}: ${err instanceof Error ? err.message : String(err)}` });
