@@ -333,6 +333,30 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.feed(report, (e, n) => e.hid_rx?.(n));
   }
 
+  // ---------------- the update receiver, as a USB DFU class driver drives it ----------------
+  // (docs/image-format.md): the bytes go into the exchange buffer and the export runs like any
+  // event (a power cut turns the device off, a trap crashes it). Each returns the export's result,
+  // or undefined when the device was not on or did not survive the call.
+
+  /** update_begin with the 128-byte header: bytes already received, or a negative UPDATE_ERR_*. */
+  updateBegin(header: Uint8Array): number | undefined {
+    return this.callValue((e) => { this.ioWrite(0, header); return (e.update_begin as (len: number) => number)(header.length); });
+  }
+
+  /** update_data with payload bytes at `offset` (at most io_size() bytes): the new count, or an error. */
+  updateData(offset: number, bytes: Uint8Array): number | undefined {
+    return this.callValue((e) => { this.ioWrite(0, bytes); return (e.update_data as (o: number, len: number) => number)(offset >>> 0, bytes.length); });
+  }
+
+  /** update_finish: 0 (the slot is pending) or a negative UPDATE_ERR_*. */
+  updateFinish(): number | undefined {
+    return this.callValue((e) => (e.update_finish as () => number)());
+  }
+
+  updateAbort(): void {
+    this.callValue((e) => { (e.update_abort as () => void)(); return 0; });
+  }
+
   /** Direct access to an export, for known-answer tests and benchmarks. */
   get raw(): FirmwareExports {
     if (!this.exports) throw new Error(`${this.name} is ${this.powerState}`);
@@ -427,10 +451,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   /** Runs an export; a power cut turns the device off, a trap marks it crashed. */
   private call(fn: (e: FirmwareExports) => void): void {
-    if (this.powerState !== "on" || !this.exports) return;
+    this.callValue((e) => { fn(e); return 0; });
+  }
+
+  /** As call, with the export's result (undefined when the device was off or did not survive). */
+  private callValue<T>(fn: (e: FirmwareExports) => T): T | undefined {
+    if (this.powerState !== "on" || !this.exports) return undefined;
     try {
-      fn(this.exports);
+      const r = fn(this.exports);
       if (this.resetRequested) { this.resetRequested = false; this.reboot(); }
+      return r;
     } catch (err) {
       if (err instanceof GuardViolation) {
         this.record({ kind: "guard", code: 0, line: 0, message: err.message });
@@ -441,14 +471,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       if (err instanceof PowerCut) {
         this.record({ kind: "power", code: 0, line: 0, message: err.message });
         this.cutPower();
-        return;
+        return undefined;
       }
+      if (err instanceof RangeError && err.message === "outside the exchange buffer") throw err; // the caller's mistake
       const kind = err instanceof FlashViolation ? "violation" : "trap";
       const f = this.pendingFault ?? { code: 0, line: 0 };
       this.pendingFault = undefined;
       this.record({ kind, code: f.code, line: f.line, message: err instanceof Error ? err.message : String(err) });
       this.exports = undefined;
       this.setPower("crashed");
+      return undefined;
     }
   }
 

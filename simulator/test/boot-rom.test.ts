@@ -170,3 +170,26 @@ test("HTTP control API: read the boot record, write a slot, power cut at a boot-
     sim.close();
   }
 });
+
+test("Device.updateBegin/Data/Finish drive the receiver exports as a DFU class driver would; a power cut mid-way turns the device off", () => {
+  const d = new Device();
+  const file = signImageForTest(d.image.bytes, { version: 0x000103, securityCounter: 1 });
+  assert.equal(d.updateBegin(file.subarray(0, 128)), 0);
+  let off = 0;
+  const payload = file.subarray(128);
+  for (; off < payload.length; off += 4096) assert.equal(d.updateData(off, payload.subarray(off, off + 4096)), Math.min(payload.length, off + 4096));
+  assert.equal(d.updateData(0, payload.subarray(0, 4)), -6, "SEQUENCE: offset behind the count");
+  assert.equal(d.updateFinish(), 0);
+  assert.equal(d.bootRecord().pending, "B");
+  d.reboot();
+  assert.deepEqual([d.lastBootChoice?.slot, d.lastBootChoice?.trial, d.bootRecord().active, d.bootRecord().counter], ["B", true, "B", 1]);
+  // now slot A is the target: a power cut at the first program of the payload
+  assert.equal(d.updateBegin(file.subarray(0, 128)), 0, "the same counter is no downgrade");
+  d.cutPowerAtBootFlashOperation(1);
+  assert.equal(d.updateData(0, payload.subarray(0, 4096)), undefined);
+  assert.equal(d.state, "off");
+  assert.equal(d.faults.at(-1)?.kind, "power");
+  d.powerOn();
+  assert.deepEqual([d.lastBootChoice?.slot, d.lastBootChoice?.trial], ["B", false], "slot B keeps running");
+  assert.equal(d.updateData(0, payload.subarray(0, 4096)), -6, "the download was forgotten: SEQUENCE until a new begin");
+}, 30_000);
