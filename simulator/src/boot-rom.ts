@@ -67,6 +67,8 @@ export interface BootChoice {
   header: ImageHeaderFields;
   /** The WebAssembly payload. */
   payload: Uint8Array<ArrayBuffer>;
+  /** SHA-256 of the payload (hex), checked by the boot ROM. */
+  payloadSha256: string;
   /** What happened on the way: "pending-invalid: SIGNATURE", "reverted", "active-invalid: HASH"... */
   notes: string[];
 }
@@ -89,6 +91,8 @@ export class NoBootableImage extends Error {
 }
 
 export interface BootRomOptions {
+  /** Image files written into the slots at manufacture (a flash file that already holds a valid image keeps it). */
+  slots?: { A?: Uint8Array; B?: Uint8Array };
   /** Maker public keys 0..3: SPKI PEM, or 64 bytes X ‖ Y; undefined for an empty index. Default: the test maker key at index 0. */
   makerKeys?: readonly (string | Uint8Array | undefined)[];
   /** Revocation mask set at manufacture (default 0). */
@@ -153,57 +157,110 @@ export function signImageForTest(payload: Uint8Array, opts: {
 }
 
 const manufactured = new Map<string, Uint8Array<ArrayBuffer>>();
-/** The shipping image signed with the test maker key (cached by payload hash: signing once per image). */
+const manufacturedByObject = new WeakMap<Uint8Array, Uint8Array<ArrayBuffer>>();
+/** The shipping image signed with the test maker key (cached by payload: signing once per image). */
 export function testSignedImage(payload: Uint8Array): Uint8Array<ArrayBuffer> {
+  const known = manufacturedByObject.get(payload);
+  if (known) return known;
   const h = sha256(payload).toString("hex");
   let f = manufactured.get(h);
   if (!f) { f = signImageForTest(payload); manufactured.set(h, f); }
+  manufacturedByObject.set(payload, f);
   return f;
 }
 
+const MFG_SIZE = 16 + MAX_MAKER_KEYS * 64;
+const ERASED_SLOT = new Uint8Array(SLOT_SIZE).fill(0xff);
+
+// Shared by every device of a process: manufacture pages by set-up, key objects by key, and the
+// verdicts on factory images (every simulated device boots the same signed shipping image).
+const pageCache = new Map<string, Uint8Array>();
+const keyObjCache = new Map<string, KeyObject | undefined>();
+const factoryVerdicts = new WeakMap<Uint8Array, Map<string, SlotVerdict>>();
+
+/** The manufacture page: magic, model, revocation mask, which keys are present, a checksum, the keys. */
+function manufacturePage(opts: BootRomOptions): Uint8Array {
+  const keys = opts.makerKeys ?? [TEST_MAKER_KEY_PEM];
+  if (keys.length > MAX_MAKER_KEYS) throw new RangeError(`at most ${MAX_MAKER_KEYS} maker keys`);
+  const id = JSON.stringify([opts.model ?? 0, opts.revoked ?? 0, keys.map((k) => (k instanceof Uint8Array ? Buffer.from(k).toString("hex") : k ?? null))]);
+  let page = pageCache.get(id);
+  if (page) return page;
+  page = new Uint8Array(MFG_SIZE).fill(0xff);
+  const v = new DataView(page.buffer);
+  v.setUint32(0, MFG_MAGIC, true);
+  page[4] = opts.model ?? 0;
+  page[5] = (opts.revoked ?? 0) & 0x0f;
+  let present = 0;
+  keys.forEach((k, i) => {
+    if (k === undefined) return;
+    page!.set(rawPublicKey(k), 16 + i * 64);
+    present |= 1 << i;
+  });
+  page[6] = present;
+  page[7] = 0;
+  page.set(sha256(page.subarray(0, 8)).subarray(0, 4), 8);
+  page.set(new Uint8Array(4), 12);
+  pageCache.set(id, page);
+  return page;
+}
+
 export class BootRom {
-  /** Slots, manufacture page and boot record: a flash of their own. */
-  readonly flash: NorFlash;
+  private materialized: NorFlash | undefined;
+  private readonly flashFile: string | undefined;
+  private readonly mfgPage: Uint8Array;
+  /** Slot A's image file while the boot flash has not been written yet (shared, read-only). */
+  private factory: Uint8Array | undefined;
   private keys: (Uint8Array | undefined)[] = [];
   private keyObjs: (KeyObject | undefined)[] = [];
+  private keyId = "";
   private mfgRevoked = 0;
   private model = 0;
   private running: { slot: 0 | 1; trial: boolean } | undefined;
   private confirmedThisBoot = false;
 
+  /**
+   * A device's boot ROM. Without a flash file and with an image for slot A only, the boot flash
+   * is materialized at its first write (a slot or a record): until then slot A reads as that
+   * image, slot B as erased, and the record as the default (what manufacture would have written),
+   * so that thousands of simulated devices cost no boot flash of their own.
+   */
   constructor(opts: BootRomOptions = {}) {
-    this.flash = new NorFlash({ pageSize: BOOT_PAGE_SIZE, pageCount: BOOT_FLASH_PAGES, maxWritesPerWord: 2 }, opts.flashFile);
-    if (!this.loadManufacture()) this.manufacture(opts);
+    this.flashFile = opts.flashFile;
+    this.mfgPage = manufacturePage(opts);
+    const slots = opts.slots ?? {};
+    if (opts.flashFile === undefined && slots.B === undefined) {
+      this.loadManufacture(this.mfgPage);
+      this.factory = slots.A;
+      return;
+    }
+    const flash = this.flash; // materializes (and manufactures a blank part)
+    if (!this.verifySlot("A").ok && !this.verifySlot("B").ok) {
+      if (slots.A) this.install("A", slots.A);
+      if (slots.B) this.install("B", slots.B);
+    }
+    void flash;
   }
 
-  // ---------------------------------------------------------------- manufacture
-
-  private manufacture(opts: BootRomOptions): void {
-    const keys = opts.makerKeys ?? [TEST_MAKER_KEY_PEM];
-    if (keys.length > MAX_MAKER_KEYS) throw new RangeError(`at most ${MAX_MAKER_KEYS} maker keys`);
-    const page = new Uint8Array(16 + MAX_MAKER_KEYS * 64).fill(0xff);
-    const v = new DataView(page.buffer);
-    v.setUint32(0, MFG_MAGIC, true);
-    page[4] = opts.model ?? 0;
-    page[5] = (opts.revoked ?? 0) & 0x0f;
-    let present = 0;
-    keys.forEach((k, i) => {
-      if (k === undefined) return;
-      page.set(rawPublicKey(k), 16 + i * 64);
-      present |= 1 << i;
-    });
-    page[6] = present;
-    page[7] = 0;
-    page.set(sha256(page.subarray(0, 8)).subarray(0, 4), 8);
-    page.set(new Uint8Array(4), 12);
-    this.flash.erase(MFG_PAGE);
-    this.flash.program(MFG_PAGE * BOOT_PAGE_SIZE, page);
-    if (!this.loadManufacture()) throw new Error("manufacture page did not read back");
+  /** Slots, manufacture page and boot record: a flash of its own (materialized on first use). */
+  get flash(): NorFlash {
+    if (this.materialized) return this.materialized;
+    const flash = new NorFlash({ pageSize: BOOT_PAGE_SIZE, pageCount: BOOT_FLASH_PAGES, maxWritesPerWord: 2 }, this.flashFile);
+    this.materialized = flash;
+    if (!this.loadManufacture(flash.read(MFG_PAGE * BOOT_PAGE_SIZE, MFG_SIZE))) {
+      flash.erase(MFG_PAGE);
+      flash.program(MFG_PAGE * BOOT_PAGE_SIZE, this.mfgPage);
+      if (!this.loadManufacture(flash.read(MFG_PAGE * BOOT_PAGE_SIZE, MFG_SIZE))) throw new Error("manufacture page did not read back");
+    }
+    if (this.factory) {
+      const file = this.factory;
+      this.factory = undefined;
+      this.install("A", file);
+    }
+    return flash;
   }
 
-  private loadManufacture(): boolean {
-    const page = this.flash.read(MFG_PAGE * BOOT_PAGE_SIZE, 16 + MAX_MAKER_KEYS * 64);
-    const v = new DataView(page.buffer);
+  private loadManufacture(page: Uint8Array): boolean {
+    const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
     if (v.getUint32(0, true) !== MFG_MAGIC) return false;
     if (!sha256(page.subarray(0, 8)).subarray(0, 4).equals(page.subarray(8, 12))) return false;
     this.model = page[4]!;
@@ -213,9 +270,18 @@ export class BootRom {
     for (let i = 0; i < MAX_MAKER_KEYS; i++) {
       const k = (page[6]! >> i) & 1 ? page.slice(16 + i * 64, 80 + i * 64) : undefined;
       this.keys.push(k);
-      this.keyObjs.push(k ? keyObject(k) : undefined);
+      const hex = k ? Buffer.from(k).toString("hex") : "";
+      if (k && !keyObjCache.has(hex)) keyObjCache.set(hex, keyObject(k));
+      this.keyObjs.push(k ? keyObjCache.get(hex) : undefined);
     }
+    this.keyId = Buffer.from(page.subarray(0, 16 + MAX_MAKER_KEYS * 64)).toString("base64");
     return true;
+  }
+
+  /** The bytes of a slot as the boot ROM reads them (without materializing the flash). */
+  private slotBytes(slot: 0 | 1): Uint8Array {
+    if (this.materialized) return this.materialized.bytes.subarray(slot * SLOT_SIZE, (slot + 1) * SLOT_SIZE);
+    return slot === 0 && this.factory ? this.factory : ERASED_SLOT;
   }
 
   /** The hardware model set at manufacture (0 = not fixed). */
@@ -231,7 +297,17 @@ export class BootRom {
     return r ? r.rec : { seq: 0, active: "A", pending: null, trial: false, counter: 0, revoked: this.mfgRevoked };
   }
 
+  private latestCache: { at: number; value: { rec: BootRecord; page: number; index: number } | undefined } | undefined;
+
+  /** The newest valid record (cached until the boot flash changes: every boot reads it several times). */
   private latest(): { rec: BootRecord; page: number; index: number } | undefined {
+    if (!this.materialized) return undefined;
+    const at = this.materialized.operations;
+    if (this.latestCache?.at !== at) this.latestCache = { at, value: this.scanRecords() };
+    return this.latestCache.value;
+  }
+
+  private scanRecords(): { rec: BootRecord; page: number; index: number } | undefined {
     let best: { rec: BootRecord; page: number; index: number } | undefined;
     for (let p = 0; p < 2; p++) {
       for (let i = 0; i < RECORDS_PER_PAGE; i++) {
@@ -297,8 +373,21 @@ export class BootRom {
 
   /** Complete verification of the image in a slot against the keys, the record and the model. */
   verifySlot(slot: SlotName | 0 | 1, rec: BootRecord = this.readRecord()): SlotVerdict {
-    const base = slotIndex(slot) * SLOT_SIZE;
-    const h = this.flash.bytes.subarray(base, base + IMAGE_HEADER_SIZE);
+    const bytes = this.slotBytes(slotIndex(slot));
+    if (bytes === this.factory) {
+      let byKeys = factoryVerdicts.get(bytes);
+      if (!byKeys) { byKeys = new Map(); factoryVerdicts.set(bytes, byKeys); }
+      const id = `${this.keyId}|${rec.counter}|${rec.revoked}`;
+      let verdict = byKeys.get(id);
+      if (!verdict) { verdict = this.verifyBytes(bytes, rec); byKeys.set(id, verdict); }
+      return verdict;
+    }
+    return this.verifyBytes(bytes, rec);
+  }
+
+  private verifyBytes(bytes: Uint8Array, rec: BootRecord): SlotVerdict {
+    const h = bytes.subarray(0, IMAGE_HEADER_SIZE);
+    if (h.length < IMAGE_HEADER_SIZE) return { ok: false, reason: "FORMAT" };
     const v = new DataView(h.buffer, h.byteOffset, IMAGE_HEADER_SIZE);
     if (h.every((x) => x === 0xff)) return { ok: false, reason: "EMPTY" };
     const header: ImageHeaderFields = {
@@ -319,8 +408,8 @@ export class BootRom {
       good = false;
     }
     if (!good) return { ok: false, reason: "SIGNATURE" };
-    const payload = this.flash.bytes.subarray(base + IMAGE_HEADER_SIZE, base + IMAGE_HEADER_SIZE + header.payloadLength);
-    if (!sha256(payload).equals(h.subarray(24, 56))) return { ok: false, reason: "HASH" };
+    const payload = bytes.subarray(IMAGE_HEADER_SIZE, IMAGE_HEADER_SIZE + header.payloadLength);
+    if (payload.length !== header.payloadLength || !sha256(payload).equals(h.subarray(24, 56))) return { ok: false, reason: "HASH" };
     if (header.securityCounter < rec.counter) return { ok: false, reason: "ROLLBACK" };
     return { ok: true, header };
   }
@@ -366,9 +455,10 @@ export class BootRom {
 
   private start(slot: SlotName, trial: boolean, header: ImageHeaderFields, notes: string[]): BootChoice {
     this.running = { slot: slotIndex(slot), trial };
-    const base = slotIndex(slot) * SLOT_SIZE + IMAGE_HEADER_SIZE;
-    const payload = this.flash.bytes.slice(base, base + header.payloadLength);
-    return { slot, trial, header, payload, notes };
+    const bytes = this.slotBytes(slotIndex(slot));
+    const payload = bytes === this.factory ? bytes.subarray(IMAGE_HEADER_SIZE, IMAGE_HEADER_SIZE + header.payloadLength) : bytes.slice(IMAGE_HEADER_SIZE, IMAGE_HEADER_SIZE + header.payloadLength);
+    const payloadSha256 = Buffer.from(bytes.subarray(24, 56)).toString("hex"); // verified against the payload
+    return { slot, trial, header, payload: payload as Uint8Array<ArrayBuffer>, payloadSha256, notes };
   }
 
   /** The running image passed its self-test (hal.boot_confirm). 0, or −2 when the record write failed. */
@@ -426,8 +516,10 @@ export class BootRom {
     const run = this.running;
     if (!run) return -3;
     if (addr < 0 || addr + len > SLOT_SIZE) return -1;
-    const base = (1 - run.slot) * SLOT_SIZE;
-    return this.flash.bytes.subarray(base + addr, base + addr + len);
+    const bytes = this.slotBytes(run.slot === 0 ? 1 : 0);
+    const out = new Uint8Array(len).fill(0xff);
+    out.set(bytes.subarray(addr, Math.min(addr + len, bytes.length)));
+    return out;
   }
 
   /** hal.slot_pending: the inactive slot is to be tried at the next boot. */

@@ -2,7 +2,6 @@
 // display and ports. The HAL below is the TypeScript side of docs/hal.md.
 import { EventEmitter } from "node:events";
 import { NorFlash, PowerCut, FlashViolation, type FlashGeometry, type FlashFaultPlan } from "./flash.js";
-import { createHash } from "node:crypto";
 import { loadImage, imageFromBytes, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng, type RngFault } from "./rng.js";
@@ -73,8 +72,7 @@ let nextId = 1;
 
 const compiled = new Map<string, FirmwareImage>();
 /** The module of a slot's payload, compiled once per payload hash (many devices, many boots). */
-function imageForPayload(payload: Uint8Array<ArrayBuffer>): FirmwareImage {
-  const key = createHash("sha256").update(payload).digest("hex");
+function imageForPayload(payload: Uint8Array<ArrayBuffer>, key: string): FirmwareImage {
   let img = compiled.get(key);
   if (!img) { img = imageFromBytes(payload, `<slot ${key.slice(0, 12)}>`); compiled.set(key, img); }
   return img;
@@ -111,14 +109,12 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.current = opts.image ?? loadImage();
     this.clock = opts.clock ?? new SimClock();
     this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
-    this.bootRom = new BootRom({ ...opts.bootRom, ...(opts.flashFile !== undefined ? { flashFile: `${opts.flashFile}.boot` } : {}) });
-    if (this.bootRom.verifySlot("A").ok === false && this.bootRom.verifySlot("B").ok === false) {
-      // Manufacture: the given slots, or the image (default: the shipping one) signed with the test maker key.
-      if (opts.slots) {
-        if (opts.slots.A) this.bootRom.install("A", opts.slots.A);
-        if (opts.slots.B) this.bootRom.install("B", opts.slots.B);
-      } else this.bootRom.install("A", testSignedImage(this.current.bytes));
-    }
+    // Manufacture: the given slots, or the image (default: the shipping one) signed with the test maker key.
+    this.bootRom = new BootRom({
+      ...opts.bootRom,
+      slots: opts.slots ?? { A: testSignedImage(this.current.bytes) },
+      ...(opts.flashFile !== undefined ? { flashFile: `${opts.flashFile}.boot` } : {}),
+    });
     this.rng = new SimRng(opts.rngSeed);
     this.guardChecks = opts.guardChecks ?? true;
     this.drift = opts.driftPpm ?? 0;
@@ -262,7 +258,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     }
     this.lastBoot = choice;
     try {
-      this.current = imageForPayload(choice.payload);
+      this.current = imageForPayload(choice.payload, choice.payloadSha256);
     } catch (err) {
       // A signed payload that is no WebAssembly module for this HAL: as good as an image that traps at once.
       this.record({ kind: "trap", code: 0, line: 0, message: `slot ${choice.slot}: ${err instanceof Error ? err.message : String(err)}` });
@@ -337,6 +333,30 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.feed(report, (e, n) => e.hid_rx?.(n));
   }
 
+  // ---------------- the update receiver, as a USB DFU class driver drives it ----------------
+  // (docs/image-format.md): the bytes go into the exchange buffer and the export runs like any
+  // event (a power cut turns the device off, a trap crashes it). Each returns the export's result,
+  // or undefined when the device was not on or did not survive the call.
+
+  /** update_begin with the 128-byte header: bytes already received, or a negative UPDATE_ERR_*. */
+  updateBegin(header: Uint8Array): number | undefined {
+    return this.callValue((e) => { this.ioWrite(0, header); return (e.update_begin as (len: number) => number)(header.length); });
+  }
+
+  /** update_data with payload bytes at `offset` (at most io_size() bytes): the new count, or an error. */
+  updateData(offset: number, bytes: Uint8Array): number | undefined {
+    return this.callValue((e) => { this.ioWrite(0, bytes); return (e.update_data as (o: number, len: number) => number)(offset >>> 0, bytes.length); });
+  }
+
+  /** update_finish: 0 (the slot is pending) or a negative UPDATE_ERR_*. */
+  updateFinish(): number | undefined {
+    return this.callValue((e) => (e.update_finish as () => number)());
+  }
+
+  updateAbort(): void {
+    this.callValue((e) => { (e.update_abort as () => void)(); return 0; });
+  }
+
   /** Direct access to an export, for known-answer tests and benchmarks. */
   get raw(): FirmwareExports {
     if (!this.exports) throw new Error(`${this.name} is ${this.powerState}`);
@@ -355,16 +375,6 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   ioRead(offset: number, len: number): Uint8Array {
     const e = this.raw;
     return new Uint8Array(e.memory.buffer, e.io_ptr() + offset, len).slice();
-  }
-
-  /**
-   * Runs an export as an event does (a trap marks the device crashed, a power cut turns it off)
-   * and returns its result; undefined when the device is not on or the call did not return.
-   */
-  invoke<T>(fn: (e: FirmwareExports) => T): T | undefined {
-    let out: T | undefined;
-    this.call((e) => { out = fn(e); });
-    return out;
   }
 
   // ---------------- clock listener ----------------
@@ -441,10 +451,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   /** Runs an export; a power cut turns the device off, a trap marks it crashed. */
   private call(fn: (e: FirmwareExports) => void): void {
-    if (this.powerState !== "on" || !this.exports) return;
+    this.callValue((e) => { fn(e); return 0; });
+  }
+
+  /** As call, with the export's result (undefined when the device was off or did not survive). */
+  private callValue<T>(fn: (e: FirmwareExports) => T): T | undefined {
+    if (this.powerState !== "on" || !this.exports) return undefined;
     try {
-      fn(this.exports);
+      const r = fn(this.exports);
       if (this.resetRequested) { this.resetRequested = false; this.reboot(); }
+      return r;
     } catch (err) {
       if (err instanceof GuardViolation) {
         this.record({ kind: "guard", code: 0, line: 0, message: err.message });
@@ -455,14 +471,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       if (err instanceof PowerCut) {
         this.record({ kind: "power", code: 0, line: 0, message: err.message });
         this.cutPower();
-        return;
+        return undefined;
       }
+      if (err instanceof RangeError && err.message === "outside the exchange buffer") throw err; // the caller's mistake
       const kind = err instanceof FlashViolation ? "violation" : "trap";
       const f = this.pendingFault ?? { code: 0, line: 0 };
       this.pendingFault = undefined;
       this.record({ kind, code: f.code, line: f.line, message: err instanceof Error ? err.message : String(err) });
       this.exports = undefined;
       this.setPower("crashed");
+      return undefined;
     }
   }
 

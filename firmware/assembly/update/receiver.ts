@@ -99,8 +99,9 @@ export function updateData(offset: u32, src: usize, len: u32): i32 {
 
 /** update_finish: writes the header, reads the payload back, checks its hash, marks the slot pending. */
 export function updateFinish(): i32 {
-  if (!active || received != payloadLen) return UPDATE_ERR_SEQUENCE;
+  const complete = active && received == payloadLen;
   active = false;
+  if (!complete) return UPDATE_ERR_SEQUENCE;
   if (slot_write(0, HDR, IMAGE_HEADER_SIZE) != 0) return UPDATE_ERR_FLASH;
   sha256Init(CTX);
   for (let off: u32 = 0; off < payloadLen; off += CHUNK) {

@@ -98,6 +98,7 @@ async function main(args: string[], ctx: CliContext, out: (o: Record<string, unk
       const payload = readFile(need(file, "WASM"));
       const dest = need(v.out, "--out FILE");
       const version = need(v.version, "--version X.Y.Z");
+      if (!/^\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(version) || version.split(".").some((x) => Number(x) > 255)) throw new UsageError("--version: major.minor.patch, each 0..255");
       const models = listArg(v.models);
       for (const m of models ?? []) if (!(m in MODEL_BITS)) throw new UsageError(`--models: unknown model ${JSON.stringify(m)}`);
       const revoke = listArg(v.revoke)?.map((x) => intArg(x, "revoke", 3)!);
