@@ -4,35 +4,15 @@ import { afterAll, beforeAll, describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
-import { createSocket } from "node:dgram";
 import { once } from "node:events";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createBatchCertificate, createMakerCa } from "@segl/host-sdk/fido";
 import { COMMANDS } from "../src/commands.js";
-import { Output, SEGL } from "./root.js";
+import { Output, SEGL, freeUdpPort, runSegl } from "./root.js";
 
-interface Ran { code: number; stdout: string; stderr: string }
-function run(args: string[]): Promise<Ran> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [SEGL, ...args], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-    p.stdin.end();
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => (stdout += d));
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
-
-async function freePort(): Promise<number> {
-  const s = createSocket("udp4");
-  s.bind(0, "127.0.0.1");
-  await once(s, "listening");
-  const p = s.address().port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
+const run = (args: string[]) => runSegl(args, dir);
 
 /** A P-256 key as PKCS#8 PEM from its 32-byte scalar and 65-byte public point. */
 function pkcs8(priv: Uint8Array, pub: Uint8Array): string {
@@ -47,7 +27,7 @@ let device = "";
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "segl-chip-"));
-  const reply = await freePort();
+  const reply = await freeUdpPort();
   sim = spawn(process.execPath, [SEGL, "sim", "chip", "--unlocked", "--presence", "accept", "--udp-port", "0", "--reply-port", String(reply), "--serial", "CHIP-CLI-1", "--json"], { cwd: dir });
   const out = new Output(sim.stdout);
   const m = await out.waitFor(/"event":"ready".*"listenPort":(\d+)/);

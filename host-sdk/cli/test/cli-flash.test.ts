@@ -8,20 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Device, PtyBridge, SimClock, signImageForTest, loadImage } from "@segl/simulator";
-import { Output, ROOT, SEGL } from "./root.js";
+import { Output, ROOT, SEGL, runSegl } from "./root.js";
 
-interface Ran { code: number; stdout: string; stderr: string }
-
-function run(args: string[], o: { onStdout?: (text: string, kill: (sig: NodeJS.Signals) => void) => void } = {}): Promise<Ran> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [SEGL, ...args], { cwd: dir, stdio: ["pipe", "pipe", "pipe"] });
-    p.stdin.end();
-    let stdout = "", stderr = "";
-    p.stdout.on("data", (d) => { stdout += d; o.onStdout?.(stdout, (s) => p.kill(s)); });
-    p.stderr.on("data", (d) => (stderr += d));
-    p.on("close", (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[], o: { onStdout?: Parameters<typeof runSegl>[2] } = {}) => runSegl(args, dir, o.onStdout);
 
 let dir = "";
 const NEXT = join(ROOT, "firmware/build/firmware-next.wasm");
@@ -71,11 +60,11 @@ describe("segl flash", () => {
   });
 
   test("Ctrl-C in the middle: ABORTED, exit 1; the same command again (same --sim-flash) finishes", async () => {
-    const args = ["flash", "--image", "chip.img", "--device", "sim", "--sim-maker-key", "maker.pub.pem", "--sim-flash", "chip.flash", "--sim-busy", "15", "--yes", "--json"];
+    const args = ["flash", "--image", "chip.img", "--device", "sim", "--sim-maker-key", "maker.pub.pem", "--sim-flash", "chip.flash", "--sim-busy", "40", "--yes", "--json"];
     let sent = false;
-    const r = await run(args, { onStdout: (text, kill) => { if (!sent && /"phase":"download","bytes":(\d{5})/.test(text)) { sent = true; kill("SIGINT"); } } });
+    const r = await run(args, { onStdout: (text, kill) => { if (!sent && /"phase":"download"/.test(text)) { sent = true; kill("SIGINT"); } } });
     assert.ok(sent, "the download started");
-    assert.equal(r.code, 1, r.stderr);
+    assert.equal(r.code, 1, r.stderr + r.stdout);
     const last = lines(r.stdout).at(-1) as { ok: boolean; error: { code: string } };
     assert.deepEqual([last.ok, last.error.code], [false, "ABORTED"]);
     const again = await run(args.filter((a, i) => a !== "--sim-busy" && args[i - 1] !== "--sim-busy"));
