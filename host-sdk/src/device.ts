@@ -40,5 +40,5 @@ export {
   DFU_REQUEST, DFU_STATE_NAMES, DFU_STATUS_NAMES, nativeUsb, mapUsbError,
   type DfuDeviceInfo, type DfuAttributes, type DfuStatus, type DfuProgress, type DfuPhase, type DfuDownloadOptions, type DfuUpdateOptions,
   type DfuUpdateResult, type FindDfuOptions, type Sleep, type UsbBackend, type UsbDeviceLike, type UsbInterfaceDescriptorLike,
-  type DfuStateName as DfuClientStateName, type DfuStatusName as DfuClientStatusName,
+  type DfuStateName, type DfuStatusName,
 } from "./protocols/dfu/index.js";

@@ -5,7 +5,7 @@ import { afterEach, describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, VirtualUsbBus, provisionChip, type VirtualUsbOptions } from "@segl/simulator";
 import {
-  DfuSession, dfuDownload, dfuUpdate, findDfuDevices, mapUsbError, parseFunctionalDescriptor, isSeglError, type DfuProgress, type Sleep,
+  DfuSession, SeglError, dfuDownload, dfuUpdate, findDfuDevices, mapUsbError, parseFunctionalDescriptor, isSeglError, type DfuProgress, type Sleep,
 } from "../src/device.js";
 import { FakeReceiver, fakeImage } from "../../simulator/test/fake-receiver.js";
 
@@ -120,6 +120,27 @@ describe("DFU client on the virtual USB bus", () => {
     await dfuUpdate(file, { usb: bus, sleep });
     assert.equal(receiver.pending, true);
     assert.equal(receiver.written, 2000, "resumed: every payload byte written once");
+  });
+
+  test("aborted while the chip is busy with a block (dfuDNBUSY): the busy time is waited out, then ABORT; the rerun resumes", async () => {
+    const { bus, receiver, clock } = chip("DFU-0013", { transferSize: 128, blockBusyMs: 5 });
+    const file = fakeImage(payload(1500));
+    const ctl = new AbortController();
+    let calls = 0;
+    const sleep: Sleep = async (ms, signal) => {
+      clock.advance(ms);
+      if (++calls === 6) ctl.abort();
+      if (signal?.aborted) throw new SeglError("ABORTED", "aborted");
+    };
+    await assert.rejects(dfuUpdate(file, { usb: bus, sleep, signal: ctl.signal }), (e: unknown) => isSeglError(e, "ABORTED"));
+    const [d] = await findDfuDevices({ usb: bus });
+    const s = DfuSession.open(d!);
+    assert.deepEqual([(await s.getStatus()).stateName, (await s.getStatus()).statusName], ["dfuIDLE", "OK"], "no stalled request on the way out");
+    await s.close();
+    assert.ok(receiver.received > 0);
+    await dfuUpdate(file, { usb: bus, sleep: async (ms) => clock.advance(ms) });
+    assert.equal(receiver.pending, true);
+    assert.equal(receiver.written, 1500, "resumed: every payload byte written once");
   });
 
   test("an unplugged cable mid-download: DISCONNECTED; plugged back in, the rerun finishes the update", async () => {

@@ -77,6 +77,7 @@ test(`DFU fuzzer: ${ITERATIONS} control requests (seed ${SEED}), no trap, states
   clock.advance(100);
   if (dfu.state === "appIDLE") { dfu.request(DFU_OUT, R.DETACH, 1000, 0, new Uint8Array(0)); dfu.usbReset(); }
   if (dfu.state === "dfuMANIFEST-WAIT-RESET") { dfu.usbReset(); dfu.request(DFU_OUT, R.DETACH, 1000, 0, new Uint8Array(0)); dfu.usbReset(); }
+  if (dfu.state === "dfuDNLOAD-SYNC") { status(); clock.advance(10); status(); }
   if (dfu.state === "dfuERROR") dfu.request(DFU_OUT, R.CLRSTATUS, 0, 0);
   if (dfu.state !== "dfuIDLE") dfu.request(DFU_OUT, R.ABORT, 0, 0);
   assert.equal(dfu.state, "dfuIDLE");

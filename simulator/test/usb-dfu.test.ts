@@ -205,7 +205,16 @@ describe("DFU state machine", () => {
     assert.equal(receiver.payload.length, 400);
   });
 
-  test("ABORT is refused where the spec does not allow it (dfuERROR) and allowed in dfuMANIFEST-SYNC", () => {
+  test("ABORT is refused in dfuDNLOAD-SYNC (only GETSTATUS/GETSTATE there) and in dfuERROR", () => {
+    const x = rig();
+    x.out(R.DNLOAD, fakeImage(payload(20)), 0);
+    assert.equal(x.out(R.ABORT).stall, true);
+    assert.deepEqual(x.status(), { status: DFU_STATUS.errSTALLEDPKT, poll: 0, state: DFU_STATE.dfuERROR });
+    assert.equal(x.out(R.ABORT).stall, true, "nor in dfuERROR");
+    assert.equal(x.state(), DFU_STATE.dfuERROR);
+  });
+
+  test("ABORT is allowed in dfuMANIFEST-SYNC: back to dfuIDLE, nothing manifested", () => {
     const x = rig();
     x.out(R.DNLOAD, fakeImage(payload(20)), 0);
     x.status();

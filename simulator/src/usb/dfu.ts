@@ -167,7 +167,8 @@ export class DfuFunction {
         this.st = "dfuIDLE";
         return OK;
       case DFU_REQUEST.ABORT:
-        if (s !== "dfuIDLE" && s !== "dfuDNLOAD-IDLE" && s !== "dfuMANIFEST-SYNC" && s !== "dfuUPLOAD-IDLE" && s !== "dfuDNLOAD-SYNC") return this.fail();
+        // dfuDNLOAD-SYNC takes only GETSTATUS and GETSTATE (DFU 1.1 state table): poll first.
+        if (s !== "dfuIDLE" && s !== "dfuDNLOAD-IDLE" && s !== "dfuMANIFEST-SYNC" && s !== "dfuUPLOAD-IDLE") return this.fail();
         // The transfer ends; what the receiver holds stays (the same header resumes it).
         this.resetTransfer();
         this.st = "dfuIDLE";

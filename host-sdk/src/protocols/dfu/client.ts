@@ -268,11 +268,19 @@ export class DfuSession {
     });
   }
 
-  /** Brings the interface to dfuIDLE: CLRSTATUS after an error, ABORT in the middle of a transfer. */
-  async toIdle(signal?: AbortSignal): Promise<void> {
+  /**
+   * Brings the interface to dfuIDLE: waits out a busy block (bwPollTimeout), CLRSTATUS after an
+   * error, ABORT in the middle of a transfer (which keeps what the device received: the same
+   * image resumes).
+   */
+  async toIdle(signal?: AbortSignal, sleep: Sleep = realSleep): Promise<void> {
     let s = await this.getStatus(signal);
+    for (let polls = 0; s.stateName === "dfuDNBUSY" && polls < 1000; polls++) {
+      await sleep(s.pollTimeoutMs, signal);
+      s = await this.getStatus(signal);
+    }
     if (s.stateName === "dfuERROR") { await this.clearStatus(signal); s = await this.getStatus(signal); }
-    if (s.stateName === "dfuDNLOAD-IDLE" || s.stateName === "dfuDNLOAD-SYNC" || s.stateName === "dfuMANIFEST-SYNC" || s.stateName === "dfuUPLOAD-IDLE") {
+    if (s.stateName === "dfuDNLOAD-IDLE" || s.stateName === "dfuMANIFEST-SYNC" || s.stateName === "dfuUPLOAD-IDLE") {
       await this.abort(signal);
       s = await this.getStatus(signal);
     }
@@ -308,7 +316,7 @@ export async function dfuDownload(session: DfuSession, file: Uint8Array, opts: D
   const size = session.info.transferSize;
   if (!(size > 0)) throw new SeglError("BAD_RESPONSE", "the DFU functional descriptor gives wTransferSize 0");
   if (file.length === 0) throw new SeglError("INVALID_ARGUMENT", "the image is empty");
-  await session.toIdle(signal);
+  await session.toIdle(signal, sleep);
   const total = file.length;
   let block = 0;
   const waitIdle = async (until: (s: DfuStatus) => boolean, what: string): Promise<DfuStatus> => {
@@ -334,7 +342,8 @@ export async function dfuDownload(session: DfuSession, file: Uint8Array, opts: D
     const s = await waitIdle((st) => st.stateName === "dfuIDLE" || st.stateName === "dfuMANIFEST" || st.stateName === "dfuMANIFEST-WAIT-RESET", "manifestation");
     if (!tolerant || s.stateName !== "dfuIDLE") await sleep(s.pollTimeoutMs, signal);
   } catch (err) {
-    if (isSignalError(err, signal)) await session.abort().catch(() => {}); // leave the device in dfuIDLE
+    // Interrupted: leave the device in dfuIDLE (a busy block waited out first), holding what it received.
+    if (isSignalError(err, signal)) await session.toIdle(undefined, sleep).catch(() => {});
     throw err;
   }
   onProgress?.({ phase: "reset", bytes: total, total });
