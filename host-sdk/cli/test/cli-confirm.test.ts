@@ -3,7 +3,7 @@
 import { describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { PassThrough } from "node:stream";
-import { DeclinedError, UsageError, confirm, errorJson, type CliContext } from "../src/common.js";
+import { DeclinedError, UsageError, confirm, type CliContext } from "../src/common.js";
 import { runCli } from "../src/cli.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
