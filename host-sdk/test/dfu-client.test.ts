@@ -64,6 +64,14 @@ describe("DFU client on the virtual USB bus", () => {
     assert.equal(after!.mode, "runtime");
   });
 
+  test("an image the chip does not run after the reset: UPDATE_NOT_APPLIED naming both versions", async () => {
+    const { bus, sleep, receiver } = chip("DFU-0014");
+    const err = await dfuUpdate(fakeImage(payload(300), { version: 0x000203 }), { usb: bus, sleep }).then(() => undefined, (e: unknown) => e);
+    assert.ok(isSeglError(err, "UPDATE_NOT_APPLIED"), String(err));
+    assert.deepEqual(err.details, { expected: "0.2.3", running: "0.1.0" });
+    assert.equal(receiver.pending, true, "downloaded and accepted; the chip just did not switch (a fake receiver)");
+  });
+
   test("a client that does not wait bwPollTimeout gets the device into dfuERROR (errSTALLEDPKT), typed", async () => {
     const { bus } = chip("DFU-0003", { blockBusyMs: 10 });
     const noWait: Sleep = async () => {};

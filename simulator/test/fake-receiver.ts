@@ -9,12 +9,12 @@ import type { UpdateReceiver } from "../src/index.js";
 const sha = (b: Uint8Array) => new Uint8Array(createHash("sha256").update(b).digest());
 
 /** An image file in the format of docs/image-format.md, signed with the fake's "signature". */
-export function fakeImage(payload: Uint8Array, o: { model?: number; badSignature?: boolean; badHash?: boolean } = {}): Uint8Array {
+export function fakeImage(payload: Uint8Array, o: { model?: number; badSignature?: boolean; badHash?: boolean; version?: number } = {}): Uint8Array {
   const f = new Uint8Array(128 + payload.length);
   const v = new DataView(f.buffer);
   f.set([0x53, 0x47, 0x46, 0x57, 1, 0, 0, 0]);
   v.setUint32(8, o.model ?? 0x0f, true);
-  v.setUint32(12, 0x010000, true);
+  v.setUint32(12, o.version ?? 0x000100, true); // 0.1.0: what the simulated chip reports (a fake receiver changes no image)
   v.setUint32(20, payload.length, true);
   const h = sha(payload);
   if (o.badHash) h[0]! ^= 1;

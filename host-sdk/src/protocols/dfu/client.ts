@@ -374,6 +374,17 @@ export interface DfuUpdateResult {
   after: string | undefined;
 }
 
+/**
+ * The version in a Segl image header (docs/image-format.md: "SGFW", version u32 LE at 12), when it
+ * fits bcdDevice (minor and patch below 16); undefined for other files.
+ */
+function imageVersion(file: Uint8Array): string | undefined {
+  if (file.length < 16 || file[0] !== 0x53 || file[1] !== 0x47 || file[2] !== 0x46 || file[3] !== 0x57) return undefined;
+  const major = file[14]!, minor = file[13]!, patch = file[12]!;
+  if (file[15] !== 0 || minor > 15 || patch > 15) return undefined;
+  return `${major}.${minor}.${patch}`;
+}
+
 async function waitFor(bus: UsbBackend, serial: string, mode: "runtime" | "dfu", timeoutMs: number, sleep: Sleep, signal?: AbortSignal): Promise<DfuDeviceInfo> {
   for (let waited = 0; ; waited += 50) {
     const hit = (await findDfuDevices({ usb: bus })).find((d) => d.serial === serial && d.mode === mode);
@@ -383,7 +394,11 @@ async function waitFor(bus: UsbBackend, serial: string, mode: "runtime" | "dfu",
   }
 }
 
-/** Finds the device (by serial), detaches it into DFU mode if needed, downloads, manifests, resets. */
+/**
+ * Finds the device (by serial), detaches it into DFU mode if needed, downloads, manifests, resets,
+ * and waits for it to come back: a Segl image whose version the chip does not report afterwards
+ * (its boot ROM refused it, or the trial did not confirm) rejects UPDATE_NOT_APPLIED.
+ */
 export async function dfuUpdate(file: Uint8Array, opts: DfuUpdateOptions = {}): Promise<DfuUpdateResult> {
   const bus = opts.usb ?? (await nativeUsb());
   const sleep = opts.sleep ?? realSleep;
@@ -415,7 +430,15 @@ export async function dfuUpdate(file: Uint8Array, opts: DfuUpdateOptions = {}): 
     await session.close();
   }
   let after: string | undefined;
-  if ((opts.waitForRuntime ?? true) && serial) after = (await waitFor(bus, serial, "runtime", timeout, sleep, opts.signal)).firmwareVersion;
+  if ((opts.waitForRuntime ?? true) && serial) {
+    after = (await waitFor(bus, serial, "runtime", timeout, sleep, opts.signal)).firmwareVersion;
+    const expected = imageVersion(file);
+    if (expected !== undefined && after !== expected) {
+      throw new SeglError("UPDATE_NOT_APPLIED", `${serial} runs ${after} after the reset, not ${expected}: its boot ROM refused the image or the image did not confirm itself`, {
+        details: { expected, running: after },
+      });
+    }
+  }
   opts.onProgress?.({ phase: "done", bytes: file.length, total: file.length });
   return { serial, ...r, before, after };
 }
