@@ -98,6 +98,22 @@ describe("DFU into the real firmware", () => {
     full.device.dispose();
   });
 
+  test("a power cut at slot flash operations during the DFU download: DISCONNECTED, the old image boots, the rerun completes", async () => {
+    const file = image(NEW, "0.2.0");
+    for (const n of [1, 2, 7, 19, 40]) {
+      const { device, bus, port, sleep } = chip(`E2E-CUT-${n}`);
+      device.cutPowerAtBootFlashOperation(n);
+      await assert.rejects(dfuUpdate(file, { usb: bus, sleep }), (e: unknown) => isSeglError(e, "DISCONNECTED"), `cut at ${n}`);
+      assert.equal(device.state, "off");
+      port.plug();
+      assert.equal(chipInfo(device).firmware, "0.1.0", `cut at ${n}: the old image runs`);
+      assert.equal(chipInfo(device).serial, `E2E-CUT-${n}`);
+      const r = await dfuUpdate(file, { usb: bus, sleep });
+      assert.equal(r.after, "0.2.0", `cut at ${n}: the rerun updates`);
+      device.dispose();
+    }
+  });
+
   test("the cable pulled mid-download: DISCONNECTED, the old image boots when plugged back; the rerun completes", async () => {
     const { device, bus, port, sleep } = chip("E2E-0007");
     const file = image(NEW, "0.2.0");
