@@ -9,7 +9,7 @@ import { resolve } from "node:path";
 import { EXIT_OK, UsageError, confirm, parseOptions, type CliContext } from "./common.js";
 import { DEVICE_HELP, openDevice, parseDeviceId } from "./target.js";
 import { parseImage, type ParsedImage } from "@segl/host-sdk/image";
-import { dfuUpdate, realSleep, updateFirmware, type UsbBackend } from "@segl/host-sdk/device";
+import { dfuUpdate, realSleep, updateFirmware } from "@segl/host-sdk/device";
 
 export const help = (prog: string) => `Usage: ${prog} --image FILE --device ID [--yes] [--json]
 
@@ -69,8 +69,8 @@ async function flashSim(file: Uint8Array, o: { flashFile?: string; makerKeyPem?:
   if (device.state !== "on") throw Object.assign(new Error(`the simulated chip does not boot (${device.faults.at(-1)?.message ?? device.state})`), { code: "SIM_BOOT" });
   try {
     provisionChip(device, { serial: "SIM-CHIP", lock: false });
-    const bus: UsbBackend = new VirtualUsbBus();
-    (bus as InstanceType<typeof VirtualUsbBus>).attach(device, { blockBusyMs: o.busyMs });
+    const bus = new VirtualUsbBus();
+    bus.attach(device, { blockBusyMs: o.busyMs });
     const r = await dfuUpdate(file, { usb: bus, serial: "SIM-CHIP", signal: o.signal, sleep: realSleep, onProgress: o.onProgress });
     return { serial: r.serial, before: r.before, after: r.after ?? null, bytes: r.bytes, method: "dfu" as const };
   } finally {
