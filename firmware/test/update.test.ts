@@ -287,7 +287,7 @@ describe("interruptions", () => {
       assert.ok(v === "0.1.0" || v === "0.2.0", `cut at ${n}: runs ${v}`);
       assert.equal(identity(d.port), d.before.id, `cut at ${n}: identity`);
       assert.equal(shownCode(d.device), d.before.code, `cut at ${n}: seed and clock`);
-      assert.deepEqual(d.device.snapshotFlash().subarray(0, 64), d.before.data.subarray(0, 64));
+      assert.ok(Buffer.from(d.device.snapshotFlash()).equals(Buffer.from(d.before.data)), `cut at ${n}: the data region is byte for byte as before`);
       // and the update can always be completed afterwards
       if (v === "0.1.0") {
         assert.deepEqual(sendImage(d.port, file), { ok: true }, `cut at ${n}: the update completes on a second try`);
