@@ -221,6 +221,21 @@ describe("the boot ROM", () => {
     }
   });
 
+  test("a trial image whose self-test fails (its store does not mount) resets at once and the old image runs", () => {
+    // A data flash of 2 pages: no store mounts on it. The old image runs without storage; the new
+    // one, on trial, must not format anything and asks for a reset instead of confirming.
+    const d = updDevice({ flashGeometry: { pageCount: 2 } });
+    assert.equal(runningVersion(d.port), "0.1.0");
+    assert.deepEqual(sendImage(d.port, signed(newPayload(), { version: "0.2.0", securityCounter: 4 })), { ok: true });
+    const boots = d.device.boots;
+    d.port.request(UPD.REBOOT);
+    assert.equal(d.device.boots, boots + 2, "the trial boot, then the reset it asked for");
+    assert.equal(d.device.lastBootChoice?.slot, "A");
+    assert.match(d.device.lastBootChoice!.notes.join(), /reverted: slot B did not confirm/);
+    assert.equal(runningVersion(d.port), "0.1.0");
+    assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().counter], ["A", 0]);
+  });
+
   test("a bit flip in the active slot boots the other valid slot", () => {
     const d = field();
     assert.deepEqual(sendImage(d.port, signed(newPayload(), { version: "0.2.0" })), { ok: true });
