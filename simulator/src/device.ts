@@ -56,6 +56,10 @@ interface FirmwareExports {
   uart_rx(len: number): void;
   tick(): void;
   hid_rx?(len: number): void;
+  update_begin?(len: number): number;
+  update_data?(offset: number, len: number): number;
+  update_finish?(): number;
+  update_abort?(): void;
   [name: string]: unknown;
 }
 
@@ -69,6 +73,13 @@ export interface DeviceEvents {
 }
 
 let nextId = 1;
+
+const NO_RECEIVER = "this image has no update receiver";
+/** An update receiver export; an image without one (a test harness) cannot take updates. */
+function receiver<F>(f: F | undefined): F {
+  if (f === undefined) throw new TypeError(NO_RECEIVER);
+  return f;
+}
 
 const compiled = new Map<string, FirmwareImage>();
 /** The module of a slot's payload, compiled once per payload hash (many devices, many boots). */
@@ -340,21 +351,21 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   /** update_begin with the 128-byte header: bytes already received, or a negative UPDATE_ERR_*. */
   updateBegin(header: Uint8Array): number | undefined {
-    return this.callValue((e) => { this.ioWrite(0, header); return (e.update_begin as (len: number) => number)(header.length); });
+    return this.callValue((e) => { this.ioWrite(0, header); return receiver(e.update_begin)(header.length); });
   }
 
   /** update_data with payload bytes at `offset` (at most io_size() bytes): the new count, or an error. */
   updateData(offset: number, bytes: Uint8Array): number | undefined {
-    return this.callValue((e) => { this.ioWrite(0, bytes); return (e.update_data as (o: number, len: number) => number)(offset >>> 0, bytes.length); });
+    return this.callValue((e) => { this.ioWrite(0, bytes); return receiver(e.update_data)(offset >>> 0, bytes.length); });
   }
 
   /** update_finish: 0 (the slot is pending) or a negative UPDATE_ERR_*. */
   updateFinish(): number | undefined {
-    return this.callValue((e) => (e.update_finish as () => number)());
+    return this.callValue((e) => receiver(e.update_finish)());
   }
 
   updateAbort(): void {
-    this.callValue((e) => { (e.update_abort as () => void)(); return 0; });
+    this.callValue((e) => { receiver(e.update_abort)(); return 0; });
   }
 
   /** Direct access to an export, for known-answer tests and benchmarks. */
@@ -473,7 +484,9 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
         this.cutPower();
         return undefined;
       }
-      if (err instanceof RangeError && err.message === "outside the exchange buffer") throw err; // the caller's mistake
+      // the caller's mistakes, not the image's
+      if (err instanceof RangeError && err.message === "outside the exchange buffer") throw err;
+      if (err instanceof TypeError && err.message === NO_RECEIVER) throw err;
       const kind = err instanceof FlashViolation ? "violation" : "trap";
       const f = this.pendingFault ?? { code: 0, line: 0 };
       this.pendingFault = undefined;

@@ -7,6 +7,8 @@ import {
 import { writeFileSync, chmodSync } from "node:fs";
 import { SeglError, argCheck } from "../errors.js";
 
+export { SeglError, isSeglError, type ErrorCode } from "../errors.js";
+
 export const IMAGE_MAGIC = Uint8Array.of(0x53, 0x47, 0x46, 0x57); // "SGFW"
 export const IMAGE_FORMAT_VERSION = 1;
 export const IMAGE_HEADER_SIZE = 128;
