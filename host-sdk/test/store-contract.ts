@@ -116,3 +116,15 @@ export async function credentialContract(store: CredentialStore): Promise<void> 
   assert.equal(await store.takeChallenge(c3.challenge, now), undefined, "swept by the take above");
   assert.deepEqual(await store.takeChallenge(c4.challenge, now), c4);
 }
+
+/**
+ * What the FIDO counter race must show: no counter accepted twice (across all processes), each
+ * process's acceptances strictly increasing, and the store's counter at the highest accepted one.
+ */
+export function checkCounterRace(perProcess: number[][], stored: number | undefined, counters: number): void {
+  const all = perProcess.flat();
+  assert.equal(new Set(all).size, all.length, `a counter accepted twice: ${all.sort((x, y) => x - y).join(",")}`);
+  for (const p of perProcess) for (let i = 1; i < p.length; i++) assert.ok(p[i]! > p[i - 1]!);
+  assert.ok(all.length >= 1 && all.length <= counters);
+  assert.equal(stored, Math.max(...all));
+}

@@ -13,7 +13,8 @@ import {
   FidoBroker, HotpVerifier, MemoryStore, SQLITE_SCHEMA_VERSION, SqliteStore, TotpVerifier,
   type CredentialStore, type FidoAuditEvent, type FidoBrokerOptions, type VerifierStore,
 } from "../src/verify/index.js";
-import { credential, credentialContract, isCode, record } from "./store-contract.js";
+import { checkCounterRace, credential, credentialContract, isCode, record } from "./store-contract.js";
+import { raceCounters } from "./verify-process-child.js";
 import { AAGUID, ORIGIN, RP, assertWith, ca, newCred, register, type SoftCred } from "./fido-soft.js";
 
 function tmp(): { file: string; done: () => void } {
@@ -279,6 +280,27 @@ describe("FidoBroker", () => {
     await assert.rejects(b.verifyAssertionAndUpdate(a.input), isCode("STORE_TRANSIENT"));
   });
 });
+
+const COUNTER_PROCS = Number(process.env["SEGL_RACE_PROCS"] ?? 4);
+const COUNTERS = Number(process.env["SEGL_RACE_TRIALS"] ?? 60);
+
+test(`${COUNTER_PROCS} processes on one SQLite file submit assertions with the same ${COUNTERS} counters at once: no counter accepted twice`, async () => {
+  const t = tmp();
+  const key = randomBytes(32);
+  try {
+    const s = new SqliteStore(t.file, { secretKey: key });
+    const cred = newCred();
+    await s.createCredential(credential({ credentialId: cred.id, publicKey: cred.cose, rpId: RP, signCount: 0 }));
+    s.close();
+    const per = await raceCounters({ path: t.file, keyHex: key.toString("hex"), credIdHex: Buffer.from(cred.id).toString("hex"), skHex: Buffer.from(cred.sk).toString("hex"), counters: COUNTERS }, COUNTER_PROCS);
+    const check = new SqliteStore(t.file, { secretKey: key });
+    checkCounterRace(per, (await check.getCredential(cred.id))?.signCount, COUNTERS);
+    check.close();
+    console.log(`SQLite counter race: ${per.map((p) => p.length).join(" + ")} acceptances of ${COUNTERS} counters`);
+  } finally {
+    t.done();
+  }
+}, 60_000);
 
 // ---------------------------------------------------------------------------------------------
 
