@@ -502,9 +502,14 @@ export class HotpVerifier extends OtpVerifierBase {
     });
   }
 
+  /**
+   * The look-ahead window after the floor, and as many counters below it: a code accepted a moment ago
+   * (a double click, an HTTP retry, the loser of a race between two nodes) is then recognised as a
+   * replay, which does not count towards the lockout, instead of a wrong code, which would.
+   */
   protected verifyRange(rec: TokenRecord): Range {
     const first = rec.lastAcceptedStep + 1;
-    return { from: first, to: first + this.window - 1, center: first };
+    return { from: Math.max(0, first - this.window), to: first + this.window - 1, center: first };
   }
 
   protected resyncRange(rec: TokenRecord): Range {
