@@ -223,9 +223,13 @@ export class FidoBroker {
     argCheck(input.userHandle === undefined || input.userHandle === null || input.userHandle instanceof Uint8Array, "userHandle must be bytes or null");
     const now = this.clock();
     const id = b64u(input.credentialId);
-    const ch = await this.take(input.clientDataJSON, "assertion", now);
+    // The challenge taken and the credential read at once (two round trips in parallel on a networked store).
+    const [ch, found] = await Promise.all([
+      this.take(input.clientDataJSON, "assertion", now),
+      input.credentialId.length >= 1 && input.credentialId.length <= 1023 ? this.store.getCredential(input.credentialId) : Promise.resolve(undefined),
+    ]);
     if (ch === undefined) return this.refuse("assert", now, ["challenge-unknown"], { credentialId: id });
-    let rec = input.credentialId.length >= 1 && input.credentialId.length <= 1023 ? await this.store.getCredential(input.credentialId) : undefined;
+    let rec = found;
     if (rec === undefined || rec.rpId !== this.rpId) return this.refuse("assert", now, ["unknown-credential"], { credentialId: id });
     if (ch.userHandle.length > 0 && b64u(ch.userHandle) !== b64u(rec.userHandle)) {
       return this.refuse("assert", now, ["unknown-credential"], { credentialId: id, userHandle: b64u(ch.userHandle) });
