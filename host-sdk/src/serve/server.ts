@@ -94,11 +94,10 @@ const bytes = (b64u: string): Uint8Array => new Uint8Array(Buffer.from(b64u, "ba
 interface Modules { Fastify: typeof import("fastify").default; rateLimit: typeof import("@fastify/rate-limit").default; prom: typeof PromClient }
 
 async function loadModules(): Promise<Modules> {
-  const [f, r, p] = await Promise.all([
-    importOptional<{ default: Modules["Fastify"] }>("fastify", "createBrokerServer"),
-    importOptional<{ default: Modules["rateLimit"] }>("@fastify/rate-limit", "createBrokerServer"),
-    importOptional<typeof PromClient & { default?: typeof PromClient }>("prom-client", "createBrokerServer"),
-  ]);
+  // One after the other: a missing module is named in a stable order (fastify first).
+  const f = await importOptional<{ default: Modules["Fastify"] }>("fastify", "createBrokerServer (with @fastify/rate-limit and prom-client)");
+  const r = await importOptional<{ default: Modules["rateLimit"] }>("@fastify/rate-limit", "createBrokerServer");
+  const p = await importOptional<typeof PromClient & { default?: typeof PromClient }>("prom-client", "createBrokerServer");
   return { Fastify: f.default, rateLimit: r.default, prom: p.default ?? p };
 }
 
