@@ -3,13 +3,19 @@
 import { describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
 import { request } from "node:http";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as OTPAuth from "otpauth";
 import { SeglError } from "../src/errors.js";
 import { base32Encode } from "../src/otp/index.js";
 import { MemoryStore } from "../src/verify/index.js";
 import { createBrokerServer, type BrokerServerOptions, type BrokerStore } from "../src/serve/index.js";
 import { ORIGIN, RP, assertWith, ca, newCred, register } from "./fido-soft.js";
+import { startServe } from "./serve-harness.js";
 
 const TOKEN = "test-token-0123456789abcdef";
 const NOW = 1_800_000_000_000;
@@ -262,3 +268,34 @@ export function post(port: number, path: string, body?: unknown, token = TOKEN):
     req.end(data);
   });
 }
+
+describe("segl serve (the command)", () => {
+  test("on a SQLite file by default: serves, keeps no seed in its logs, stops on SIGTERM with exit 0; without tokens it refuses to start (exit 2)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "segl-serve-"));
+    try {
+      const key = randomBytes(32).toString("hex");
+      const s = await startServe(join(dir, "broker.sqlite"), key, TOKEN);
+      try {
+        assert.match(s.stdout.join("\n"), /listening on http:\/\/127\.0\.0\.1:\d+ \(store .*broker\.sqlite\)/);
+        assert.equal((await post(s.port, "/v1/otp/enroll", enrolBody("d1"))).status, 201);
+        const r = await post(s.port, "/v1/otp/verify", { id: "d1", code: totp(Date.now()) });
+        assert.equal(JSON.parse(r.body).verified, true);
+        s.proc.kill("SIGTERM");
+        assert.deepEqual(await s.exit, { code: 0, signal: null });
+        assert.match(s.stdout.join("\n"), /stopped/);
+        const logs = JSON.stringify(s.log);
+        assert.ok(!logs.includes(base32Encode(SECRET)) && !logs.includes(TOKEN) && !logs.includes(key));
+        assert.ok(s.log.some((l) => l["type"] === "audit" && l["outcome"] === "accepted"));
+      } finally {
+        if (s.proc.exitCode === null) s.proc.kill("SIGKILL");
+      }
+      const bad = spawnSync(process.execPath, [fileURLToPath(new URL("../../scripts/segl.mjs", import.meta.url)), "serve", "--store", join(dir, "x.sqlite")], {
+        encoding: "utf8", env: { ...process.env, SEGL_CLI_FROM_SOURCE: "1", SEGL_STORE_KEY: key, SEGL_API_TOKENS: "" },
+      });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /API tokens are required/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
