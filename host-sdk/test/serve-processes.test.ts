@@ -148,13 +148,10 @@ describe("segl serve: three instances on one PostgreSQL", () => {
       assert.ok(leaving.log.some((l) => l["type"] === "shutdown" && l["signal"] === "SIGTERM"));
       await checkExactlyOnce(r, results, [r.instances[0]!, r.instances[2]!]);
       // Every acceptance the leaving instance logged reached the client as an answer from it.
-      const answered = new Set(results.flatMap((c) => c.submissions.flat()).filter((a) => a.port === leaving.port && accepted(a))
-        .map((a) => `${(a as { body: Record<string, unknown> }).body["step"]}`));
       const logged = leaving.log.filter((l) => l["type"] === "audit" && l["outcome"] === "accepted");
       assert.ok(logged.length > 0, "it accepted codes before the signal");
-      const devOf = new Map(results.flatMap((c) => c.submissions.flat().filter((a) => a.port === leaving.port && accepted(a)).map((a) => [`dev-${c.device}/${c.counter}`, a])));
-      for (const l of logged) assert.ok(devOf.has(`${String(l["id"])}/${String(l["step"])}`), `accepted ${String(l["id"])}/${String(l["step"])} but its answer was lost`);
-      assert.ok(answered.size > 0);
+      const answered = new Set(results.flatMap((c) => c.submissions.flat().filter((a) => a.port === leaving.port && accepted(a)).map(() => `dev-${c.device}/${c.counter}`)));
+      for (const l of logged) assert.ok(answered.has(`${String(l["id"])}/${String(l["step"])}`), `accepted ${String(l["id"])}/${String(l["step"])} but its answer was lost`);
     } finally {
       await tearDown(r);
     }

@@ -1,6 +1,6 @@
 // The compare-and-set contract every VerifierStore passes (memory, SQLite, PostgreSQL).
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { LOCKED_PERMANENTLY, VerifierError, type ChallengeRecord, type CredentialRecord, type CredentialStore, type TokenRecord, type VerifierStore } from "../src/verify/index.js";
 
 export function record(id: string, over: Partial<TokenRecord> = {}): TokenRecord {
@@ -127,4 +127,13 @@ export function checkCounterRace(perProcess: number[][], stored: number | undefi
   for (const p of perProcess) for (let i = 1; i < p.length; i++) assert.ok(p[i]! > p[i - 1]!);
   assert.ok(all.length >= 1 && all.length <= counters);
   assert.equal(stored, Math.max(...all));
+}
+
+/** RFC 4226 HOTP / RFC 6238 TOTP value of `counter` (SHA-1, 6 digits), with node:crypto rather than the SDK. */
+export function referenceCode(seed: Uint8Array, counter: number): string {
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(BigInt(counter));
+  const mac = createHmac("sha1", seed).update(msg).digest();
+  const off = mac[mac.length - 1]! & 0xf;
+  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
 }

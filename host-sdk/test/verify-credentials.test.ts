@@ -3,7 +3,7 @@
 // compare-and-set, single-use challenges), and the decoy path answering STORE_TRANSIENT like a known id.
 import { describe, test } from "vitest";
 import assert from "node:assert/strict";
-import { createHmac, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -13,7 +13,7 @@ import {
   FidoBroker, HotpVerifier, MemoryStore, SQLITE_SCHEMA_VERSION, SqliteStore, TotpVerifier,
   type CredentialStore, type FidoAuditEvent, type FidoBrokerOptions, type VerifierStore,
 } from "../src/verify/index.js";
-import { checkCounterRace, credential, credentialContract, isCode, record } from "./store-contract.js";
+import { checkCounterRace, credential, credentialContract, isCode, record, referenceCode } from "./store-contract.js";
 import { raceCounters } from "./verify-process-child.js";
 import { AAGUID, ORIGIN, RP, assertWith, ca, newCred, register, type SoftCred } from "./fido-soft.js";
 
@@ -345,7 +345,7 @@ test("HOTP: a code accepted a moment ago (double click, two nodes racing) is a r
   const secret = Uint8Array.from(randomBytes(20));
   const h = new HotpVerifier({ store, maxFailures: 2, onAudit: (e) => events.push(e) });
   await h.enroll("h", { secret });
-  const code = (n: number) => hotpCode(secret, n);
+  const code = (n: number) => referenceCode(secret, n);
   // Two concurrent submissions of counter 0, then late submissions of 0 and 1 after 2 was accepted.
   const both = await Promise.all([h.verify("h", code(0)), h.verify("h", code(0))]);
   assert.equal(both.filter((r) => r.verified).length, 1);
@@ -355,12 +355,3 @@ test("HOTP: a code accepted a moment ago (double click, two nodes racing) is a r
   assert.deepEqual(events.filter((e) => e.reason !== undefined).map((e) => e.reason), ["replay", "replay", "replay", "replay"]);
   assert.equal((await h.verify("h", code(3))).verified, true, "not locked out");
 });
-
-/** RFC 4226 HOTP with node:crypto (not the SDK), 6 digits. */
-function hotpCode(secret: Uint8Array, n: number): string {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(n));
-  const mac = createHmac("sha1", secret).update(msg).digest();
-  const off = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
