@@ -282,7 +282,7 @@ describe("FidoBroker", () => {
 });
 
 const COUNTER_PROCS = Number(process.env["SEGL_RACE_PROCS"] ?? 4);
-const COUNTERS = Number(process.env["SEGL_RACE_TRIALS"] ?? 60);
+const COUNTERS = Number(process.env["SEGL_RACE_COUNTERS"] ?? 60);
 
 test(`${COUNTER_PROCS} processes on one SQLite file submit assertions with the same ${COUNTERS} counters at once: no counter accepted twice`, async () => {
   const t = tmp();
