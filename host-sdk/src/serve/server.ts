@@ -256,12 +256,12 @@ export async function createBrokerServer(options: BrokerServerOptions): Promise<
     };
     const verifierOf = (kind: "totp" | "hotp" | undefined) => (kind === "hotp" ? hotp : totp);
     /** A verification's answer: accepted as is, every refusal alike; a tampered row is a refusal too (audited). */
-    const decide = async (req: FastifyRequest, kind: string, f: () => Promise<{ verified: boolean }>, ok: (r: never) => unknown) => {
+    const decide = async <R extends { verified: boolean }>(req: FastifyRequest, kind: string, f: () => Promise<R>, ok: (r: Extract<R, { verified: true }>) => unknown) => {
       try {
         const r = await f();
         mVerifications.inc({ kind, outcome: r.verified ? "accepted" : "rejected" });
         (req as Req).seglOutcome = r.verified ? "accepted" : "rejected";
-        return r.verified ? ok(r as never) : REFUSED;
+        return r.verified ? ok(r as Extract<R, { verified: true }>) : REFUSED;
       } catch (e) {
         if (e instanceof SeglError && INTEGRITY.has(e.code)) {
           mStoreErrors.inc({ code: e.code });
@@ -289,9 +289,9 @@ export async function createBrokerServer(options: BrokerServerOptions): Promise<
       return reply.code(201).send({ id: b.id, kind: b.kind ?? "totp", enrolled: true });
     });
     route<{ id: string; kind?: "totp" | "hotp"; code: string }>("otpVerify", async (b, req) =>
-      decide(req, b.kind ?? "totp", () => verifierOf(b.kind).verify(b.id, b.code), (r: { step: number; driftSteps: number }) => ({ verified: true, step: r.step, driftSteps: r.driftSteps })));
+      decide(req, b.kind ?? "totp", () => verifierOf(b.kind).verify(b.id, b.code), (r) => ({ verified: true, step: r.step, driftSteps: r.driftSteps })));
     route<{ id: string; kind?: "totp" | "hotp"; code1: string; code2: string }>("otpResync", async (b, req) =>
-      decide(req, b.kind ?? "totp", () => verifierOf(b.kind).resync(b.id, b.code1, b.code2), (r: { step: number; driftSteps: number }) => ({ verified: true, step: r.step, driftSteps: r.driftSteps })));
+      decide(req, b.kind ?? "totp", () => verifierOf(b.kind).resync(b.id, b.code1, b.code2), (r) => ({ verified: true, step: r.step, driftSteps: r.driftSteps })));
     route<{ id: string; kind?: "totp" | "hotp" }>("otpUnlock", async (b) => {
       await verifierOf(b.kind).unlock(b.id);
       return { id: b.id, unlocked: true };
@@ -311,7 +311,7 @@ export async function createBrokerServer(options: BrokerServerOptions): Promise<
       const f = needFido(reply);
       if (!f) return reply;
       return decide(req, "fido_registration", () => f.registerCredential({ clientDataJSON: bytes(b.clientDataJSON), attestationObject: bytes(b.attestationObject) }),
-        (r: { credentialId: string; userHandle: string; aaguid: string; trust: string; signCount: number }) =>
+        (r) =>
           ({ verified: true, credentialId: r.credentialId, userHandle: r.userHandle, aaguid: r.aaguid, trust: r.trust, signCount: r.signCount }));
     });
     route<{ userHandle?: string }>("fidoAssertionOptions", async (b, _req, reply) => {
@@ -325,7 +325,7 @@ export async function createBrokerServer(options: BrokerServerOptions): Promise<
       return decide(req, "fido_assertion", () => f.verifyAssertionAndUpdate({
         credentialId: bytes(b.credentialId), clientDataJSON: bytes(b.clientDataJSON), authenticatorData: bytes(b.authenticatorData),
         signature: bytes(b.signature), userHandle: typeof b.userHandle === "string" ? bytes(b.userHandle) : null,
-      }), (r: { credentialId: string; userHandle: string; signCount: number; counter: string }) =>
+      }), (r) =>
         ({ verified: true, credentialId: r.credentialId, userHandle: r.userHandle, signCount: r.signCount, counter: r.counter }));
     });
   });
