@@ -125,7 +125,7 @@ const COLS = "id, kind, secret, algorithm, digits, period, t0, drift_steps, last
 type Stmts = {
   get: Statement; all: Statement; insert: Statement; cas: Statement; reseal: Statement; del: Statement;
   credGet: Statement; credList: Statement; credInsert: Statement; credCas: Statement; credDel: Statement;
-  chalInsert: Statement; chalTake: Statement; chalSweep: Statement;
+  chalInsert: Statement; chalTake: (challenge: string, now: number) => Row | undefined;
 };
 
 /**
@@ -283,11 +283,7 @@ export class SqliteStore implements VerifierStore, CredentialStore {
   }
 
   async takeChallenge(challenge: string, now: number): Promise<ChallengeRecord | undefined> {
-    const row = this.run("takeChallenge", "*", (s) => {
-      const r = s.chalTake.get(challenge) as Row | undefined;
-      s.chalSweep.run(now);
-      return r;
-    });
+    const row = this.run("takeChallenge", "*", (s) => s.chalTake(challenge, now));
     if (row === undefined) return undefined;
     const c = openChallenge(this.keys, challengeFromColumns(row));
     return c.expiresAt > now ? c : undefined;
@@ -336,8 +332,7 @@ export class SqliteStore implements VerifierStore, CredentialStore {
         credCas: db.prepare("UPDATE fido_credentials SET sign_count = ?, last_used_at = ?, mac = ?, version = version + 1 WHERE credential_id = ? AND version = ?"),
         credDel: db.prepare("DELETE FROM fido_credentials WHERE credential_id = ?"),
         chalInsert: db.prepare(`INSERT INTO fido_challenges (${CHALLENGE_COLS}) VALUES (?, ?, ?, ?, ?, ?)`),
-        chalTake: db.prepare(`DELETE FROM fido_challenges WHERE challenge = ? RETURNING ${CHALLENGE_COLS}`),
-        chalSweep: db.prepare("DELETE FROM fido_challenges WHERE expires_at <= ?"),
+        chalTake: takeChallengeTx(db),
       };
     } catch (e) {
       try { db.close(); } catch { /* already unusable */ }
@@ -397,6 +392,19 @@ export class SqliteStore implements VerifierStore, CredentialStore {
   private fromRow(r: Row): TokenRecord {
     return openRow(this.keys, this.sealedRow(r));
   }
+}
+
+/** The challenge taken (deleted and returned) and the expired ones swept, in one transaction: one commit. */
+function takeChallengeTx(db: Database): (challenge: string, now: number) => Row | undefined {
+  const take = db.prepare(`DELETE FROM fido_challenges WHERE challenge = ? RETURNING ${CHALLENGE_COLS}`);
+  const sweep = db.prepare("DELETE FROM fido_challenges WHERE expires_at <= ?");
+  const tx = db.transaction((challenge: string, now: number) => {
+    const r = take.get(challenge) as Row | undefined;
+    sweep.run(now);
+    return r;
+  });
+  // IMMEDIATE: the write lock from the start (waiting busy_timeout for it), never an upgrade that fails at once.
+  return (challenge, now) => tx.immediate(challenge, now);
 }
 
 function sqliteCode(e: unknown): string {
