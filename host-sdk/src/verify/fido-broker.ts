@@ -151,8 +151,7 @@ export class FidoBroker {
     argCheck(typeof user.name === "string" && user.name.length >= 1 && user.name.length <= 256, "name must be 1..256 characters");
     const displayName = user.displayName ?? user.name;
     argCheck(typeof displayName === "string" && displayName.length <= 256, "displayName must be at most 256 characters");
-    const challenge = await this.issue("registration", user.userHandle);
-    const existing = await this.store.listCredentials(this.rpId, user.userHandle);
+    const [challenge, existing] = await Promise.all([this.issue("registration", user.userHandle), this.store.listCredentials(this.rpId, user.userHandle)]);
     this.audit({ at: this.clock(), op: "registration-options", outcome: "done", userHandle: b64u(user.userHandle) });
     return {
       challenge, rp: { id: this.rpId, name: this.rpName },
@@ -201,8 +200,7 @@ export class FidoBroker {
     argCheck(typeof opts === "object" && opts !== null, "options must be an object");
     const uh = opts.userHandle ?? new Uint8Array(0);
     argCheck(uh instanceof Uint8Array && uh.length <= 64, "userHandle must be at most 64 bytes");
-    const challenge = await this.issue("assertion", uh);
-    const creds = uh.length > 0 ? await this.store.listCredentials(this.rpId, uh) : [];
+    const [challenge, creds] = await Promise.all([this.issue("assertion", uh), uh.length > 0 ? this.store.listCredentials(this.rpId, uh) : Promise.resolve([])]);
     this.audit({ at: this.clock(), op: "assertion-options", outcome: "done", ...(uh.length > 0 ? { userHandle: b64u(uh) } : {}) });
     return {
       challenge, rpId: this.rpId, timeout: this.ttl, userVerification: this.uv ? "required" : "discouraged",
