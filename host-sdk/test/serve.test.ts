@@ -188,14 +188,18 @@ describe("segl serve: FIDO", () => {
 /** A MemoryStore whose calls can be made to fail (an outage) or wait (a request in flight). */
 function controllable() {
   const inner = new MemoryStore();
-  const ctl = { down: false, gate: undefined as Promise<void> | undefined, closed: false };
+  const ctl = { down: false, gate: undefined as Promise<void> | undefined, closed: false, waiting: 0, onWait: () => {} };
   const store = new Proxy(inner, {
     get(t, prop, recv) {
       if (prop === "close") return () => { ctl.closed = true; };
       const v = Reflect.get(t, prop, recv) as unknown;
       if (typeof v !== "function") return v;
       return async (...args: unknown[]) => {
-        if (ctl.gate) await ctl.gate;
+        if (ctl.gate) {
+          ctl.waiting++;
+          ctl.onWait();
+          await ctl.gate;
+        }
         if (ctl.down) throw new SeglError("STORE_TRANSIENT", "connection refused", { details: { op: String(prop), outcomeUnknown: false } });
         return (v as (...a: unknown[]) => unknown).apply(t, args);
       };
@@ -240,12 +244,13 @@ describe("segl serve: store failures, readiness, metrics, graceful close", () =>
     const { port } = await s.listen({ port: 0 });
     let release!: () => void;
     ctl.gate = new Promise<void>((r) => { release = r; });
+    const reached = new Promise<void>((r) => { ctl.onWait = r; });
     const inflight = post(port, "/v1/otp/verify", { id: "dev-1", code: totp(NOW) });
-    await new Promise((r) => setTimeout(r, 50));
+    await reached; // the verification is inside the store, waiting
     const closing = s.close();
     assert.equal(s.closing, true);
     assert.equal((await call("/readyz", undefined, null)).body.error.code, "SHUTTING_DOWN");
-    await new Promise((r) => setTimeout(r, 20));
+    while (s.app.server.listening) await new Promise((r) => setImmediate(r));
     await assert.rejects(post(port, "/healthz"), /ECONNREFUSED/);
     release();
     ctl.gate = undefined;
