@@ -181,3 +181,27 @@ describe("segl serve: three instances on one PostgreSQL", () => {
     }
   }, 90_000);
 });
+
+test("an instance started while PostgreSQL is down serves, not ready, and becomes ready by itself when the database is back", async () => {
+  const url = `postgresql://${pg.user}@localhost/${pg.database}?host=${encodeURIComponent(pg.host)}&port=${pg.port}`;
+  await pg.stop();
+  let down = true;
+  let s: ServeProcess | undefined;
+  try {
+    s = await startServe(url, KEY.toString("hex"), TOKEN, ["--quiet"]);
+    assert.ok(s.log.some((l) => l["type"] === "error" && l["code"] === "STORE_TRANSIENT"), JSON.stringify(s.log));
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/healthz`)).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${s.port}/readyz`)).status, 503);
+    await pg.start();
+    down = false;
+    let status = 0;
+    for (let i = 0; i < 200 && status !== 200; i++) {
+      status = (await fetch(`http://127.0.0.1:${s.port}/readyz`)).status;
+      if (status !== 200) await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(status, 200, "ready once the database is back, without a restart");
+  } finally {
+    if (down) await pg.start();
+    if (s) { s.proc.kill("SIGTERM"); await s.exit; }
+  }
+}, 60_000);

@@ -5,6 +5,7 @@ import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js"
 import { storeKey } from "./secrets.js";
 import { createBrokerServer, type BrokerStore } from "@segl/host-sdk/serve";
 import { PostgresStore, SqliteStore } from "@segl/host-sdk/verify";
+import { isSeglError } from "@segl/host-sdk/errors";
 
 export const help = (prog: string) => `Usage: ${prog} [options]
 
@@ -99,8 +100,18 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       },
     } : {}),
   });
-  // Opens the store (and migrates it) before listening: a store that cannot be used stops here.
-  await store.get("~segl-decoy-startup");
+  // Opens the store (and migrates it) before listening: a store that cannot be used (schema newer than
+  // this SDK, not a database) stops here; one that is only unreachable for now (STORE_TRANSIENT) does not:
+  // the server starts not ready (/readyz 503) and the store reconnects by itself.
+  try {
+    await store.get("~segl-decoy-startup");
+  } catch (e) {
+    if (!isSeglError(e, "STORE_TRANSIENT", "STORE_BUSY")) {
+      await store.close?.();
+      throw e;
+    }
+    ctx.stderr.write(JSON.stringify({ type: "error", code: e.code, message: "store not reachable at startup; serving, not ready until it is" }) + "\n");
+  }
   const { url } = await server.listen({ host: v.host ?? "127.0.0.1", port });
   const storeName = pg ? "postgresql" : where;
   ctx.stdout.write(`${ctx.prog}: listening on ${url} (store ${storeName}${v["rp-id"] ? `, FIDO rp ${v["rp-id"]}` : ""})\n`);
