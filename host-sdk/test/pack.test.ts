@@ -73,10 +73,10 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     mkdirSync(tarballs);
     const sdk = pack(SDK, tarballs);
     const files = sdk.files.map((f) => f.path).sort();
-    for (const sub of ["index", "device", "otp/index", "fido/index", "verify/index", "serve/index", "pskc/index", "provision", "errors"]) {
+    for (const sub of ["index", "device", "otp/index", "fido/index", "verify/index", "serve/index", "pskc/index", "provision", "errors", "image/index"]) {
       assert.ok(files.includes(`dist/src/${sub}.js`) && files.includes(`dist/src/${sub}.d.ts`), `${sub}: code and types are shipped`);
     }
-    for (const doc of ["README.md", "docs/device.md", "docs/otp.md", "docs/fido.md", "docs/verify.md", "docs/serve.md", "docs/provision.md", "docs/pskc.md"]) {
+    for (const doc of ["README.md", "docs/device.md", "docs/otp.md", "docs/fido.md", "docs/verify.md", "docs/serve.md", "docs/provision.md", "docs/pskc.md", "docs/image.md"]) {
       assert.ok(files.includes(doc), `${doc} is shipped`);
     }
     const unwanted = files.filter((f) => /^(src|test|cli|examples)\/|^dist\/(test|src\/cli)\/|\.map$|tsbuildinfo|(?<!\.d)\.ts$/.test(f));
@@ -186,7 +186,7 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     // Every subpath loads at runtime, shares one SeglError, a serial port needs serialport, PostgresStore needs pg,
     // the HTTP server needs fastify (its optional peers are loaded on first use only).
     const probe = JSON.parse(run(process.execPath, ["--input-type=module", "-e", `
-      const subs = ["", "/device", "/otp", "/fido", "/verify", "/pskc", "/provision", "/errors", "/serve"];
+      const subs = ["", "/device", "/otp", "/fido", "/verify", "/pskc", "/provision", "/errors", "/serve", "/image"];
       const mods = await Promise.all(subs.map((s) => import("@segl/host-sdk" + s)));
       const same = mods.every((m) => m.SeglError === mods[0].SeglError);
       let serial;
