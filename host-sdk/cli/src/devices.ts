@@ -6,7 +6,7 @@
 import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js";
 import {
   CtapHidClient, HidServiceTunnel, HidTransport, MemoryTransport, SerialTransport, ServiceClient, findDfuDevices, importOptional, isSeglError,
-  type UsbBackend,
+  type NodeHidModule, type UsbBackend,
 } from "@segl/host-sdk/device";
 
 export const help = (prog: string) => `Usage: ${prog} [--sim] [--control URL] [--all] [--timeout MS] [--json]
@@ -37,8 +37,12 @@ export interface ListedDevice {
   note?: string;
 }
 
+/** Where devices are looked for (injectable for tests; default: the native modules). */
 export interface DeviceSources {
   usb?: UsbBackend;
+  hid?: NodeHidModule;
+  /** Serial ports to probe (default: serialport's list()). */
+  serialPorts?: () => Promise<{ path: string }[]>;
 }
 
 type Skip = { source: string; reason: string };
@@ -47,10 +51,11 @@ function reason(e: unknown): string {
   return isSeglError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
 }
 
-async function hidDevices(timeoutMs: number, skipped: Skip[]): Promise<ListedDevice[]> {
+async function hidDevices(timeoutMs: number, skipped: Skip[], hidModule?: NodeHidModule): Promise<ListedDevice[]> {
+  const hid = hidModule ? { hid: hidModule } : {};
   let list;
   try {
-    list = await HidTransport.list();
+    list = await HidTransport.list(hid);
   } catch (e) {
     skipped.push({ source: "hid", reason: reason(e) });
     return [];
@@ -58,15 +63,15 @@ async function hidDevices(timeoutMs: number, skipped: Skip[]): Promise<ListedDev
   const out: ListedDevice[] = [];
   for (const d of list) {
     if (!d.path) continue;
-    const row: ListedDevice = { id: `hid:${d.path}`, transport: "hid", model: "chip", serial: d.serialNumber ?? "", firmware: "", state: "unknown" };
+    const row: ListedDevice = { id: `hid:${d.path}`, transport: "hid", model: "unknown", serial: d.serialNumber ?? "", firmware: "", state: "unknown" };
     let t: HidTransport | undefined;
     try {
-      t = await HidTransport.open(d.path, { timeoutMs });
-      const hid = await CtapHidClient.open(t, { timeoutMs });
-      const info = await new ServiceClient(new HidServiceTunnel(hid), { timeoutMs, retries: 0 }).info();
+      t = await HidTransport.open(d.path, { timeoutMs, ...hid });
+      const ctaphid = await CtapHidClient.open(t, { timeoutMs });
+      const info = await new ServiceClient(new HidServiceTunnel(ctaphid), { timeoutMs, retries: 0 }).info();
       Object.assign(row, { model: info.model, serial: info.serial || row.serial, firmware: info.firmwareVersion, state: info.state });
     } catch (e) {
-      row.note = `no service INFO (${reason(e)}): not a Segl chip?`;
+      row.note = `a FIDO key without the Segl service INFO (${reason(e)}): not a Segl chip?`;
     } finally {
       await t?.close();
     }
@@ -75,11 +80,14 @@ async function hidDevices(timeoutMs: number, skipped: Skip[]): Promise<ListedDev
   return out;
 }
 
-async function serialDevices(timeoutMs: number, all: boolean, skipped: Skip[]): Promise<ListedDevice[]> {
+async function serialDevices(timeoutMs: number, all: boolean, skipped: Skip[], list?: () => Promise<{ path: string }[]>): Promise<ListedDevice[]> {
   let ports: { path: string }[];
   try {
-    const sp = await importOptional<{ SerialPort: { list(): Promise<{ path: string }[]> } }>("serialport", "listing serial ports");
-    ports = await sp.SerialPort.list();
+    if (list) ports = await list();
+    else {
+      const sp = await importOptional<{ SerialPort: { list(): Promise<{ path: string }[]> } }>("serialport", "listing serial ports");
+      ports = await sp.SerialPort.list();
+    }
   } catch (e) {
     skipped.push({ source: "serial", reason: reason(e) });
     return [];
@@ -153,8 +161,8 @@ async function simDevices(skipped: Skip[]): Promise<ListedDevice[]> {
 export async function listDevices(o: { sim: boolean; control: string | undefined; all: boolean; timeoutMs: number; sources?: DeviceSources }): Promise<{ devices: ListedDevice[]; skipped: Skip[] }> {
   const skipped: Skip[] = [];
   const devices = [
-    ...(await hidDevices(o.timeoutMs, skipped)),
-    ...(await serialDevices(o.timeoutMs, o.all, skipped)),
+    ...(await hidDevices(o.timeoutMs, skipped, o.sources?.hid)),
+    ...(await serialDevices(o.timeoutMs, o.all, skipped, o.sources?.serialPorts)),
     ...(await usbDevices(o.sources?.usb, skipped)),
     ...(o.control ? await controlDevices(o.control, o.timeoutMs, skipped) : []),
     ...(o.sim ? await simDevices(skipped) : []),
