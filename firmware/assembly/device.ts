@@ -4,7 +4,9 @@ import { loadState, serial, serialLen, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_RE
 import { rxBytes, rxReset } from "./service/frame";
 import { handleFrame } from "./service/protocol";
 import { codeDisplayPress, codeDisplayTimer, setStorageFailed, blank } from "./models/code_display";
-import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID } from "./timers";
+import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID, TIMER_HOLD, TIMER_ROLL } from "./timers";
+import { readerBoot, readerButton, readerTick } from "./models/audio_reader";
+import { voice_size } from "./hal";
 import { ctaphidReport, ctaphidButton, ctaphidTick, ctaphidPowerUp } from "./fido/ctaphid";
 import { credPowerUp } from "./fido/credential";
 import { pinPowerUp } from "./fido/pin";
@@ -15,6 +17,8 @@ import { rngBoot } from "./platform/rng";
 export const BUTTON_MAIN: u32 = 0;
 
 let fidoUp = false;
+/** Audio hardware (a voice region): an unprovisioned device with it behaves as an audio reader. */
+let readerHw = false;
 
 export function deviceBoot(): i32 {
   timersReset();
@@ -26,6 +30,8 @@ export function deviceBoot(): i32 {
   loadState();
   rngBoot(serial, serialLen); // before anything can ask for a random byte
   blank();
+  readerHw = voice_size() != 0;
+  if (readerHw) readerBoot();
   if (model == MODEL_CHIP) ensureFido();
   return r;
 }
@@ -41,10 +47,14 @@ function ensureFido(): void {
 }
 
 export function deviceButton(id: u32, down: u32): void {
+  if (model != MODEL_CHIP && !(!provisioned && fidoUp) && (model == MODEL_AUDIO_READER || (!provisioned && readerHw))) {
+    readerButton(id, down);
+    return;
+  }
   if (id != BUTTON_MAIN || down == 0) return;
   if (model == MODEL_CHIP || (!provisioned && fidoUp)) { ensureFido(); ctaphidButton(); return; }
   // Until provisioned, the device behaves as a code display (it shows its state).
-  if (!provisioned || model == MODEL_CODE_DISPLAY || model == MODEL_AUDIO_READER) codeDisplayPress();
+  if (!provisioned || model == MODEL_CODE_DISPLAY) codeDisplayPress();
 }
 
 export function deviceUartRx(len: u32): void {
@@ -59,5 +69,8 @@ export function deviceHidRx(len: u32): void {
 export function deviceTick(): void {
   if (timerExpired(TIMER_DISPLAY)) codeDisplayTimer();
   if (timerExpired(TIMER_CTAPHID)) ctaphidTick();
+  const hold = timerExpired(TIMER_HOLD);
+  const roll = timerExpired(TIMER_ROLL);
+  if (hold || roll) readerTick(hold, roll);
   rearm();
 }

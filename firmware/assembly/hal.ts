@@ -57,3 +57,21 @@ export declare function hid_tx(src: usize, len: u32): i32;
 /** Records a fatal fault (code, source line) just before the image traps. */
 @external("hal", "fault")
 export declare function fault(code: u32, line: u32): void;
+
+// ---- audio (the audio code reader; docs/hal.md "Audio") ----
+/** Queues `samples` 16-bit signed mono PCM samples at 8000 Hz from `src`; returns how many were taken
+ *  (fewer when the output FIFO is full: the host calls the `audio_ready` export when there is room). */
+@external("hal", "audio_write")
+export declare function audio_write(src: usize, samples: u32): i32;
+/** Drops every queued sample at once (interrupt). */
+@external("hal", "audio_flush")
+export declare function audio_flush(): i32;
+/** 1 while a headset is plugged in (the speaker is then muted by the hardware), else 0. */
+@external("hal", "headset_state")
+export declare function headset_state(): u32;
+/** Bytes in the voice region (read-only flash holding the voice pack); 0 when there is none. */
+@external("hal", "voice_size")
+export declare function voice_size(): u32;
+/** Copies `len` bytes of the voice region at `addr` to `dst`; RANGE beyond voice_size(). */
+@external("hal", "voice_read")
+export declare function voice_read(addr: u32, dst: usize, len: u32): i32;

@@ -6,6 +6,7 @@ import { loadImage, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng, type RngFault } from "./rng.js";
 import { GuardViolation, brokenGuards } from "./guards.js";
+import { AudioOut, AUDIO_RATE } from "./audio-out.js";
 
 export type PowerState = "off" | "on" | "crashed";
 
@@ -33,6 +34,12 @@ export interface DeviceOptions {
   rtcMs?: number;
   /** Boot immediately (default true). */
   powerOn?: boolean;
+  /**
+   * The voice region (read-only flash holding the voice pack, docs/voice-pack.md): present on an
+   * audio code reader, which is what makes the device one before it is provisioned. Omitted: no
+   * audio hardware (hal.audio_write answers UNSUPPORTED, voice_size 0).
+   */
+  voice?: Uint8Array;
   /** With a guarded test image, check its guard regions after every call (default true; benchmarks turn it off). */
   guardChecks?: boolean;
   name?: string;
@@ -47,6 +54,8 @@ interface FirmwareExports {
   uart_rx(len: number): void;
   tick(): void;
   hid_rx?(len: number): void;
+  audio_ready?(): void;
+  headset?(): void;
   [name: string]: unknown;
 }
 
@@ -55,6 +64,8 @@ export interface DeviceEvents {
   uart: [bytes: Uint8Array];
   hid: [report: Uint8Array];
   led: [on: boolean];
+  /** Samples the image queued for the DAC (16-bit mono at AUDIO_RATE), as they are accepted. */
+  audio: [samples: Int16Array];
   power: [state: PowerState];
   fault: [fault: DeviceFault];
 }
@@ -81,6 +92,9 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private readonly faultLog: DeviceFault[] = [];
   private bootCount = 0;
   private readonly guardChecks: boolean;
+  private voiceRegion: Uint8Array | undefined;
+  /** The audio output (an audio code reader's speaker or headset): the track it played, the FIFO. */
+  readonly audio: AudioOut;
 
   constructor(opts: DeviceOptions = {}) {
     super();
@@ -93,6 +107,8 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.drift = opts.driftPpm ?? 0;
     this.rtcAtSync = opts.rtcMs ?? 0;
     this.worldAtSync = this.clock.now();
+    this.voiceRegion = opts.voice?.slice();
+    this.audio = new AudioOut(() => Math.floor((this.rtcMs() * AUDIO_RATE) / 1000));
     this.clock.add(this);
     if (opts.powerOn ?? true) this.powerOn();
   }
@@ -177,6 +193,27 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     if (wasOn) this.powerOn();
   }
 
+  /** The voice region's content (undefined: no audio hardware). */
+  get voice(): Uint8Array | undefined {
+    return this.voiceRegion;
+  }
+
+  /**
+   * Rewrites the voice region (a factory fixture; or a damaged pack, for tests). The image checks the
+   * pack at boot and each clip before playing it, so a change shows at the next boot or clip.
+   */
+  setVoice(bytes: Uint8Array | undefined): void {
+    this.voiceRegion = bytes?.slice();
+  }
+
+  /** Plugs a headset in (true) or out (false); the image hears of it through its `headset` export. */
+  setHeadset(plugged: boolean): void {
+    const out = plugged ? "headset" : "speaker";
+    if (this.audio.output === out) return;
+    this.audio.output = out;
+    this.call((e) => e.headset?.());
+  }
+
   powerOn(): void {
     if (this.powerState === "on") return;
     const instance = new WebAssembly.Instance(this.image.module, { hal: this.hal() });
@@ -194,6 +231,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   /** Cuts power now: RAM is lost, flash keeps what was written. */
   cutPower(): void {
     this.exports = undefined;
+    this.audio.flush();
     this.wakeUptime = undefined;
     this.clock.reschedule();
     if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
@@ -269,8 +307,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   // ---------------- clock listener ----------------
 
   nextWakeWorldMs(): number | undefined {
-    if (this.powerState !== "on" || this.wakeUptime === undefined) return undefined;
-    const rtcTarget = this.rtcAtBoot + this.wakeUptime;
+    if (this.powerState !== "on") return undefined;
+    const ready = this.audio.readyPosition();
+    const audioWake = ready === undefined ? undefined : this.worldAtRtc(Math.ceil((ready * 1000) / AUDIO_RATE));
+    const tickWake = this.wakeUptime === undefined ? undefined : this.worldAtRtc(this.rtcAtBoot + this.wakeUptime);
+    if (audioWake === undefined || tickWake === undefined) return audioWake ?? tickWake;
+    return Math.min(audioWake, tickWake);
+  }
+
+  /** The earliest world time at which the RTC reads at least rtcTarget. */
+  private worldAtRtc(rtcTarget: number): number {
     const rate = 1 + this.drift / 1e6;
     let w = Math.ceil(this.worldAtSync + (rtcTarget - this.rtcAtSync) / rate);
     // Rounding must never leave the RTC a millisecond short at the world time returned: onTime
@@ -281,8 +327,13 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   }
 
   onTime(): void {
-    if (this.powerState !== "on" || this.wakeUptime === undefined) return;
-    if (this.uptimeMs() >= this.wakeUptime) {
+    if (this.powerState !== "on") return;
+    const ready = this.audio.readyPosition();
+    if (ready !== undefined && Math.floor((this.rtcMs() * AUDIO_RATE) / 1000) >= ready) {
+      this.audio.waiting = false;
+      this.call((e) => e.audio_ready?.());
+    }
+    if (this.wakeUptime !== undefined && this.uptimeMs() >= this.wakeUptime) {
       this.wakeUptime = undefined;
       this.call((e) => e.tick());
     }
@@ -421,6 +472,32 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       },
       hid_tx: (src: number, len: number) => {
         this.emit("hid", this.mem().slice(src >>> 0, (src >>> 0) + (len >>> 0)));
+        return ok;
+      },
+      audio_write: (src: number, samples: number) => {
+        if (!this.voiceRegion) return -3;
+        src >>>= 0; samples >>>= 0;
+        if (src + samples * 2 > this.mem().length || (src & 1) !== 0) return errRange;
+        const pcm = new Int16Array(this.raw.memory.buffer, src, samples);
+        const n = this.audio.write(pcm);
+        if (n > 0) this.emit("audio", pcm.slice(0, n));
+        this.clock.reschedule();
+        return n;
+      },
+      audio_flush: () => {
+        if (!this.voiceRegion) return -3;
+        this.audio.flush();
+        this.clock.reschedule();
+        return ok;
+      },
+      headset_state: () => (this.audio.output === "headset" ? 1 : 0),
+      voice_size: () => this.voiceRegion?.length ?? 0,
+      voice_read: (addr: number, dst: number, len: number) => {
+        addr >>>= 0; len >>>= 0;
+        const v = this.voiceRegion;
+        if (!v) return -3;
+        if (addr + len > v.length) return errRange;
+        this.mem().set(v.subarray(addr, addr + len), dst >>> 0);
         return ok;
       },
       fault: (code: number, line: number) => {

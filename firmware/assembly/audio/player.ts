@@ -1,0 +1,143 @@
+// The audio player: a fixed queue of items (voice clips, pauses, tones) rendered frame by frame
+// into 16-bit PCM and handed to hal.audio_write with back-pressure (docs/hal.md "Audio"). Clips
+// are decoded one sample at a time into a ring of recent samples, from which the speed change of
+// docs/voice-pack.md "Speed" (overlap-add, fixed hop) reads; the volume gain comes last.
+// Fixed memory: the queue, one frame, 64 bytes of codes, the 1024-sample ring.
+import { audio_write, audio_flush, voice_read } from "../hal";
+import { adpcmReset, adpcmNext } from "./adpcm";
+import { voiceClip, clipAddr, clipBytes, clipSamples, clipPred, clipIndex, SAMPLE_RATE } from "./voice";
+
+/** Samples per frame handed to audio_write (32 ms at 8 kHz). */
+export const FRAME: u32 = 256;
+const HOP: u32 = SAMPLE_RATE / 40; // 25 ms
+const XFADE: u32 = 64;
+const RING: u32 = 1024; // ≥ HOP + XFADE: what a slower speed reads again
+
+// Queue items (u16): kind in bits 14..15.
+export const ITEM_CLIP: u32 = 0x0000; // | clip id
+export const ITEM_PAUSE: u32 = 0x4000; // | duration in 10 ms units
+/** A square-wave tone made here (it needs no pack): | half period in samples << 8 | duration in 10 ms units. */
+export const ITEM_TONE: u32 = 0x8000;
+const Q_MAX: u32 = 32;
+
+/** Volume levels 1..7, 3 dB apart; gain Q8 (256 = the pack's level, 512 = +6 dB, the pack's headroom). */
+export const VOLUME_MIN: i32 = 1;
+export const VOLUME_MAX: i32 = 7;
+export const VOLUME_DEFAULT: i32 = 5;
+const GAINS: usize = memory.data<u16>([64, 91, 128, 181, 256, 362, 512]);
+
+const queue: usize = memory.data(<i32>Q_MAX * 2, 2);
+const frame: usize = memory.data(<i32>FRAME * 2, 4);
+const codes: usize = memory.data(64, 4);
+const ring: usize = memory.data(<i32>RING * 2, 4);
+
+let qLen: u32 = 0;
+let qPos: u32 = 0;
+let kind: u32 = 0;
+let arg: u32 = 0;
+let remain: u32 = 0; // output samples left in the current item
+let frameLen: u32 = 0;
+let frameOff: u32 = 0;
+// the clip being played: decoded input samples so far, output position (segment k, offset j)
+let decoded: u32 = 0;
+let segK: u32 = 0;
+let segJ: u32 = 0;
+let aPrev: u32 = 0;
+let aCur: u32 = 0;
+let tone: u32 = 0;
+export let playing = false;
+export let volume: i32 = VOLUME_DEFAULT;
+/** Speed factor q/256 (docs/voice-pack.md): 128..512. */
+export let speedQ: u32 = 256;
+
+export function setVolume(v: i32): void {
+  volume = v < VOLUME_MIN ? VOLUME_MIN : v > VOLUME_MAX ? VOLUME_MAX : v;
+}
+
+export function setSpeedQ(q: u32): void {
+  speedQ = q;
+}
+
+/** Stops at once: the queue and every sample not yet heard are dropped. */
+export function playerStop(): void {
+  qLen = 0; qPos = 0; remain = 0; frameLen = 0; frameOff = 0;
+  playing = false;
+  audio_flush();
+}
+
+/** Adds an item; a full queue drops it (no message has more than Q_MAX items). */
+export function enqueue(item: u32): void {
+  if (qLen < Q_MAX) { store<u16>(queue + (<usize>qLen << 1), <u16>item); qLen++; }
+}
+
+/** Queues the voice-pack error signal, made here: 600 Hz then 400 Hz, 150 ms each, twice. */
+export function errorTone(): void {
+  for (let i = 0; i < 2; i++) {
+    enqueue(ITEM_TONE | 7 << 8 | 15);
+    enqueue(ITEM_TONE | 10 << 8 | 15);
+    enqueue(ITEM_PAUSE | 20);
+  }
+}
+
+export function playerStart(): void {
+  playing = true;
+  playerPump();
+}
+
+/** Writes frames until the queue is done or the output is full (then the host calls audio_ready). */
+export function playerPump(): void {
+  while (playing) {
+    if (frameOff < frameLen) {
+      const r = audio_write(frame + (<usize>frameOff << 1), frameLen - frameOff);
+      if (r <= 0) { if (r < 0) playerStop(); return; } // no audio hardware: nothing to wait for
+      frameOff += <u32>r;
+    } else if (!fill()) playing = false;
+  }
+}
+
+/** Input sample i of the current clip (0 past its end), decoding forward as far as needed. */
+function input(i: u32): i32 {
+  if (i >= clipSamples) return 0;
+  while (decoded <= i) {
+    const off = decoded >> 1;
+    if ((decoded & 127) == 0) voice_read(clipAddr + off, codes, min<u32>(64, clipBytes - off));
+    const c = (<i32>load<u8>(codes + (off & 63)) >> ((decoded & 1) << 2)) & 15;
+    store<i16>(ring + (<usize>(decoded & (RING - 1)) << 1), <i16>adpcmNext(c));
+    decoded++;
+  }
+  return <i32>load<i16>(ring + (<usize>(i & (RING - 1)) << 1));
+}
+
+function fill(): bool {
+  while (remain == 0) {
+    if (qPos >= qLen) return false;
+    const item = <u32>load<u16>(queue + (<usize>qPos << 1));
+    qPos++;
+    kind = item & 0xc000;
+    arg = item & 0x3fff;
+    if (kind == ITEM_CLIP) {
+      if (!voiceClip(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
+      adpcmReset(clipPred, clipIndex);
+      decoded = 0; segK = 0; segJ = 0; aPrev = 0; aCur = 0;
+      remain = (256 * clipSamples + speedQ - 1) / speedQ;
+    } else remain = (arg & 0xff) * (SAMPLE_RATE / 100);
+    tone = 0;
+  }
+  const n = remain < FRAME ? remain : FRAME;
+  const gain = <i32>load<u16>(GAINS + (<usize>(volume - 1) << 1));
+  for (let i: u32 = 0; i < n; i++) {
+    let s: i32 = 0;
+    if (kind == ITEM_CLIP) {
+      if (segJ == HOP) { segJ = 0; segK++; aPrev = aCur; aCur = segK * HOP * speedQ >> 8; }
+      const j = segJ++;
+      s = segK == 0 || j >= XFADE ? input(aCur + j)
+        : (input(aPrev + HOP + j) * <i32>(XFADE - j) + input(aCur + j) * <i32>j) >> 6;
+    } else if (kind == ITEM_TONE) s = (tone++ / (arg >> 8)) & 1 ? 8000 : -8000;
+    s = (s * gain) >> 8;
+    store<i16>(frame + (<usize>i << 1), <i16>(s < -32768 ? -32768 : s > 32767 ? 32767 : s));
+  }
+  remain -= n;
+  frameLen = n;
+  frameOff = 0;
+  return true;
+}

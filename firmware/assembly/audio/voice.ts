@@ -1,0 +1,115 @@
+// The voice pack in the voice region (docs/voice-pack.md, the normative format): checked at boot
+// (header, index CRC, every index entry in bounds, pack CRC) and again clip by clip before it is
+// played (index CRC, clip CRC). Any failure: nothing more is played from the pack (voiceOk false).
+import { voice_size, voice_read } from "../hal";
+import { crc32Update } from "../util/crc32";
+
+const MAGIC: u32 = 0x50564753; // "SGVP"
+const HDR: u32 = 32;
+const ENTRY: u32 = 20;
+/** The audio path's sample rate (docs/hal.md); a pack at any other rate is refused. */
+export const SAMPLE_RATE: u32 = 8000;
+
+// Clip ids of format version 1 (the same in every language): the digits are ids 0..9.
+export const CLIP_YOUR_CODE_IS: u32 = 10;
+export const CLIP_NEW_CODE: u32 = 11;
+export const CLIP_VOLUME: u32 = 13;
+export const CLIP_LOUDER: u32 = 14; // then softer
+export const CLIP_MAXIMUM: u32 = 16; // then minimum
+export const CLIP_FASTER: u32 = 19; // then slower
+export const CLIP_NORMAL_SPEED: u32 = 21;
+export const CLIP_LANG_DA: u32 = 23; // then lang_en: a language's own name
+export const CLIP_NOT_ACTIVATED: u32 = 25;
+export const CLIP_CLOCK_NOT_SET: u32 = 27;
+export const CLIP_ERROR: u32 = 28;
+export const CLIP_HEADSET: u32 = 29; // then speaker
+const CLIPS_V1: u32 = 34;
+
+const buf: usize = memory.data(256, 4);
+const ent: usize = memory.data(<i32>ENTRY, 4);
+
+export let voiceOk = false;
+export let voiceLang: u32 = 0;
+export let voiceLangs: u32 = 0;
+let clips: u32 = 0;
+let total: u32 = 0;
+let dataOff: u32 = 0;
+let indexEnd: u32 = 0;
+let bad = false;
+
+// The clip voiceClip found.
+export let clipAddr: u32 = 0;
+export let clipBytes: u32 = 0;
+export let clipSamples: u32 = 0;
+export let clipPred: i32 = 0;
+export let clipIndex: i32 = 0;
+
+function read(addr: u32, dst: usize, len: u32): void {
+  if (voice_read(addr, dst, len) != 0) { bad = true; memory.fill(dst, 0, len); }
+}
+
+function read32(addr: u32): u32 {
+  read(addr, buf, 4);
+  return load<u32>(buf);
+}
+
+function crcRange(addr: u32, len: u32): u32 {
+  let crc: u32 = 0;
+  for (let a: u32 = 0; a < len; a += 256) {
+    const n = len - a < 256 ? len - a : 256;
+    read(addr + a, buf, n);
+    crc = crc32Update(crc, buf, n);
+  }
+  return crc;
+}
+
+/** The boot check; true when the pack may be played from. */
+export function voiceCheck(): bool {
+  voiceOk = false;
+  bad = false;
+  const size = voice_size();
+  if (size < HDR) return false;
+  read(0, buf, HDR);
+  voiceLangs = load<u8>(buf + 6);
+  clips = load<u8>(buf + 7);
+  total = load<u32>(buf + 12);
+  dataOff = load<u32>(buf + 16);
+  indexEnd = HDR + 4 * voiceLangs + ENTRY * voiceLangs * clips;
+  if (load<u32>(buf) != MAGIC || load<u16>(buf + 4) != 0x0101 || voiceLangs < 1 || voiceLangs > 8 || clips < CLIPS_V1
+    || load<u32>(buf + 8) != SAMPLE_RATE || (total & 3) != 0 || total > size || dataOff != indexEnd + 4
+    || total < dataOff + 4 || load<u32>(buf + 20) != 0 || crcRange(0, indexEnd) != read32(indexEnd)) return false;
+  for (let i: u32 = 0; i < voiceLangs * clips; i++) if (!entry(i)) return false;
+  voiceOk = crcRange(0, total - 4) == read32(total - 4) && !bad;
+  return voiceOk;
+}
+
+/** Reads index entry i and checks its bounds. */
+function entry(i: u32): bool {
+  read(HDR + 4 * voiceLangs + ENTRY * i, ent, ENTRY);
+  clipAddr = load<u32>(ent);
+  clipBytes = load<u32>(ent + 4);
+  clipSamples = load<u32>(ent + 8);
+  clipPred = <i32>load<i16>(ent + 12);
+  clipIndex = <i32>load<u8>(ent + 14);
+  return (clipAddr & 3) == 0 && clipAddr >= dataOff && <u64>clipAddr + <u64>clipBytes <= <u64>(total - 4)
+    && clipBytes == (clipSamples + 1) >> 1 && clipSamples >= 1 && clipSamples <= 10 * SAMPLE_RATE && clipIndex <= 88 && !bad;
+}
+
+/** Finds clip `id` of the current language and checks it; a failure ends all playing from the pack. */
+export function voiceClip(id: u32): bool {
+  if (!voiceOk || id >= clips) return false;
+  voiceOk = crcRange(0, indexEnd) == read32(indexEnd) && entry(voiceLang * clips + id)
+    && crcRange(clipAddr, clipBytes) == load<u32>(ent + 16) && !bad;
+  return voiceOk;
+}
+
+/** The language tag of entry l (4 bytes as a u32), 0 when there is no pack. */
+export function voiceLangTag(l: u32): u32 {
+  return voiceOk ? read32(HDR + 4 * l) : 0;
+}
+
+/** Chooses the language with tag `tag`; an unknown tag chooses language 0. */
+export function setVoiceLang(tag: u32): void {
+  voiceLang = 0;
+  for (let l: u32 = 0; l < voiceLangs; l++) if (voiceLangTag(l) == tag) voiceLang = l;
+}

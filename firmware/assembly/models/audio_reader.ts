@@ -1,0 +1,165 @@
+// The audio code reader: a press speaks the current code, "your code is" then the digits grouped
+// 3 + 3 with pauses, and shows it on the LCD. Every function has its own key and needs one press
+// (EN 301 549 5.9: nothing simultaneous); holding a volume or speed key goes back to its default
+// (docs/accessibility.md). Language and speed live in the store; the volume starts at its default
+// at every power-up, as hearing aids expect.
+import { uptime_ms, headset_state } from "../hal";
+import { timerSet, timerCancel, TIMER_HOLD, TIMER_ROLL } from "../timers";
+import { KEY_READER, saveOne, digits } from "../state";
+import { storeGet } from "../storage/store";
+import { codeDisplayPress, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
+import {
+  enqueue, errorTone, playerStart, playerStop, playerPump, setVolume, setSpeedQ, volume, playing,
+  ITEM_PAUSE, VOLUME_DEFAULT, VOLUME_MIN, VOLUME_MAX,
+} from "../audio/player";
+import {
+  voiceCheck, voiceOk, voiceLang, voiceLangs, voiceLangTag, setVoiceLang,
+  CLIP_YOUR_CODE_IS, CLIP_NEW_CODE, CLIP_VOLUME, CLIP_LOUDER, CLIP_MAXIMUM, CLIP_FASTER, CLIP_NORMAL_SPEED,
+  CLIP_LANG_DA, CLIP_NOT_ACTIVATED, CLIP_CLOCK_NOT_SET, CLIP_ERROR, CLIP_HEADSET,
+} from "../audio/voice";
+
+// Key ids (hal `button(id, down)`; docs/hal.md "Keys of the audio reader").
+export const KEY_MAIN: u32 = 0;
+export const KEY_REPEAT: u32 = 1;
+export const KEY_VOLUME_UP: u32 = 2;
+export const KEY_VOLUME_DOWN: u32 = 3;
+export const KEY_SPEED_UP: u32 = 4;
+export const KEY_SPEED_DOWN: u32 = 5;
+export const KEY_LANGUAGE: u32 = 6;
+
+export const HOLD_MS: i64 = 1000;
+const SPEED_NORMAL: i32 = 1;
+const SPEED_TOP: i32 = 3;
+/** Speed levels: q/256 = 0.75, 1, 1.25, 1.5 (docs/voice-pack.md "Speed"). */
+const SPEEDS: usize = memory.data<u16>([192, 256, 320, 384]);
+// Pauses per speed level (10 ms units): after the prompt, between digits, between the groups.
+const PAUSES: usize = memory.data<u8>([60, 40, 100, 45, 25, 70, 30, 15, 50, 20, 10, 35]);
+
+/** The stored settings: language tag (4 bytes, docs/voice-pack.md), speed level. */
+const settings: usize = memory.data(8, 4);
+let speed: i32 = SPEED_NORMAL;
+let held: u32 = 0xff;
+let codeMsg = false;
+let lastCode: i32 = -1;
+
+export function readerBoot(): void {
+  voiceCheck();
+  setVolume(VOLUME_DEFAULT);
+  speed = SPEED_NORMAL;
+  if (storeGet(KEY_READER, settings, 5) == 5) speed = min<i32>(load<u8>(settings + 4), SPEED_TOP);
+  setVoiceLang(load<u32>(settings)); // no record: 0 matches no tag, language 0
+  setSpeedQ(<u32>load<u16>(SPEEDS + (<usize>speed << 1)));
+}
+
+export function readerButton(id: u32, down: u32): void {
+  if (down == 0) {
+    if (id == held) { held = 0xff; timerCancel(TIMER_HOLD); }
+    return;
+  }
+  held = id;
+  timerSet(TIMER_HOLD, uptime_ms() + HOLD_MS);
+  if (!voiceOk) {
+    // The voice pack failed its checks: the LCD says so, every key answers with the error tone
+    // (a sighted helper still sees the code on the LCD).
+    if (id != KEY_MAIN || codeDisplayPress() < 0) notice("E-VOIC", 0);
+    playerStop();
+    errorTone();
+    playerStart();
+    return;
+  }
+  if (id == KEY_MAIN) {
+    if (playing) { playerStop(); codeMsg = false; return; } // a second press interrupts
+    speakCode(false);
+  } else if (id == KEY_REPEAT) speakCode(true);
+  else if (id == KEY_VOLUME_UP) changeVolume(volume + 1, CLIP_LOUDER);
+  else if (id == KEY_VOLUME_DOWN) changeVolume(volume - 1, CLIP_LOUDER + 1);
+  else if (id == KEY_SPEED_UP) changeSpeed(speed + 1, CLIP_FASTER);
+  else if (id == KEY_SPEED_DOWN) changeSpeed(speed - 1, CLIP_FASTER + 1);
+  else if (id == KEY_LANGUAGE) {
+    setVoiceLang(voiceLangTag(voiceLang + 1 < voiceLangs ? voiceLang + 1 : 0));
+    save();
+    sayOne(CLIP_LANG_DA + (voiceLangTag(voiceLang) == 0x6164 ? 0 : 1)); // "da": dansk, else English
+  }
+}
+
+/** Starts a new message with clip `first`: whatever was playing stops. */
+function say(first: u32): void {
+  playerStop();
+  codeMsg = false;
+  enqueue(first);
+}
+
+function sayOne(clip: u32): void {
+  say(clip);
+  playerStart();
+}
+
+function speakCode(announceChange: bool): void {
+  const code = codeDisplayPress();
+  if (code < 0) {
+    sayOne(code == CODE_ERR_BLANK ? CLIP_NOT_ACTIVATED : code == CODE_ERR_TIME ? CLIP_CLOCK_NOT_SET : CLIP_ERROR);
+    return;
+  }
+  say(announceChange && code != lastCode ? CLIP_NEW_CODE : CLIP_YOUR_CODE_IS);
+  lastCode = code;
+  const p = PAUSES + <usize>speed * 3;
+  enqueue(ITEM_PAUSE | <u32>load<u8>(p));
+  const n = <u32>digits;
+  const half = (n + 1) >> 1; // 3 + 3 (4 + 4, 4 + 3)
+  let div: u32 = 1;
+  for (let i: u32 = 1; i < n; i++) div *= 10;
+  for (let i: u32 = 0; i < n; i++) {
+    if (i > 0) enqueue(ITEM_PAUSE | <u32>load<u8>(p + (i == half ? 2 : 1)));
+    enqueue((<u32>code / div) % 10);
+    div /= 10;
+  }
+  codeMsg = true;
+  timerSet(TIMER_ROLL, uptime_ms() + untilRollover);
+  playerStart();
+}
+
+/** Volume: "louder"/"softer", or "maximum"/"minimum" at an end, said at the new level. */
+function changeVolume(v: i32, word: u32): void {
+  setVolume(v);
+  sayOne(volume == VOLUME_MAX ? CLIP_MAXIMUM : volume == VOLUME_MIN ? CLIP_MAXIMUM + 1 : word);
+}
+
+/** Speed: "faster"/"slower", "maximum"/"minimum" at an end, "normal speed" at the default. */
+function changeSpeed(s: i32, word: u32): void {
+  speed = s < 0 ? 0 : s > SPEED_TOP ? SPEED_TOP : s;
+  setSpeedQ(<u32>load<u16>(SPEEDS + (<usize>speed << 1)));
+  save();
+  sayOne(speed == SPEED_NORMAL ? CLIP_NORMAL_SPEED : speed == SPEED_TOP ? CLIP_MAXIMUM : speed == 0 ? CLIP_MAXIMUM + 1 : word);
+}
+
+/** Language and speed in one record: a power cut leaves the old or the new pair (docs/storage.md). */
+function save(): void {
+  store<u32>(settings, voiceLangTag(voiceLang));
+  store<u8>(settings + 4, <u8>speed);
+  saveOne(KEY_READER, settings, 5); // a failed write keeps the setting for this power cycle only
+}
+
+export function readerTick(hold: bool, roll: bool): void {
+  if (hold && voiceOk) {
+    // Held: back to the default. Volume: "volume" and its level; speed: "normal speed".
+    if (held == KEY_VOLUME_UP || held == KEY_VOLUME_DOWN) {
+      setVolume(VOLUME_DEFAULT);
+      say(CLIP_VOLUME);
+      enqueue(ITEM_PAUSE | 20);
+      enqueue(<u32>VOLUME_DEFAULT);
+      playerStart();
+    } else if (held == KEY_SPEED_UP || held == KEY_SPEED_DOWN) changeSpeed(SPEED_NORMAL, 0);
+  }
+  if (roll && playing && codeMsg) speakCode(true); // "new code", then the code that replaced it
+}
+
+/** The output FIFO has room again. */
+export function readerAudioReady(): void {
+  playerPump();
+}
+
+/** Headset plugged: "headset" (the speaker is muted). Unplugged: speech stops at once, so a code
+ *  being spoken never moves to the speaker; then "speaker". */
+export function readerHeadset(): void {
+  if (voiceOk) sayOne(CLIP_HEADSET + 1 - headset_state());
+}
