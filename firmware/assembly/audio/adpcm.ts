@@ -1,13 +1,11 @@
 // IMA ADPCM (IMA/DVI, 1992) decoder, one 4-bit code at a time: the standard tables and integer
 // steps of docs/voice-pack.md "The codec". State: the predicted sample and the step index.
 
-const STEPS: usize = memory.data<u16>([
-  7, 8, 9, 10, 11, 12, 13, 14, 16, 17, 19, 21, 23, 25, 28, 31, 34, 37, 41, 45, 50, 55, 60, 66, 73, 80, 88, 97,
-  107, 118, 130, 143, 157, 173, 190, 209, 230, 253, 279, 307, 337, 371, 408, 449, 494, 544, 598, 658, 724, 796,
-  876, 963, 1060, 1166, 1282, 1411, 1552, 1707, 1878, 2066, 2272, 2499, 2749, 3024, 3327, 3660, 4026, 4428, 4871,
-  5358, 5894, 6484, 7132, 7845, 8630, 9493, 10442, 11487, 12635, 13899, 15289, 16818, 18500, 20350, 22385, 24623,
-  27086, 29794, 32767,
-]);
+// The step table of docs/voice-pack.md, 89 values, kept as 88 bits: step[i+1] = min(32767,
+// ⌊step[i] · 11 / 10⌋ + bit i) reproduces it exactly (firmware/test/audio-adpcm.test.ts checks
+// every value against the table in the doc); expanded into RAM at the start of every clip.
+const STEP_BITS: usize = memory.data<u8>([135, 102, 138, 60, 105, 221, 74, 230, 105, 210, 35]);
+const STEPS: usize = memory.data(89 * 2, 2);
 
 let pred: i32 = 0;
 let index: i32 = 0;
@@ -16,6 +14,11 @@ let index: i32 = 0;
 export function adpcmReset(p: i32, idx: i32): void {
   pred = p;
   index = idx;
+  let s: u32 = 7;
+  for (let i: u32 = 0; i < 89; i++) {
+    store<u16>(STEPS + (<usize>i << 1), <u16>s);
+    s = min<u32>(32767, s * 11 / 10 + ((<u32>load<u8>(STEP_BITS + (i >> 3)) >> (i & 7)) & 1));
+  }
 }
 
 /** Decodes one code (0..15) and returns the sample. */

@@ -16,7 +16,7 @@ const RING: u32 = 1024; // ≥ HOP + XFADE: what a slower speed reads again
 // Queue items (u16): kind in bits 14..15.
 export const ITEM_CLIP: u32 = 0x0000; // | clip id
 export const ITEM_PAUSE: u32 = 0x4000; // | duration in 10 ms units
-/** A square-wave tone made here (it needs no pack): | half period in samples << 8 | duration in 10 ms units. */
+/** A square-wave tone made here (it needs no pack): | half period in samples (a power of 2) << 8 | duration in 10 ms units. */
 export const ITEM_TONE: u32 = 0x8000;
 const Q_MAX: u32 = 32;
 
@@ -70,11 +70,11 @@ export function enqueue(item: u32): void {
   if (qLen < Q_MAX) { store<u16>(queue + (<usize>qLen << 1), <u16>item); qLen++; }
 }
 
-/** Queues the voice-pack error signal, made here: 600 Hz then 400 Hz, 150 ms each, twice. */
+/** Queues the voice-pack error signal, made here: 1,000 Hz then 500 Hz, 150 ms each, twice. */
 export function errorTone(): void {
   for (let i = 0; i < 2; i++) {
-    enqueue(ITEM_TONE | 7 << 8 | 15);
-    enqueue(ITEM_TONE | 10 << 8 | 15);
+    enqueue(ITEM_TONE | 4 << 8 | 15);
+    enqueue(ITEM_TONE | 8 << 8 | 15);
     enqueue(ITEM_PAUSE | 20);
   }
 }
@@ -132,7 +132,7 @@ function fill(): bool {
       const j = segJ++;
       s = segK == 0 || j >= XFADE ? input(aCur + j)
         : (input(aPrev + HOP + j) * <i32>(XFADE - j) + input(aCur + j) * <i32>j) >> 6;
-    } else if (kind == ITEM_TONE) s = (tone++ / (arg >> 8)) & 1 ? 8000 : -8000;
+    } else if (kind == ITEM_TONE) s = (tone++ & (arg >> 8)) != 0 ? 8000 : -8000;
     s = (s * gain) >> 8;
     store<i16>(frame + (<usize>i << 1), <i16>(s < -32768 ? -32768 : s > 32767 ? 32767 : s));
   }

@@ -35,7 +35,6 @@ let clips: u32 = 0;
 let total: u32 = 0;
 let dataOff: u32 = 0;
 let indexEnd: u32 = 0;
-let bad = false;
 
 // The clip voiceClip found.
 export let clipAddr: u32 = 0;
@@ -44,8 +43,9 @@ export let clipSamples: u32 = 0;
 export let clipPred: i32 = 0;
 export let clipIndex: i32 = 0;
 
+/** A failed read gives zeros, which fail the CRC that covers them. */
 function read(addr: u32, dst: usize, len: u32): void {
-  if (voice_read(addr, dst, len) != 0) { bad = true; memory.fill(dst, 0, len); }
+  if (voice_read(addr, dst, len) != 0) memory.fill(dst, 0, len);
 }
 
 function read32(addr: u32): u32 {
@@ -63,10 +63,10 @@ function crcRange(addr: u32, len: u32): u32 {
   return crc;
 }
 
-/** The boot check; true when the pack may be played from. */
+/** The boot check; true when the pack may be played from. The pack CRC covers the index too, so
+ *  the index CRC is checked before each clip only (docs/voice-pack.md lists both). */
 export function voiceCheck(): bool {
   voiceOk = false;
-  bad = false;
   const size = voice_size();
   if (size < HDR) return false;
   read(0, buf, HDR);
@@ -77,9 +77,9 @@ export function voiceCheck(): bool {
   indexEnd = HDR + 4 * voiceLangs + ENTRY * voiceLangs * clips;
   if (load<u32>(buf) != MAGIC || load<u16>(buf + 4) != 0x0101 || voiceLangs < 1 || voiceLangs > 8 || clips < CLIPS_V1
     || load<u32>(buf + 8) != SAMPLE_RATE || (total & 3) != 0 || total > size || dataOff != indexEnd + 4
-    || total < dataOff + 4 || load<u32>(buf + 20) != 0 || crcRange(0, indexEnd) != read32(indexEnd)) return false;
+    || total < dataOff + 4 || load<u32>(buf + 20) != 0) return false;
   for (let i: u32 = 0; i < voiceLangs * clips; i++) if (!entry(i)) return false;
-  voiceOk = crcRange(0, total - 4) == read32(total - 4) && !bad;
+  voiceOk = crcRange(0, total - 4) == read32(total - 4);
   return voiceOk;
 }
 
@@ -91,15 +91,15 @@ function entry(i: u32): bool {
   clipSamples = load<u32>(ent + 8);
   clipPred = <i32>load<i16>(ent + 12);
   clipIndex = <i32>load<u8>(ent + 14);
-  return (clipAddr & 3) == 0 && clipAddr >= dataOff && <u64>clipAddr + <u64>clipBytes <= <u64>(total - 4)
-    && clipBytes == (clipSamples + 1) >> 1 && clipSamples >= 1 && clipSamples <= 10 * SAMPLE_RATE && clipIndex <= 88 && !bad;
+  return (clipAddr & 3) == 0 && clipAddr >= dataOff && clipAddr <= total - 4 && clipBytes <= total - 4 - clipAddr
+    && clipBytes == (clipSamples + 1) >> 1 && clipSamples >= 1 && clipSamples <= 10 * SAMPLE_RATE && clipIndex <= 88;
 }
 
 /** Finds clip `id` of the current language and checks it; a failure ends all playing from the pack. */
 export function voiceClip(id: u32): bool {
   if (!voiceOk || id >= clips) return false;
   voiceOk = crcRange(0, indexEnd) == read32(indexEnd) && entry(voiceLang * clips + id)
-    && crcRange(clipAddr, clipBytes) == load<u32>(ent + 16) && !bad;
+    && crcRange(clipAddr, clipBytes) == load<u32>(ent + 16);
   return voiceOk;
 }
 

@@ -141,14 +141,9 @@ function save(): void {
 
 export function readerTick(hold: bool, roll: bool): void {
   if (hold && voiceOk) {
-    // Held: back to the default. Volume: "volume" and its level; speed: "normal speed".
-    if (held == KEY_VOLUME_UP || held == KEY_VOLUME_DOWN) {
-      setVolume(VOLUME_DEFAULT);
-      say(CLIP_VOLUME);
-      enqueue(ITEM_PAUSE | 20);
-      enqueue(<u32>VOLUME_DEFAULT);
-      playerStart();
-    } else if (held == KEY_SPEED_UP || held == KEY_SPEED_DOWN) changeSpeed(SPEED_NORMAL, 0);
+    // Held: back to the default. Volume: "volume"; speed: "normal speed".
+    if (held == KEY_VOLUME_UP || held == KEY_VOLUME_DOWN) changeVolume(VOLUME_DEFAULT, CLIP_VOLUME);
+    else if (held == KEY_SPEED_UP || held == KEY_SPEED_DOWN) changeSpeed(SPEED_NORMAL, 0);
   }
   if (roll && playing && codeMsg) speakCode(true); // "new code", then the code that replaced it
 }
