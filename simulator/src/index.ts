@@ -39,3 +39,8 @@ export {
   MAX_PACK_BYTES as VOICE_PACK_MAX_BYTES, ENTRY_FLAG_SHARED,
   type ClipName, type ClipEntry, type VoicePackHeader, type VoicePackErrorCode, type ParseOptions as VoicePackParseOptions, type BuildPackInput,
 } from "./audio/voice-pack.js";
+export { changeSpeed, stretchedLength, speedFrame, DEFAULT_SPEEDS_Q8, MIN_SPEED_Q8, MAX_SPEED_Q8 } from "./audio/speed.js";
+export {
+  matchClips, clipSequence, pausesMs, describeTimeline,
+  type MatchOptions, type ClipMatch, type SilenceSpan, type UnknownSpan, type TimelineItem, type Timeline,
+} from "./audio/clip-matcher.js";

@@ -58,8 +58,6 @@ export interface EncodedAdpcm {
 }
 
 export interface EncodeOptions {
-  /** Samples of look-ahead in the nibble search: 0 (greedy) or 1 (the default: pairs of nibbles). */
-  lookahead?: 0 | 1;
   /** The initial predictor (default 0: the generator's clips start at zero). */
   predictor?: number;
   /** The initial step index; by default the one that codes the first 64 samples best. */
@@ -68,36 +66,32 @@ export interface EncodeOptions {
 
 const sq = (v: number): number => v * v;
 
-/** The nibble (and the squared error it leaves) that best follows `target` from `s`, looking `la` samples ahead. */
-function bestNibble(pcm: Int16Array, t: number, s: AdpcmState, la: number): { nibble: number; err: number } {
-  let best = 0;
-  let bestErr = Infinity;
-  const trial: AdpcmState = { predictor: 0, stepIndex: 0 };
-  for (let n = 0; n < 16; n++) {
-    trial.predictor = s.predictor;
-    trial.stepIndex = s.stepIndex;
-    let err = sq(decodeNibble(trial, n) - pcm[t]!);
-    if (err >= bestErr) continue;
-    if (la > 0 && t + 1 < pcm.length) err += bestNibble(pcm, t + 1, trial, la - 1).err;
-    if (err < bestErr) { bestErr = err; best = n; }
-  }
-  return { nibble: best, err: bestErr };
-}
-
-function encodeWith(pcm: Int16Array, end: number, predictor: number, stepIndex: number, la: number, data?: Uint8Array): number {
+/**
+ * Codes pcm[0..end) from the given state, each nibble the one (of all 16) whose decoded sample is
+ * closest to the input (the lowest nibble on a tie). Returns the summed squared error; fills `data`.
+ */
+function encodeWith(pcm: Int16Array, end: number, predictor: number, stepIndex: number, data?: Uint8Array): number {
   const s: AdpcmState = { predictor, stepIndex };
+  const trial: AdpcmState = { predictor: 0, stepIndex: 0 };
   let total = 0;
   for (let t = 0; t < end; t++) {
-    const { nibble } = bestNibble(pcm, t, s, t + 1 < end ? la : 0);
-    total += sq(decodeNibble(s, nibble) - pcm[t]!);
-    if (data) data[t >> 1] = t & 1 ? data[t >> 1]! | (nibble << 4) : nibble;
+    let best = 0;
+    let bestErr = Infinity;
+    for (let n = 0; n < 16; n++) {
+      trial.predictor = s.predictor;
+      trial.stepIndex = s.stepIndex;
+      const err = sq(decodeNibble(trial, n) - pcm[t]!);
+      if (err < bestErr) { bestErr = err; best = n; }
+    }
+    decodeNibble(s, best);
+    total += bestErr;
+    if (data) data[t >> 1] = t & 1 ? data[t >> 1]! | (best << 4) : best;
   }
   return total;
 }
 
 /** Encodes 16-bit PCM. Deterministic: the same input and options give the same bytes. */
 export function encodeAdpcm(pcm: Int16Array, options: EncodeOptions = {}): EncodedAdpcm {
-  const la = options.lookahead ?? 1;
   const predictor = options.predictor ?? 0;
   let stepIndex = options.stepIndex;
   if (stepIndex === undefined) {
@@ -105,11 +99,14 @@ export function encodeAdpcm(pcm: Int16Array, options: EncodeOptions = {}): Encod
     let bestErr = Infinity;
     stepIndex = 0;
     for (let i = 0; i <= IMA_MAX_INDEX; i++) {
-      const e = encodeWith(pcm, head, predictor, i, 0);
+      const e = encodeWith(pcm, head, predictor, i);
       if (e < bestErr) { bestErr = e; stepIndex = i; }
     }
+  } else if (!Number.isInteger(stepIndex) || stepIndex < 0 || stepIndex > IMA_MAX_INDEX) {
+    throw new RangeError(`encodeAdpcm: step index ${stepIndex} outside 0..88`);
   }
+  if (!Number.isInteger(predictor) || predictor < -32768 || predictor > 32767) throw new RangeError(`encodeAdpcm: predictor ${predictor}`);
   const data = new Uint8Array((pcm.length + 1) >> 1);
-  encodeWith(pcm, pcm.length, predictor, stepIndex, la, data);
+  encodeWith(pcm, pcm.length, predictor, stepIndex, data);
   return { data, samples: pcm.length, predictor, stepIndex };
 }
