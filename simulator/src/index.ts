@@ -28,3 +28,19 @@ export {
   hidCall, hidOpenChannel, chipInfo, provisionChip, ChipError, HID_VENDOR_SERVICE,
   type ChipInfo, type ProvisionChipOptions,
 } from "./chip.js";
+export {
+  IMA_STEP_TABLE, IMA_INDEX_TABLE, IMA_MAX_INDEX, decodeNibble, decodeAdpcm, encodeAdpcm,
+  type AdpcmState, type EncodedAdpcm, type EncodeOptions,
+} from "./audio/adpcm.js";
+export { writeWav, readWav, WavError, type Wav } from "./audio/wav.js";
+export {
+  VoicePack, VoicePackError, parseVoicePack, buildVoicePack, voiceCrc32, CLIP, CLIP_NAMES, CLIP_COUNT_V1, SHARED_CLIPS,
+  VOICE_PACK_MAGIC, VOICE_PACK_VERSION, CODEC_IMA_ADPCM, HEADER_SIZE as VOICE_PACK_HEADER_SIZE, ENTRY_SIZE as VOICE_PACK_ENTRY_SIZE,
+  MAX_PACK_BYTES as VOICE_PACK_MAX_BYTES, ENTRY_FLAG_SHARED,
+  type ClipName, type ClipEntry, type VoicePackHeader, type VoicePackErrorCode, type ParseOptions as VoicePackParseOptions, type BuildPackInput,
+} from "./audio/voice-pack.js";
+export { changeSpeed, stretchedLength, speedFrame, DEFAULT_SPEEDS_Q8, MIN_SPEED_Q8, MAX_SPEED_Q8 } from "./audio/speed.js";
+export {
+  matchClips, clipSequence, pausesMs, describeTimeline,
+  type MatchOptions, type ClipMatch, type SilenceSpan, type UnknownSpan, type TimelineItem, type Timeline,
+} from "./audio/clip-matcher.js";
