@@ -44,3 +44,5 @@ export {
   matchClips, clipSequence, pausesMs, describeTimeline,
   type MatchOptions, type ClipMatch, type SilenceSpan, type UnknownSpan, type TimelineItem, type Timeline,
 } from "./audio/clip-matcher.js";
+export { AudioOut, AUDIO_RATE, AUDIO_FIFO, AUDIO_LOW_WATER, type AudioOutput } from "./audio-out.js";
+export { loadVoicePackFile, DEFAULT_VOICE_PACK_PATH } from "./voice-file.js";
