@@ -40,10 +40,7 @@ let frameLen: u32 = 0;
 let frameOff: u32 = 0;
 // the clip being played: decoded input samples so far, output position (segment k, offset j)
 let decoded: u32 = 0;
-let segK: u32 = 0;
-let segJ: u32 = 0;
-let aPrev: u32 = 0;
-let aCur: u32 = 0;
+let out: u32 = 0;
 let tone: u32 = 0;
 export let playing = false;
 export let volume: i32 = VOLUME_DEFAULT;
@@ -118,7 +115,7 @@ function fill(): bool {
     if (kind == ITEM_CLIP) {
       if (!voiceClip(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
       adpcmReset(clipPred, clipIndex);
-      decoded = 0; segK = 0; segJ = 0; aPrev = 0; aCur = 0;
+      decoded = 0; out = 0;
       remain = (256 * clipSamples + speedQ - 1) / speedQ;
     } else remain = (arg & 0xff) * (SAMPLE_RATE / 100);
     tone = 0;
@@ -128,10 +125,12 @@ function fill(): bool {
   for (let i: u32 = 0; i < n; i++) {
     let s: i32 = 0;
     if (kind == ITEM_CLIP) {
-      if (segJ == HOP) { segJ = 0; segK++; aPrev = aCur; aCur = segK * HOP * speedQ >> 8; }
-      const j = segJ++;
-      s = segK == 0 || j >= XFADE ? input(aCur + j)
-        : (input(aPrev + HOP + j) * <i32>(XFADE - j) + input(aCur + j) * <i32>j) >> 6;
+      // output sample t = k·HOP + j reads input a(k) + j, crossfaded over XFADE with a(k−1) + HOP + j
+      const k = out / HOP, j = out % HOP;
+      const a = k * HOP * speedQ >> 8;
+      s = k == 0 || j >= XFADE ? input(a + j)
+        : (input(((k - 1) * HOP * speedQ >> 8) + HOP + j) * <i32>(XFADE - j) + input(a + j) * <i32>j) >> 6;
+      out++;
     } else if (kind == ITEM_TONE) s = (tone++ & (arg >> 8)) != 0 ? 8000 : -8000;
     s = (s * gain) >> 8;
     store<i16>(frame + (<usize>i << 1), <i16>(s < -32768 ? -32768 : s > 32767 ? 32767 : s));

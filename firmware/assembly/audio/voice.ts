@@ -1,6 +1,6 @@
 // The voice pack in the voice region (docs/voice-pack.md, the normative format): checked at boot
-// (header, index CRC, every index entry in bounds, pack CRC) and again clip by clip before it is
-// played (index CRC, clip CRC). Any failure: nothing more is played from the pack (voiceOk false).
+// (header, every index entry in bounds, pack CRC) and again clip by clip before it is played (the
+// entry's bounds, the clip CRC). Any failure: nothing more is played from the pack (voiceOk false).
 import { voice_size, voice_read } from "../hal";
 import { crc32Update } from "../util/crc32";
 
@@ -34,7 +34,6 @@ export let voiceLangs: u32 = 0;
 let clips: u32 = 0;
 let total: u32 = 0;
 let dataOff: u32 = 0;
-let indexEnd: u32 = 0;
 
 // The clip voiceClip found.
 export let clipAddr: u32 = 0;
@@ -63,8 +62,8 @@ function crcRange(addr: u32, len: u32): u32 {
   return crc;
 }
 
-/** The boot check; true when the pack may be played from. The pack CRC covers the index too, so
- *  the index CRC is checked before each clip only (docs/voice-pack.md lists both). */
+/** The boot check; true when the pack may be played from. The pack CRC covers the index and its
+ *  CRC; before each clip, its entry's bounds and the clip CRC are checked again. */
 export function voiceCheck(): bool {
   voiceOk = false;
   const size = voice_size();
@@ -74,7 +73,7 @@ export function voiceCheck(): bool {
   clips = load<u8>(buf + 7);
   total = load<u32>(buf + 12);
   dataOff = load<u32>(buf + 16);
-  indexEnd = HDR + 4 * voiceLangs + ENTRY * voiceLangs * clips;
+  const indexEnd = HDR + 4 * voiceLangs + ENTRY * voiceLangs * clips;
   if (load<u32>(buf) != MAGIC || load<u16>(buf + 4) != 0x0101 || voiceLangs < 1 || voiceLangs > 8 || clips < CLIPS_V1
     || load<u32>(buf + 8) != SAMPLE_RATE || (total & 3) != 0 || total > size || dataOff != indexEnd + 4
     || total < dataOff + 4 || load<u32>(buf + 20) != 0) return false;
@@ -98,8 +97,7 @@ function entry(i: u32): bool {
 /** Finds clip `id` of the current language and checks it; a failure ends all playing from the pack. */
 export function voiceClip(id: u32): bool {
   if (!voiceOk || id >= clips) return false;
-  voiceOk = crcRange(0, indexEnd) == read32(indexEnd) && entry(voiceLang * clips + id)
-    && crcRange(clipAddr, clipBytes) == load<u32>(ent + 16);
+  voiceOk = entry(voiceLang * clips + id) && crcRange(clipAddr, clipBytes) == load<u32>(ent + 16);
   return voiceOk;
 }
 

@@ -7,7 +7,7 @@ import { uptime_ms, headset_state } from "../hal";
 import { timerSet, timerCancel, TIMER_HOLD, TIMER_ROLL } from "../timers";
 import { KEY_READER, saveOne, digits } from "../state";
 import { storeGet } from "../storage/store";
-import { codeDisplayPress, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
+import { codeDisplayPress, codeText, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
 import {
   enqueue, errorTone, playerStart, playerStop, playerPump, setVolume, setSpeedQ, volume, playing,
   ITEM_PAUSE, VOLUME_DEFAULT, VOLUME_MIN, VOLUME_MAX,
@@ -106,12 +106,9 @@ function speakCode(announceChange: bool): void {
   enqueue(ITEM_PAUSE | <u32>load<u8>(p));
   const n = <u32>digits;
   const half = (n + 1) >> 1; // 3 + 3 (4 + 4, 4 + 3)
-  let div: u32 = 1;
-  for (let i: u32 = 1; i < n; i++) div *= 10;
   for (let i: u32 = 0; i < n; i++) {
     if (i > 0) enqueue(ITEM_PAUSE | <u32>load<u8>(p + (i == half ? 2 : 1)));
-    enqueue((<u32>code / div) % 10);
-    div /= 10;
+    enqueue(<u32>load<u8>(codeText + i) - 48); // the digits as the LCD shows them
   }
   codeMsg = true;
   timerSet(TIMER_ROLL, uptime_ms() + untilRollover);

@@ -12,6 +12,8 @@ export const SHOW_MS: i64 = 30_000;
 export const NOTICE_MS: i64 = 5_000;
 
 const text: usize = memory.data(16);
+/** The LCD's characters: the code's ASCII digits after a successful codeDisplayPress. */
+export const codeText: usize = text;
 const seed: usize = secret(memory.data(<i32>SEED_MAX, 16), SEED_MAX);
 let shown = false;
 let storageFailed = false;
