@@ -4,8 +4,9 @@ import { loadState, serial, serialLen, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_RE
 import { rxBytes, rxReset } from "./service/frame";
 import { handleFrame } from "./service/protocol";
 import { codeDisplayPress, codeDisplayTimer, setStorageFailed, blank } from "./models/code_display";
-import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID, TIMER_HOLD, TIMER_ROLL } from "./timers";
+import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID, TIMER_ROLL } from "./timers";
 import { readerBoot, readerButton, readerTick } from "./models/audio_reader";
+import { playerPump } from "./audio/player";
 import { voice_size } from "./hal";
 import { ctaphidReport, ctaphidButton, ctaphidTick, ctaphidPowerUp } from "./fido/ctaphid";
 import { credPowerUp } from "./fido/credential";
@@ -69,8 +70,7 @@ export function deviceHidRx(len: u32): void {
 export function deviceTick(): void {
   if (timerExpired(TIMER_DISPLAY)) codeDisplayTimer();
   if (timerExpired(TIMER_CTAPHID)) ctaphidTick();
-  const hold = timerExpired(TIMER_HOLD);
-  const roll = timerExpired(TIMER_ROLL);
-  if (hold || roll) readerTick(hold, roll);
+  if (timerExpired(TIMER_ROLL)) readerTick();
+  playerPump(); // the audio output may have room again
   rearm();
 }

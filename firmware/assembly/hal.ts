@@ -60,12 +60,10 @@ export declare function fault(code: u32, line: u32): void;
 
 // ---- audio (the audio code reader; docs/hal.md "Audio") ----
 /** Queues `samples` 16-bit signed mono PCM samples at 8000 Hz from `src`; returns how many were taken
- *  (fewer when the output FIFO is full: the host calls the `audio_ready` export when there is room). */
+ *  (fewer when the output FIFO is full: the host calls `tick` when there is room again).
+ *  `samples` = 0 drops every queued sample at once (interrupt). */
 @external("hal", "audio_write")
 export declare function audio_write(src: usize, samples: u32): i32;
-/** Drops every queued sample at once (interrupt). */
-@external("hal", "audio_flush")
-export declare function audio_flush(): i32;
 /** 1 while a headset is plugged in (the speaker is then muted by the hardware), else 0. */
 @external("hal", "headset_state")
 export declare function headset_state(): u32;

@@ -2,7 +2,6 @@
 import "./abort";
 import { IO_BUF, IO_SIZE } from "./io";
 import { deviceBoot, deviceButton, deviceTick, deviceUartRx, deviceHidRx } from "./device";
-import { readerAudioReady, readerHeadset } from "./models/audio_reader";
 import { secretsWipe } from "./platform/secrets";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "./version";
 
@@ -31,11 +30,8 @@ export function hid_rx(len: u32): void {
   memory.fill(IO_BUF, 0, n);
   secretsWipe();
 }
-/** Audio reader: the audio output FIFO has room again after a short `hal.audio_write`. */
-export function audio_ready(): void { readerAudioReady(); }
-/** Audio reader: a headset was plugged in or out (`hal.headset_state` says which). */
-export function headset(): void { readerHeadset(); }
-/** The wake-up time asked for through hal.wake_at has come. */
+/** The wake-up time asked for through hal.wake_at has come, or (audio reader) the audio output has
+ *  room again after a short hal.audio_write. */
 export function tick(): void { deviceTick(); secretsWipe(); }
 
 // ---- pure functions (known-answer tests, benchmarks): see pure.ts ----

@@ -3,7 +3,7 @@
 // are decoded one sample at a time into a ring of recent samples, from which the speed change of
 // docs/voice-pack.md "Speed" (overlap-add, fixed hop) reads; the volume gain comes last.
 // Fixed memory: the queue, one frame, 64 bytes of codes, the 1024-sample ring.
-import { audio_write, audio_flush, voice_read } from "../hal";
+import { audio_write, voice_read } from "../hal";
 import { adpcmReset, adpcmNext } from "./adpcm";
 import { voiceClip, clipAddr, clipBytes, clipSamples, clipPred, clipIndex, SAMPLE_RATE } from "./voice";
 
@@ -40,7 +40,10 @@ let frameLen: u32 = 0;
 let frameOff: u32 = 0;
 // the clip being played: decoded input samples so far, output position (segment k, offset j)
 let decoded: u32 = 0;
-let out: u32 = 0;
+let segK: u32 = 0;
+let segJ: u32 = 0;
+let aPrev: u32 = 0;
+let aCur: u32 = 0;
 let tone: u32 = 0;
 export let playing = false;
 export let volume: i32 = VOLUME_DEFAULT;
@@ -59,7 +62,7 @@ export function setSpeedQ(q: u32): void {
 export function playerStop(): void {
   qLen = 0; qPos = 0; remain = 0; frameLen = 0; frameOff = 0;
   playing = false;
-  audio_flush();
+  audio_write(frame, 0); // drops what is queued
 }
 
 /** Adds an item; a full queue drops it (no message has more than Q_MAX items). */
@@ -67,13 +70,10 @@ export function enqueue(item: u32): void {
   if (qLen < Q_MAX) { store<u16>(queue + (<usize>qLen << 1), <u16>item); qLen++; }
 }
 
-/** Queues the voice-pack error signal, made here: 1,000 Hz then 500 Hz, 150 ms each, twice. */
+/** Queues the voice-pack error signal, made here: 1,000 Hz then 500 Hz, 150 ms each. */
 export function errorTone(): void {
-  for (let i = 0; i < 2; i++) {
-    enqueue(ITEM_TONE | 4 << 8 | 15);
-    enqueue(ITEM_TONE | 8 << 8 | 15);
-    enqueue(ITEM_PAUSE | 20);
-  }
+  enqueue(ITEM_TONE | 4 << 8 | 15);
+  enqueue(ITEM_TONE | 8 << 8 | 15);
 }
 
 export function playerStart(): void {
@@ -115,7 +115,7 @@ function fill(): bool {
     if (kind == ITEM_CLIP) {
       if (!voiceClip(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
       adpcmReset(clipPred, clipIndex);
-      decoded = 0; out = 0;
+      decoded = 0; segK = 0; segJ = 0; aCur = 0;
       remain = (256 * clipSamples + speedQ - 1) / speedQ;
     } else remain = (arg & 0xff) * (SAMPLE_RATE / 100);
     tone = 0;
@@ -125,12 +125,11 @@ function fill(): bool {
   for (let i: u32 = 0; i < n; i++) {
     let s: i32 = 0;
     if (kind == ITEM_CLIP) {
-      // output sample t = k·HOP + j reads input a(k) + j, crossfaded over XFADE with a(k−1) + HOP + j
-      const k = out / HOP, j = out % HOP;
-      const a = k * HOP * speedQ >> 8;
-      s = k == 0 || j >= XFADE ? input(a + j)
-        : (input(((k - 1) * HOP * speedQ >> 8) + HOP + j) * <i32>(XFADE - j) + input(a + j) * <i32>j) >> 6;
-      out++;
+      // output sample k·HOP + j reads input a(k) + j, crossfaded over XFADE with a(k−1) + HOP + j
+      if (segJ == HOP) { segJ = 0; segK++; aPrev = aCur; aCur = segK * HOP * speedQ >> 8; }
+      const j = segJ++;
+      s = segK == 0 || j >= XFADE ? input(aCur + j)
+        : (input(aPrev + HOP + j) * <i32>(XFADE - j) + input(aCur + j) * <i32>j) >> 6;
     } else if (kind == ITEM_TONE) s = (tone++ & (arg >> 8)) != 0 ? 8000 : -8000;
     s = (s * gain) >> 8;
     store<i16>(frame + (<usize>i << 1), <i16>(s < -32768 ? -32768 : s > 32767 ? 32767 : s));

@@ -1,15 +1,15 @@
 // The audio code reader: a press speaks the current code, "your code is" then the digits grouped
 // 3 + 3 with pauses, and shows it on the LCD. Every function has its own key and needs one press
-// (EN 301 549 5.9: nothing simultaneous); holding a volume or speed key goes back to its default
+// (EN 301 549 5.9: nothing simultaneous); a volume or speed key held ≥ 1 s goes back to its default
 // (docs/accessibility.md). Language and speed live in the store; the volume starts at its default
 // at every power-up, as hearing aids expect.
 import { uptime_ms, headset_state } from "../hal";
-import { timerSet, timerCancel, TIMER_HOLD, TIMER_ROLL } from "../timers";
+import { timerSet, TIMER_ROLL } from "../timers";
 import { KEY_READER, saveOne, digits } from "../state";
 import { storeGet } from "../storage/store";
 import { codeDisplayPress, codeText, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
 import {
-  enqueue, errorTone, playerStart, playerStop, playerPump, setVolume, setSpeedQ, volume, playing,
+  enqueue, errorTone, playerStart, playerStop, setVolume, setSpeedQ, volume, playing,
   ITEM_PAUSE, VOLUME_DEFAULT, VOLUME_MIN, VOLUME_MAX,
 } from "../audio/player";
 import {
@@ -26,6 +26,8 @@ export const KEY_VOLUME_DOWN: u32 = 3;
 export const KEY_SPEED_UP: u32 = 4;
 export const KEY_SPEED_DOWN: u32 = 5;
 export const KEY_LANGUAGE: u32 = 6;
+/** The headset jack's switch: down = plugged in, up = unplugged. */
+export const KEY_HEADSET: u32 = 7;
 
 export const HOLD_MS: i64 = 1000;
 const SPEED_NORMAL: i32 = 1;
@@ -39,6 +41,7 @@ const PAUSES: usize = memory.data<u8>([60, 40, 100, 45, 25, 70, 30, 15, 50, 20, 
 const settings: usize = memory.data(8, 4);
 let speed: i32 = SPEED_NORMAL;
 let held: u32 = 0xff;
+let downAt: i64 = 0;
 let codeMsg = false;
 let lastCode: i32 = -1;
 
@@ -52,12 +55,24 @@ export function readerBoot(): void {
 }
 
 export function readerButton(id: u32, down: u32): void {
+  const now = uptime_ms();
+  if (id == KEY_HEADSET) {
+    // Plugged: "headset" (the speaker is muted). Unplugged: speech stops at once, so a code being
+    // spoken never moves to the speaker; then "speaker".
+    if (voiceOk) sayOne(CLIP_HEADSET + 1 - headset_state());
+    return;
+  }
   if (down == 0) {
-    if (id == held) { held = 0xff; timerCancel(TIMER_HOLD); }
+    // Released after HOLD_MS or more: a volume or speed key goes back to its default.
+    if (id == held && now - downAt >= HOLD_MS && voiceOk && id >= KEY_VOLUME_UP && id <= KEY_SPEED_DOWN) {
+      if (id < KEY_SPEED_UP) changeVolume(VOLUME_DEFAULT, CLIP_VOLUME);
+      else changeSpeed(SPEED_NORMAL, 0);
+    }
+    held = 0xff;
     return;
   }
   held = id;
-  timerSet(TIMER_HOLD, uptime_ms() + HOLD_MS);
+  downAt = now;
   if (!voiceOk) {
     // The voice pack failed its checks: the LCD says so, every key answers with the error tone
     // (a sighted helper still sees the code on the LCD).
@@ -67,14 +82,13 @@ export function readerButton(id: u32, down: u32): void {
     playerStart();
     return;
   }
+  const down1 = id & 1; // the "down" key of a pair: volume down, speed down
   if (id == KEY_MAIN) {
     if (playing) { playerStop(); codeMsg = false; return; } // a second press interrupts
     speakCode(false);
   } else if (id == KEY_REPEAT) speakCode(true);
-  else if (id == KEY_VOLUME_UP) changeVolume(volume + 1, CLIP_LOUDER);
-  else if (id == KEY_VOLUME_DOWN) changeVolume(volume - 1, CLIP_LOUDER + 1);
-  else if (id == KEY_SPEED_UP) changeSpeed(speed + 1, CLIP_FASTER);
-  else if (id == KEY_SPEED_DOWN) changeSpeed(speed - 1, CLIP_FASTER + 1);
+  else if (id < KEY_SPEED_UP) changeVolume(volume + 1 - 2 * <i32>down1, CLIP_LOUDER + down1);
+  else if (id < KEY_LANGUAGE) changeSpeed(speed + 1 - 2 * <i32>down1, CLIP_FASTER + down1);
   else if (id == KEY_LANGUAGE) {
     setVoiceLang(voiceLangTag(voiceLang + 1 < voiceLangs ? voiceLang + 1 : 0));
     save();
@@ -136,22 +150,9 @@ function save(): void {
   saveOne(KEY_READER, settings, 5); // a failed write keeps the setting for this power cycle only
 }
 
-export function readerTick(hold: bool, roll: bool): void {
-  if (hold && voiceOk) {
-    // Held: back to the default. Volume: "volume"; speed: "normal speed".
-    if (held == KEY_VOLUME_UP || held == KEY_VOLUME_DOWN) changeVolume(VOLUME_DEFAULT, CLIP_VOLUME);
-    else if (held == KEY_SPEED_UP || held == KEY_SPEED_DOWN) changeSpeed(SPEED_NORMAL, 0);
-  }
-  if (roll && playing && codeMsg) speakCode(true); // "new code", then the code that replaced it
+/** The code being spoken expired: "new code", then the code that replaced it. */
+export function readerTick(): void {
+  if (playing && codeMsg) speakCode(true);
 }
 
-/** The output FIFO has room again. */
-export function readerAudioReady(): void {
-  playerPump();
-}
 
-/** Headset plugged: "headset" (the speaker is muted). Unplugged: speech stops at once, so a code
- *  being spoken never moves to the speaker; then "speaker". */
-export function readerHeadset(): void {
-  if (voiceOk) sayOne(CLIP_HEADSET + 1 - headset_state());
-}
