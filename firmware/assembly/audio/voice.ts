@@ -15,10 +15,9 @@ export const CLIP_YOUR_CODE_IS: u32 = 10;
 export const CLIP_NEW_CODE: u32 = 11;
 export const CLIP_VOLUME: u32 = 13;
 export const CLIP_LOUDER: u32 = 14; // then softer
-export const CLIP_MAXIMUM: u32 = 16; // then minimum
 export const CLIP_FASTER: u32 = 19; // then slower
 export const CLIP_NORMAL_SPEED: u32 = 21;
-export const CLIP_LANG_DA: u32 = 23; // then lang_en: a language's own name
+export const CLIP_LANGUAGE: u32 = 22; // "sprog", "language": said in the language just chosen
 export const CLIP_NOT_ACTIVATED: u32 = 25;
 export const CLIP_CLOCK_NOT_SET: u32 = 27;
 export const CLIP_ERROR: u32 = 28;
@@ -74,9 +73,8 @@ export function voiceCheck(): bool {
   total = load<u32>(buf + 12);
   dataOff = load<u32>(buf + 16);
   const indexEnd = HDR + 4 * voiceLangs + ENTRY * voiceLangs * clips;
-  if (load<u32>(buf) != MAGIC || load<u16>(buf + 4) != 0x0101 || voiceLangs < 1 || voiceLangs > 8 || clips < CLIPS_V1
-    || load<u32>(buf + 8) != SAMPLE_RATE || (total & 3) != 0 || total > size || dataOff != indexEnd + 4
-    || total < dataOff + 4 || load<u32>(buf + 20) != 0) return false;
+  if (load<u32>(buf) != MAGIC || load<u16>(buf + 4) != 0x0101 || voiceLangs - 1 > 7 || clips < CLIPS_V1
+    || load<u32>(buf + 8) != SAMPLE_RATE || total > size || dataOff != indexEnd + 4 || total < dataOff + 4) return false;
   for (let i: u32 = 0; i < voiceLangs * clips; i++) if (!entry(i)) return false;
   voiceOk = crcRange(0, total - 4) == read32(total - 4);
   return voiceOk;
@@ -90,8 +88,8 @@ function entry(i: u32): bool {
   clipSamples = load<u32>(ent + 8);
   clipPred = <i32>load<i16>(ent + 12);
   clipIndex = <i32>load<u8>(ent + 14);
-  return (clipAddr & 3) == 0 && clipAddr >= dataOff && clipAddr <= total - 4 && clipBytes <= total - 4 - clipAddr
-    && clipBytes == (clipSamples + 1) >> 1 && clipSamples >= 1 && clipSamples <= 10 * SAMPLE_RATE && clipIndex <= 88;
+  return clipAddr >= dataOff && clipAddr <= total - 4 && clipBytes <= total - 4 - clipAddr
+    && clipBytes == (clipSamples + 1) >> 1 && clipSamples - 1 < 10 * SAMPLE_RATE && clipIndex <= 88;
 }
 
 /** Finds clip `id` of the current language and checks it; a failure ends all playing from the pack. */
@@ -101,13 +99,7 @@ export function voiceClip(id: u32): bool {
   return voiceOk;
 }
 
-/** The language tag of entry l (4 bytes as a u32), 0 when there is no pack. */
-export function voiceLangTag(l: u32): u32 {
-  return voiceOk ? read32(HDR + 4 * l) : 0;
-}
-
-/** Chooses the language with tag `tag`; an unknown tag chooses language 0. */
-export function setVoiceLang(tag: u32): void {
-  voiceLang = 0;
-  for (let l: u32 = 0; l < voiceLangs; l++) if (voiceLangTag(l) == tag) voiceLang = l;
+/** Chooses language l (its number in the pack; 0 when there is no such language). */
+export function setVoiceLang(l: u32): void {
+  voiceLang = l < voiceLangs ? l : 0;
 }

@@ -10,12 +10,12 @@ import { storeGet } from "../storage/store";
 import { codeDisplayPress, codeText, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
 import {
   enqueue, errorTone, playerStart, playerStop, setVolume, setSpeedQ, volume, playing,
-  ITEM_PAUSE, VOLUME_DEFAULT, VOLUME_MIN, VOLUME_MAX,
+  ITEM_PAUSE, VOLUME_DEFAULT,
 } from "../audio/player";
 import {
-  voiceCheck, voiceOk, voiceLang, voiceLangs, voiceLangTag, setVoiceLang,
-  CLIP_YOUR_CODE_IS, CLIP_NEW_CODE, CLIP_VOLUME, CLIP_LOUDER, CLIP_MAXIMUM, CLIP_FASTER, CLIP_NORMAL_SPEED,
-  CLIP_LANG_DA, CLIP_NOT_ACTIVATED, CLIP_CLOCK_NOT_SET, CLIP_ERROR, CLIP_HEADSET,
+  voiceCheck, voiceOk, voiceLang, setVoiceLang,
+  CLIP_YOUR_CODE_IS, CLIP_NEW_CODE, CLIP_VOLUME, CLIP_LOUDER, CLIP_FASTER, CLIP_NORMAL_SPEED,
+  CLIP_LANGUAGE, CLIP_NOT_ACTIVATED, CLIP_CLOCK_NOT_SET, CLIP_ERROR, CLIP_HEADSET,
 } from "../audio/voice";
 
 // Key ids (hal `button(id, down)`; docs/hal.md "Keys of the audio reader").
@@ -37,8 +37,8 @@ const SPEEDS: usize = memory.data<u16>([192, 256, 320, 384]);
 // Pauses per speed level (10 ms units): after the prompt, between digits, between the groups.
 const PAUSES: usize = memory.data<u8>([60, 40, 100, 45, 25, 70, 30, 15, 50, 20, 10, 35]);
 
-/** The stored settings: language tag (4 bytes, docs/voice-pack.md), speed level. */
-const settings: usize = memory.data(8, 4);
+/** The stored settings: language (its number in the pack), speed level. */
+const settings: usize = memory.data(4, 4);
 let speed: i32 = SPEED_NORMAL;
 let held: u32 = 0xff;
 let downAt: i64 = 0;
@@ -49,8 +49,10 @@ export function readerBoot(): void {
   voiceCheck();
   setVolume(VOLUME_DEFAULT);
   speed = SPEED_NORMAL;
-  if (storeGet(KEY_READER, settings, 5) == 5) speed = min<i32>(load<u8>(settings + 4), SPEED_TOP);
-  setVoiceLang(load<u32>(settings)); // no record: 0 matches no tag, language 0
+  store<u16>(settings, SPEED_NORMAL << 8); // no record yet: language 0, normal speed
+  storeGet(KEY_READER, settings, 2);
+  setVoiceLang(load<u8>(settings));
+  speed = min<i32>(load<u8>(settings + 1), SPEED_TOP);
   setSpeedQ(<u32>load<u16>(SPEEDS + (<usize>speed << 1)));
 }
 
@@ -66,7 +68,7 @@ export function readerButton(id: u32, down: u32): void {
     // Released after HOLD_MS or more: a volume or speed key goes back to its default.
     if (id == held && now - downAt >= HOLD_MS && voiceOk && id >= KEY_VOLUME_UP && id <= KEY_SPEED_DOWN) {
       if (id < KEY_SPEED_UP) changeVolume(VOLUME_DEFAULT, CLIP_VOLUME);
-      else changeSpeed(SPEED_NORMAL, 0);
+      else changeSpeed(SPEED_NORMAL, CLIP_NORMAL_SPEED);
     }
     held = 0xff;
     return;
@@ -90,9 +92,9 @@ export function readerButton(id: u32, down: u32): void {
   else if (id < KEY_SPEED_UP) changeVolume(volume + 1 - 2 * <i32>down1, CLIP_LOUDER + down1);
   else if (id < KEY_LANGUAGE) changeSpeed(speed + 1 - 2 * <i32>down1, CLIP_FASTER + down1);
   else if (id == KEY_LANGUAGE) {
-    setVoiceLang(voiceLangTag(voiceLang + 1 < voiceLangs ? voiceLang + 1 : 0));
+    setVoiceLang(voiceLang + 1);
     save();
-    sayOne(CLIP_LANG_DA + (voiceLangTag(voiceLang) == 0x6164 ? 0 : 1)); // "da": dansk, else English
+    sayOne(CLIP_LANGUAGE);
   }
 }
 
@@ -129,25 +131,25 @@ function speakCode(announceChange: bool): void {
   playerStart();
 }
 
-/** Volume: "louder"/"softer", or "maximum"/"minimum" at an end, said at the new level. */
+/** Volume: "louder"/"softer" ("volume" back at the default), said at the new level. */
 function changeVolume(v: i32, word: u32): void {
   setVolume(v);
-  sayOne(volume == VOLUME_MAX ? CLIP_MAXIMUM : volume == VOLUME_MIN ? CLIP_MAXIMUM + 1 : word);
+  sayOne(word);
 }
 
-/** Speed: "faster"/"slower", "maximum"/"minimum" at an end, "normal speed" at the default. */
+/** Speed: "faster"/"slower" ("normal speed" back at the default), said at the new speed. */
 function changeSpeed(s: i32, word: u32): void {
   speed = s < 0 ? 0 : s > SPEED_TOP ? SPEED_TOP : s;
   setSpeedQ(<u32>load<u16>(SPEEDS + (<usize>speed << 1)));
   save();
-  sayOne(speed == SPEED_NORMAL ? CLIP_NORMAL_SPEED : speed == SPEED_TOP ? CLIP_MAXIMUM : speed == 0 ? CLIP_MAXIMUM + 1 : word);
+  sayOne(speed == SPEED_NORMAL ? CLIP_NORMAL_SPEED : word);
 }
 
 /** Language and speed in one record: a power cut leaves the old or the new pair (docs/storage.md). */
 function save(): void {
-  store<u32>(settings, voiceLangTag(voiceLang));
-  store<u8>(settings + 4, <u8>speed);
-  saveOne(KEY_READER, settings, 5); // a failed write keeps the setting for this power cycle only
+  store<u8>(settings, <u8>voiceLang);
+  store<u8>(settings + 1, <u8>speed);
+  saveOne(KEY_READER, settings, 2); // a failed write keeps the setting for this power cycle only
 }
 
 /** The code being spoken expired: "new code", then the code that replaced it. */
