@@ -5,7 +5,7 @@
 // Fixed memory: the queue, one frame, 64 bytes of codes, the 1024-sample ring.
 import { audio_write, voice_read } from "../hal";
 import { adpcmReset, adpcmNext } from "./adpcm";
-import { voiceClip, clipAddr, clipBytes, clipSamples, clipPred, clipIndex, SAMPLE_RATE } from "./voice";
+import { voiceClip, ent, SAMPLE_RATE } from "./voice";
 
 /** Samples per frame handed to audio_write (32 ms at 8 kHz). */
 export const FRAME: u32 = 256;
@@ -94,10 +94,10 @@ export function playerPump(): void {
 
 /** Input sample i of the current clip (0 past its end), decoding forward as far as needed. */
 function input(i: u32): i32 {
-  if (i >= clipSamples) return 0;
+  if (i >= load<u32>(ent + 8)) return 0;
   while (decoded <= i) {
     const off = decoded >> 1;
-    if ((decoded & 127) == 0) voice_read(clipAddr + off, codes, min<u32>(64, clipBytes - off));
+    if ((decoded & 127) == 0) voice_read(load<u32>(ent) + off, codes, min<u32>(64, load<u32>(ent + 4) - off));
     const c = (<i32>load<u8>(codes + (off & 63)) >> ((decoded & 1) << 2)) & 15;
     store<i16>(ring + (<usize>(decoded & (RING - 1)) << 1), <i16>adpcmNext(c));
     decoded++;
@@ -114,9 +114,9 @@ function fill(): bool {
     arg = item & 0x3fff;
     if (kind == ITEM_CLIP) {
       if (!voiceClip(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
-      adpcmReset(clipPred, clipIndex);
+      adpcmReset(<i32>load<i16>(ent + 12), <i32>load<u8>(ent + 14));
       decoded = 0; segK = 0; segJ = 0; aCur = 0;
-      remain = (256 * clipSamples + speedQ - 1) / speedQ;
+      remain = (256 * load<u32>(ent + 8) + speedQ - 1) / speedQ;
     } else remain = (arg & 0xff) * (SAMPLE_RATE / 100);
     tone = 0;
   }

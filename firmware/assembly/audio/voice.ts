@@ -25,7 +25,8 @@ export const CLIP_HEADSET: u32 = 29; // then speaker
 const CLIPS_V1: u32 = 34;
 
 const buf: usize = memory.data(256, 4);
-const ent: usize = memory.data(<i32>ENTRY, 4);
+/** The index entry voiceClip found: data offset, length, samples (u32 each), predictor i16, step index u8. */
+export const ent: usize = memory.data(<i32>ENTRY, 4);
 
 export let voiceOk = false;
 export let voiceLang: u32 = 0;
@@ -34,12 +35,6 @@ let clips: u32 = 0;
 let total: u32 = 0;
 let dataOff: u32 = 0;
 
-// The clip voiceClip found.
-export let clipAddr: u32 = 0;
-export let clipBytes: u32 = 0;
-export let clipSamples: u32 = 0;
-export let clipPred: i32 = 0;
-export let clipIndex: i32 = 0;
 
 /** A failed read gives zeros, which fail the CRC that covers them. */
 function read(addr: u32, dst: usize, len: u32): void {
@@ -83,19 +78,15 @@ export function voiceCheck(): bool {
 /** Reads index entry i and checks its bounds. */
 function entry(i: u32): bool {
   read(HDR + 4 * voiceLangs + ENTRY * i, ent, ENTRY);
-  clipAddr = load<u32>(ent);
-  clipBytes = load<u32>(ent + 4);
-  clipSamples = load<u32>(ent + 8);
-  clipPred = <i32>load<i16>(ent + 12);
-  clipIndex = <i32>load<u8>(ent + 14);
+  const clipAddr = load<u32>(ent), clipBytes = load<u32>(ent + 4), clipSamples = load<u32>(ent + 8);
   return clipAddr >= dataOff && clipAddr <= total - 4 && clipBytes <= total - 4 - clipAddr
-    && clipBytes == (clipSamples + 1) >> 1 && clipSamples - 1 < 10 * SAMPLE_RATE && clipIndex <= 88;
+    && clipBytes == (clipSamples + 1) >> 1 && clipSamples - 1 < 10 * SAMPLE_RATE && load<u8>(ent + 14) <= 88;
 }
 
 /** Finds clip `id` of the current language and checks it; a failure ends all playing from the pack. */
 export function voiceClip(id: u32): bool {
   if (!voiceOk || id >= clips) return false;
-  voiceOk = entry(voiceLang * clips + id) && crcRange(clipAddr, clipBytes) == load<u32>(ent + 16);
+  voiceOk = entry(voiceLang * clips + id) && crcRange(load<u32>(ent), load<u32>(ent + 4)) == load<u32>(ent + 16);
   return voiceOk;
 }
 
