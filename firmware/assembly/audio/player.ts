@@ -40,22 +40,23 @@ let frameLen: u32 = 0;
 let frameOff: u32 = 0;
 // the clip being played: decoded input samples so far, output position (segment k, offset j)
 let decoded: u32 = 0;
-let segK: u32 = 0;
 let segJ: u32 = 0;
 let aPrev: u32 = 0;
 let aCur: u32 = 0;
 let tone: u32 = 0;
 export let playing = false;
 export let volume: i32 = VOLUME_DEFAULT;
-/** Speed factor q/256 (docs/voice-pack.md): 128..512. */
-export let speedQ: u32 = 256;
+/** Input samples per output hop: HOP · q / 256 for the speed factor q/256 of docs/voice-pack.md
+ *  (the firmware's speeds make it a whole number: 150, 200, 250, 300). */
+let hopIn: u32 = HOP;
 
 export function setVolume(v: i32): void {
   volume = v < VOLUME_MIN ? VOLUME_MIN : v > VOLUME_MAX ? VOLUME_MAX : v;
 }
 
+/** Speed factor q/256, q a multiple of 32 (docs/voice-pack.md "Speed"). */
 export function setSpeedQ(q: u32): void {
-  speedQ = q;
+  hopIn = HOP * q >> 8;
 }
 
 /** Stops at once: the queue and every sample not yet heard are dropped. */
@@ -115,9 +116,10 @@ function fill(): bool {
     if (kind == ITEM_CLIP) {
       if (!voiceClip(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
       adpcmReset(<i32>load<i16>(ent + 12), <i32>load<u8>(ent + 14));
-      decoded = 0; segK = 0; segJ = 0; aCur = 0;
-      remain = (256 * load<u32>(ent + 8) + speedQ - 1) / speedQ;
-    } else remain = (arg & 0xff) * (SAMPLE_RATE / 100);
+      decoded = 0; segJ = 0; aCur = 0;
+      aPrev = -HOP; // segment 0 "crossfades" with itself: x[j]
+      remain = (load<u32>(ent + 8) * HOP + hopIn - 1) / hopIn; // ⌈n · 256 / q⌉
+    } else remain = (arg & 0xff) * (SAMPLE_RATE / 100) * (kind == ITEM_PAUSE ? HOP : hopIn) / hopIn; // pauses follow the speed
     tone = 0;
   }
   const n = remain < FRAME ? remain : FRAME;
@@ -126,10 +128,10 @@ function fill(): bool {
     let s: i32 = 0;
     if (kind == ITEM_CLIP) {
       // output sample k·HOP + j reads input a(k) + j, crossfaded over XFADE with a(k−1) + HOP + j
-      if (segJ == HOP) { segJ = 0; segK++; aPrev = aCur; aCur = segK * HOP * speedQ >> 8; }
+      if (segJ == HOP) { segJ = 0; aPrev = aCur; aCur += hopIn; }
       const j = segJ++;
-      s = segK == 0 || j >= XFADE ? input(aCur + j)
-        : (input(aPrev + HOP + j) * <i32>(XFADE - j) + input(aCur + j) * <i32>j) >> 6;
+      s = input(aCur + j);
+      if (j < XFADE) s = (input(aPrev + HOP + j) * <i32>(XFADE - j) + s * <i32>j) >> 6;
     } else if (kind == ITEM_TONE) s = (tone++ & (arg >> 8)) != 0 ? 8000 : -8000;
     s = (s * gain) >> 8;
     store<i16>(frame + (<usize>i << 1), <i16>(s < -32768 ? -32768 : s > 32767 ? 32767 : s));

@@ -34,8 +34,11 @@ const SPEED_NORMAL: i32 = 1;
 const SPEED_TOP: i32 = 3;
 /** Speed levels: q/256 = 0.75, 1, 1.25, 1.5 (docs/voice-pack.md "Speed"). */
 const SPEEDS: usize = memory.data<u16>([192, 256, 320, 384]);
-// Pauses per speed level (10 ms units): after the prompt, between digits, between the groups.
-const PAUSES: usize = memory.data<u8>([60, 40, 100, 45, 25, 70, 30, 15, 50, 20, 10, 35]);
+// Pauses at normal speed (10 ms units): after the prompt, between digits, between the groups; the
+// player shortens or lengthens them with the speed.
+const PAUSE_PROMPT: u32 = 45;
+const PAUSE_DIGIT: u32 = 25;
+const PAUSE_GROUP: u32 = 70;
 
 /** The stored settings: language (its number in the pack), speed level. */
 const settings: usize = memory.data(4, 4);
@@ -118,12 +121,11 @@ function speakCode(announceChange: bool): void {
   }
   say(announceChange && code != lastCode ? CLIP_NEW_CODE : CLIP_YOUR_CODE_IS);
   lastCode = code;
-  const p = PAUSES + <usize>speed * 3;
-  enqueue(ITEM_PAUSE | <u32>load<u8>(p));
+  enqueue(ITEM_PAUSE | PAUSE_PROMPT);
   const n = <u32>digits;
   const half = (n + 1) >> 1; // 3 + 3 (4 + 4, 4 + 3)
   for (let i: u32 = 0; i < n; i++) {
-    if (i > 0) enqueue(ITEM_PAUSE | <u32>load<u8>(p + (i == half ? 2 : 1)));
+    if (i > 0) enqueue(ITEM_PAUSE | (i == half ? PAUSE_GROUP : PAUSE_DIGIT));
     enqueue(<u32>load<u8>(codeText + i) - 48); // the digits as the LCD shows them
   }
   codeMsg = true;
