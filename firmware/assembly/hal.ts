@@ -59,9 +59,9 @@ export declare function hid_tx(src: usize, len: u32): i32;
 export declare function fault(code: u32, line: u32): void;
 
 // ---- audio (the audio code reader; docs/hal.md "Audio") ----
-/** Queues `samples` 16-bit signed mono PCM samples at 8000 Hz from `src`; returns how many were taken
- *  (fewer when the output FIFO is full: the host calls `tick` when there is room again).
- *  `samples` = 0 drops every queued sample at once (interrupt). */
+/** Queues `samples` (1..256) 16-bit signed mono PCM samples at 8000 Hz from `src`: all of them
+ *  (returns `samples`) or, when the output FIFO has less room, none (returns 0; the host calls
+ *  `tick` once there is room). `samples` = 0 drops every queued sample at once (interrupt). */
 @external("hal", "audio_write")
 export declare function audio_write(src: usize, samples: u32): i32;
 /** 1 while a headset is plugged in (the speaker is then muted by the hardware), else 0. */

@@ -1,17 +1,18 @@
 // The audio player: a fixed queue of items (voice clips, pauses, tones) rendered frame by frame
-// into 16-bit PCM and handed to hal.audio_write with back-pressure (docs/hal.md "Audio"). Clips
-// are decoded one sample at a time into a ring of recent samples, from which the speed change of
-// docs/voice-pack.md "Speed" (overlap-add, fixed hop) reads; the volume gain comes last.
-// Fixed memory: the queue, one frame, 64 bytes of codes, the 1024-sample ring.
+// into 16-bit PCM and handed to hal.audio_write with back-pressure (docs/hal.md "Audio"). A clip
+// is read whole into the end of one PCM buffer, its CRC checked there, and decoded in place (each
+// sample lands before the codes still to be read); the speed change of docs/voice-pack.md "Speed"
+// (overlap-add, fixed hop) reads from it; the volume gain comes last.
+// Fixed memory: the queue, one frame, the clip buffer.
 import { audio_write, voice_read } from "../hal";
 import { adpcmReset, adpcmNext } from "./adpcm";
-import { voiceClip, ent, SAMPLE_RATE } from "./voice";
+import { voiceClip, voiceFailed, ent, SAMPLE_RATE, CLIP_MAX } from "./voice";
+import { crc32 } from "../util/crc32";
 
 /** Samples per frame handed to audio_write (32 ms at 8 kHz). */
 export const FRAME: u32 = 256;
 const HOP: u32 = SAMPLE_RATE / 40; // 25 ms
 const XFADE: u32 = 64;
-const RING: u32 = 1024; // ≥ HOP + XFADE: what a slower speed reads again
 
 // Queue items (u16): kind in bits 14..15.
 export const ITEM_CLIP: u32 = 0x0000; // | clip id
@@ -28,8 +29,7 @@ const GAINS: usize = memory.data<u16>([64, 91, 128, 181, 256, 362, 512]);
 
 const queue: usize = memory.data(<i32>Q_MAX * 2, 2);
 const frame: usize = memory.data(<i32>FRAME * 2, 4);
-const codes: usize = memory.data(64, 4);
-const ring: usize = memory.data(<i32>RING * 2, 4);
+const pcm: usize = memory.data(<i32>CLIP_MAX * 2, 4);
 
 let qLen: u32 = 0;
 let qPos: u32 = 0;
@@ -37,9 +37,8 @@ let kind: u32 = 0;
 let arg: u32 = 0;
 let remain: u32 = 0; // output samples left in the current item
 let frameLen: u32 = 0;
-let frameOff: u32 = 0;
 // the clip being played: decoded input samples so far, output position (segment k, offset j)
-let decoded: u32 = 0;
+let clipN: u32 = 0;
 let segJ: u32 = 0;
 let aPrev: u32 = 0;
 let aCur: u32 = 0;
@@ -61,7 +60,7 @@ export function setSpeedQ(q: u32): void {
 
 /** Stops at once: the queue and every sample not yet heard are dropped. */
 export function playerStop(): void {
-  qLen = 0; qPos = 0; remain = 0; frameLen = 0; frameOff = 0;
+  qLen = 0; qPos = 0; remain = 0; frameLen = 0;
   playing = false;
   audio_write(frame, 0); // drops what is queued
 }
@@ -85,25 +84,29 @@ export function playerStart(): void {
 /** Writes frames until the queue is done or the output is full (then the host calls audio_ready). */
 export function playerPump(): void {
   while (playing) {
-    if (frameOff < frameLen) {
-      const r = audio_write(frame + (<usize>frameOff << 1), frameLen - frameOff);
-      if (r <= 0) { if (r < 0) playerStop(); return; } // no audio hardware: nothing to wait for
-      frameOff += <u32>r;
-    } else if (!fill()) playing = false;
+    if (frameLen == 0 && !fill()) { playing = false; return; }
+    if (audio_write(frame, frameLen) <= 0) return; // full: `tick` comes when there is room (or no audio hardware)
+    frameLen = 0;
   }
 }
 
-/** Input sample i of the current clip (0 past its end), decoding forward as far as needed. */
+/** Input sample i of the current clip (0 past its end). */
 function input(i: u32): i32 {
-  if (i >= load<u32>(ent + 8)) return 0;
-  while (decoded <= i) {
-    const off = decoded >> 1;
-    if ((decoded & 127) == 0) voice_read(load<u32>(ent) + off, codes, min<u32>(64, load<u32>(ent + 4) - off));
-    const c = (<i32>load<u8>(codes + (off & 63)) >> ((decoded & 1) << 2)) & 15;
-    store<i16>(ring + (<usize>(decoded & (RING - 1)) << 1), <i16>adpcmNext(c));
-    decoded++;
+  return i < clipN ? <i32>load<i16>(pcm + (<usize>i << 1)) : 0;
+}
+
+/** Reads, checks and decodes clip `id`; false when the pack failed (then nothing of it plays). */
+function clipStart(id: u32): bool {
+  if (!voiceClip(id)) return false;
+  const n = load<u32>(ent + 8), bytes = load<u32>(ent + 4);
+  const src = pcm + (<usize>CLIP_MAX << 1) - bytes;
+  if (voice_read(load<u32>(ent), src, bytes) != 0 || crc32(src, bytes) != load<u32>(ent + 16)) { voiceFailed(); return false; }
+  adpcmReset(<i32>load<i16>(ent + 12), <i32>load<u8>(ent + 14));
+  for (let i: u32 = 0; i < n; i++) {
+    store<i16>(pcm + (<usize>i << 1), <i16>adpcmNext((<i32>load<u8>(src + (i >> 1)) >> ((i & 1) << 2)) & 15));
   }
-  return <i32>load<i16>(ring + (<usize>(i & (RING - 1)) << 1));
+  clipN = n;
+  return true;
 }
 
 function fill(): bool {
@@ -114,9 +117,8 @@ function fill(): bool {
     kind = item & 0xc000;
     arg = item & 0x3fff;
     if (kind == ITEM_CLIP) {
-      if (!voiceClip(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
-      adpcmReset(<i32>load<i16>(ent + 12), <i32>load<u8>(ent + 14));
-      decoded = 0; segJ = 0; aCur = 0;
+      if (!clipStart(arg)) { qLen = 0; qPos = 0; errorTone(); continue; } // a damaged clip: the error tone instead
+      segJ = 0; aCur = 0;
       aPrev = -HOP; // segment 0 "crossfades" with itself: x[j]
       remain = (load<u32>(ent + 8) * HOP + hopIn - 1) / hopIn; // ⌈n · 256 / q⌉
     } else remain = (arg & 0xff) * (SAMPLE_RATE / 100) * (kind == ITEM_PAUSE ? HOP : hopIn) / hopIn; // pauses follow the speed
@@ -138,6 +140,5 @@ function fill(): bool {
   }
   remain -= n;
   frameLen = n;
-  frameOff = 0;
   return true;
 }

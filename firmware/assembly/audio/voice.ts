@@ -23,12 +23,15 @@ export const CLIP_CLOCK_NOT_SET: u32 = 27;
 export const CLIP_ERROR: u32 = 28;
 export const CLIP_HEADSET: u32 = 29; // then speaker
 const CLIPS_V1: u32 = 34;
+/** The longest clip the player decodes (samples: 2.048 s at 8 kHz); a pack with a longer one is refused. */
+export const CLIP_MAX: u32 = 16384;
 
 const buf: usize = memory.data(256, 4);
 /** The index entry voiceClip found: data offset, length, samples (u32 each), predictor i16, step index u8. */
 export const ent: usize = memory.data(<i32>ENTRY, 4);
 
 export let voiceOk = false;
+export function voiceFailed(): void { voiceOk = false; }
 export let voiceLang: u32 = 0;
 export let voiceLangs: u32 = 0;
 let clips: u32 = 0;
@@ -80,13 +83,14 @@ function entry(i: u32): bool {
   read(HDR + 4 * voiceLangs + ENTRY * i, ent, ENTRY);
   const clipAddr = load<u32>(ent), clipBytes = load<u32>(ent + 4), clipSamples = load<u32>(ent + 8);
   return clipAddr >= dataOff && clipAddr <= total - 4 && clipBytes <= total - 4 - clipAddr
-    && clipBytes == (clipSamples + 1) >> 1 && clipSamples - 1 < 10 * SAMPLE_RATE && load<u8>(ent + 14) <= 88;
+    && clipBytes == (clipSamples + 1) >> 1 && clipSamples - 1 < CLIP_MAX && load<u8>(ent + 14) <= 88;
 }
 
-/** Finds clip `id` of the current language and checks it; a failure ends all playing from the pack. */
+/** Finds clip `id` of the current language and checks its entry again (the player checks the clip
+ *  CRC when it has read the clip); a failure ends all playing from the pack. */
 export function voiceClip(id: u32): bool {
   if (!voiceOk || id >= clips) return false;
-  voiceOk = entry(voiceLang * clips + id) && crcRange(load<u32>(ent), load<u32>(ent + 4)) == load<u32>(ent + 16);
+  voiceOk = entry(voiceLang * clips + id);
   return voiceOk;
 }
 
