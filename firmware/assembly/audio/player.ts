@@ -21,11 +21,10 @@ export const ITEM_PAUSE: u32 = 0x4000; // | duration in 10 ms units
 export const ITEM_TONE: u32 = 0x8000;
 const Q_MAX: u32 = 32;
 
-/** Volume levels 1..7, 3 dB apart; gain Q8 (256 = the pack's level, 512 = +6 dB, the pack's headroom). */
+/** Volume levels 1..7, 3 dB apart; gain Q8 (256 = the pack's level at 5, 512 = +6 dB at 7, the pack's headroom). */
 export const VOLUME_MIN: i32 = 1;
 export const VOLUME_MAX: i32 = 7;
 export const VOLUME_DEFAULT: i32 = 5;
-const GAINS: usize = memory.data<u16>([64, 91, 128, 181, 256, 362, 512]);
 
 const queue: usize = memory.data(<i32>Q_MAX * 2, 2);
 const frame: usize = memory.data(<i32>FRAME * 2, 4);
@@ -53,9 +52,9 @@ export function setVolume(v: i32): void {
   volume = v < VOLUME_MIN ? VOLUME_MIN : v > VOLUME_MAX ? VOLUME_MAX : v;
 }
 
-/** Speed factor q/256, q a multiple of 32 (docs/voice-pack.md "Speed"). */
-export function setSpeedQ(q: u32): void {
-  hopIn = HOP * q >> 8;
+/** Speed level 0..3: q/256 = 0.75, 1, 1.25, 1.5 (docs/voice-pack.md "Speed"), so HOP · q / 256 = 150 + 50 · level. */
+export function setSpeed(level: i32): void {
+  hopIn = 150 + 50 * <u32>level;
 }
 
 /** Stops at once: the queue and every sample not yet heard are dropped. */
@@ -125,7 +124,9 @@ function fill(): bool {
     tone = 0;
   }
   const n = remain < FRAME ? remain : FRAME;
-  const gain = <i32>load<u16>(GAINS + (<usize>(volume - 1) << 1));
+  // 64 · 2^((volume − 1) / 2): 64, 90, 128, 181, 256, 362, 512 (181/128 ≈ √2)
+  let gain = 64 << ((volume - 1) >> 1);
+  if (!(volume & 1)) gain = gain * 181 >> 7;
   for (let i: u32 = 0; i < n; i++) {
     let s: i32 = 0;
     if (kind == ITEM_CLIP) {

@@ -59,8 +59,10 @@ function crcRange(addr: u32, len: u32): u32 {
   return crc;
 }
 
-/** The boot check; true when the pack may be played from. The pack CRC covers the index and its
- *  CRC; before each clip, its entry's bounds and the clip CRC are checked again. */
+/** The boot check; true when the pack may be played from. `total - 4 >= size` (unsigned) refuses a
+ *  length below 4 or beyond the region; the pack CRC covers the index and its CRC; every entry must
+ *  lie between the data offset and the pack CRC; before each clip, its entry's bounds and the clip
+ *  CRC are checked again. */
 export function voiceCheck(): bool {
   voiceOk = false;
   const size = voice_size();
@@ -72,7 +74,7 @@ export function voiceCheck(): bool {
   dataOff = load<u32>(buf + 16);
   const indexEnd = HDR + 4 * voiceLangs + ENTRY * voiceLangs * clips;
   if (load<u32>(buf) != MAGIC || load<u16>(buf + 4) != 0x0101 || voiceLangs - 1 > 7 || clips < CLIPS_V1
-    || load<u32>(buf + 8) != SAMPLE_RATE || total > size || dataOff != indexEnd + 4 || total < dataOff + 4) return false;
+    || load<u32>(buf + 8) != SAMPLE_RATE || total - 4 >= size || dataOff != indexEnd + 4) return false;
   for (let i: u32 = 0; i < voiceLangs * clips; i++) if (!entry(i)) return false;
   voiceOk = crcRange(0, total - 4) == read32(total - 4);
   return voiceOk;

@@ -3,13 +3,13 @@
 // (EN 301 549 5.9: nothing simultaneous); a volume or speed key held ≥ 1 s goes back to its default
 // (docs/accessibility.md). Language and speed live in the store; the volume starts at its default
 // at every power-up, as hearing aids expect.
-import { uptime_ms, headset_state } from "../hal";
+import { uptime_ms } from "../hal";
 import { timerSet, TIMER_ROLL } from "../timers";
 import { KEY_READER, saveOne, digits } from "../state";
 import { storeGet } from "../storage/store";
 import { codeDisplayPress, codeText, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
 import {
-  enqueue, errorTone, playerStart, playerStop, setVolume, setSpeedQ, volume, playing,
+  enqueue, errorTone, playerStart, playerStop, setVolume, setSpeed, volume, playing,
   ITEM_PAUSE, VOLUME_DEFAULT,
 } from "../audio/player";
 import {
@@ -32,8 +32,6 @@ export const KEY_HEADSET: u32 = 7;
 export const HOLD_MS: i64 = 1000;
 const SPEED_NORMAL: i32 = 1;
 const SPEED_TOP: i32 = 3;
-/** Speed levels: q/256 = 0.75, 1, 1.25, 1.5 (docs/voice-pack.md "Speed"). */
-const SPEEDS: usize = memory.data<u16>([192, 256, 320, 384]);
 // Pauses at normal speed (10 ms units): after the prompt, between digits, between the groups; the
 // player shortens or lengthens them with the speed.
 const PAUSE_PROMPT: u32 = 45;
@@ -46,7 +44,6 @@ let speed: i32 = SPEED_NORMAL;
 let held: u32 = 0xff;
 let downAt: i64 = 0;
 let codeMsg = false;
-let lastCode: i32 = -1;
 
 export function readerBoot(): void {
   voiceCheck();
@@ -56,7 +53,7 @@ export function readerBoot(): void {
   storeGet(KEY_READER, settings, 2);
   setVoiceLang(load<u8>(settings));
   speed = min<i32>(load<u8>(settings + 1), SPEED_TOP);
-  setSpeedQ(<u32>load<u16>(SPEEDS + (<usize>speed << 1)));
+  setSpeed(speed);
 }
 
 export function readerButton(id: u32, down: u32): void {
@@ -64,7 +61,7 @@ export function readerButton(id: u32, down: u32): void {
   if (id == KEY_HEADSET) {
     // Plugged: "headset" (the speaker is muted). Unplugged: speech stops at once, so a code being
     // spoken never moves to the speaker; then "speaker".
-    if (voiceOk) sayOne(CLIP_HEADSET + 1 - headset_state());
+    if (voiceOk) sayOne(CLIP_HEADSET + 1 - down);
     return;
   }
   if (down == 0) {
@@ -91,7 +88,7 @@ export function readerButton(id: u32, down: u32): void {
   if (id == KEY_MAIN) {
     if (playing) { playerStop(); codeMsg = false; return; } // a second press interrupts
     speakCode(false);
-  } else if (id == KEY_REPEAT) speakCode(true);
+  } else if (id == KEY_REPEAT) speakCode(false); // from the start, even while speaking
   else if (id < KEY_SPEED_UP) changeVolume(volume + 1 - 2 * <i32>down1, CLIP_LOUDER + down1);
   else if (id < KEY_LANGUAGE) changeSpeed(speed + 1 - 2 * <i32>down1, CLIP_FASTER + down1);
   else if (id == KEY_LANGUAGE) {
@@ -113,14 +110,14 @@ function sayOne(clip: u32): void {
   playerStart();
 }
 
-function speakCode(announceChange: bool): void {
+/** Speaks the current code; `rolled`: it replaced the one being spoken ("new code"). */
+function speakCode(rolled: bool): void {
   const code = codeDisplayPress();
   if (code < 0) {
     sayOne(code == CODE_ERR_BLANK ? CLIP_NOT_ACTIVATED : code == CODE_ERR_TIME ? CLIP_CLOCK_NOT_SET : CLIP_ERROR);
     return;
   }
-  say(announceChange && code != lastCode ? CLIP_NEW_CODE : CLIP_YOUR_CODE_IS);
-  lastCode = code;
+  say(rolled ? CLIP_NEW_CODE : CLIP_YOUR_CODE_IS);
   enqueue(ITEM_PAUSE | PAUSE_PROMPT);
   const n = <u32>digits;
   const half = (n + 1) >> 1; // 3 + 3 (4 + 4, 4 + 3)
@@ -142,7 +139,7 @@ function changeVolume(v: i32, word: u32): void {
 /** Speed: "faster"/"slower" ("normal speed" back at the default), said at the new speed. */
 function changeSpeed(s: i32, word: u32): void {
   speed = s < 0 ? 0 : s > SPEED_TOP ? SPEED_TOP : s;
-  setSpeedQ(<u32>load<u16>(SPEEDS + (<usize>speed << 1)));
+  setSpeed(speed);
   save();
   sayOne(speed == SPEED_NORMAL ? CLIP_NORMAL_SPEED : word);
 }
