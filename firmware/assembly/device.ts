@@ -7,7 +7,7 @@ import { codeDisplayPress, codeDisplayTimer, setStorageFailed, blank } from "./m
 import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID, TIMER_ROLL } from "./timers";
 import { readerBoot, readerButton, readerTick } from "./models/audio_reader";
 import { playerPump } from "./audio/player";
-import { voice_size } from "./hal";
+import { voicePresent } from "./audio/voice";
 import { ctaphidReport, ctaphidButton, ctaphidTick, ctaphidPowerUp } from "./fido/ctaphid";
 import { credPowerUp } from "./fido/credential";
 import { pinPowerUp } from "./fido/pin";
@@ -18,8 +18,6 @@ import { rngBoot } from "./platform/rng";
 export const BUTTON_MAIN: u32 = 0;
 
 let fidoUp = false;
-/** Audio hardware (a voice region): an unprovisioned device with it behaves as an audio reader. */
-let readerHw = false;
 
 export function deviceBoot(): i32 {
   timersReset();
@@ -31,8 +29,7 @@ export function deviceBoot(): i32 {
   loadState();
   rngBoot(serial, serialLen); // before anything can ask for a random byte
   blank();
-  readerHw = voice_size() != 0;
-  if (readerHw) readerBoot();
+  readerBoot(); // finds whether there is a voice region (audio hardware): voicePresent
   if (model == MODEL_CHIP) ensureFido();
   return r;
 }
@@ -47,8 +44,9 @@ function ensureFido(): void {
   ctap2PowerUp();
 }
 
+/** An unprovisioned device with a voice region (audio hardware) behaves as an audio reader. */
 export function deviceButton(id: u32, down: u32): void {
-  if (model != MODEL_CHIP && !(!provisioned && fidoUp) && (model == MODEL_AUDIO_READER || (!provisioned && readerHw))) {
+  if (model != MODEL_CHIP && !(!provisioned && fidoUp) && (model == MODEL_AUDIO_READER || (!provisioned && voicePresent))) {
     readerButton(id, down);
     return;
   }

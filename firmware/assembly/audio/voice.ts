@@ -31,6 +31,8 @@ const buf: usize = memory.data(256, 4);
 export const ent: usize = memory.data(<i32>ENTRY, 4);
 
 export let voiceOk = false;
+/** A voice region exists: the device is an audio reader (set by voiceCheck at boot). */
+export let voicePresent = false;
 export function voiceFailed(): void { voiceOk = false; }
 export let voiceLang: u32 = 0;
 export let voiceLangs: u32 = 0;
@@ -66,6 +68,7 @@ function crcRange(addr: u32, len: u32): u32 {
 export function voiceCheck(): bool {
   voiceOk = false;
   const size = voice_size();
+  voicePresent = size != 0;
   if (size < HDR) return false;
   read(0, buf, HDR);
   voiceLangs = load<u8>(buf + 6);

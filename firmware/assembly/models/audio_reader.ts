@@ -7,7 +7,7 @@ import { uptime_ms } from "../hal";
 import { timerSet, TIMER_ROLL } from "../timers";
 import { KEY_READER, saveOne, digits } from "../state";
 import { storeGet } from "../storage/store";
-import { codeDisplayPress, codeText, notice, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
+import { codeDisplayPress, codeText, untilRollover, CODE_ERR_BLANK, CODE_ERR_TIME } from "./code_display";
 import {
   enqueue, errorTone, playerStart, playerStop, setVolume, setSpeed, volume, playing,
   ITEM_PAUSE, VOLUME_DEFAULT,
@@ -76,9 +76,9 @@ export function readerButton(id: u32, down: u32): void {
   held = id;
   downAt = now;
   if (!voiceOk) {
-    // The voice pack failed its checks: the LCD says so, every key answers with the error tone
-    // (a sighted helper still sees the code on the LCD).
-    if (id != KEY_MAIN || codeDisplayPress() < 0) notice("E-VOIC", 0);
+    // The voice pack failed its checks: every key answers with the error tone, INFO reports it
+    // (flag bit 4), and the main key still shows the code on the LCD for a sighted helper.
+    if (id == KEY_MAIN) codeDisplayPress();
     playerStop();
     errorTone();
     playerStart();
