@@ -6,7 +6,7 @@ import { loadImage, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng, type RngFault } from "./rng.js";
 import { GuardViolation, brokenGuards } from "./guards.js";
-import { AudioOut, AUDIO_RATE } from "./audio-out.js";
+import { AudioOut, AUDIO_RATE, AUDIO_FRAME_MAX } from "./audio-out.js";
 
 export type PowerState = "off" | "on" | "crashed";
 
@@ -54,8 +54,6 @@ interface FirmwareExports {
   uart_rx(len: number): void;
   tick(): void;
   hid_rx?(len: number): void;
-  audio_ready?(): void;
-  headset?(): void;
   [name: string]: unknown;
 }
 
@@ -71,6 +69,11 @@ export interface DeviceEvents {
 }
 
 let nextId = 1;
+
+/** The audio reader's keys (docs/hal.md "Keys"): the id given to press/release/click. */
+export const READER_KEYS = { main: 0, repeat: 1, volumeUp: 2, volumeDown: 3, speedUp: 4, speedDown: 5, language: 6 } as const;
+/** The headset jack's switch, reported as a button (down = plugged in); use setHeadset. */
+export const HEADSET_BUTTON = 7;
 
 export class Device extends EventEmitter<DeviceEvents> implements ClockListener {
   readonly name: string;
@@ -206,12 +209,15 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.voiceRegion = bytes?.slice();
   }
 
-  /** Plugs a headset in (true) or out (false); the image hears of it through its `headset` export. */
+  /**
+   * Plugs a headset in (true) or out (false): the speaker is muted while one is in. The image hears of
+   * it as the jack's switch, button HEADSET_BUTTON (down = plugged), and can ask hal.headset_state.
+   */
   setHeadset(plugged: boolean): void {
     const out = plugged ? "headset" : "speaker";
     if (this.audio.output === out) return;
     this.audio.output = out;
-    this.call((e) => e.headset?.());
+    this.call((e) => e.button(HEADSET_BUTTON, plugged ? 1 : 0));
   }
 
   powerOn(): void {
@@ -329,14 +335,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   onTime(): void {
     if (this.powerState !== "on") return;
     const ready = this.audio.readyPosition();
+    let tick = false;
     if (ready !== undefined && Math.floor((this.rtcMs() * AUDIO_RATE) / 1000) >= ready) {
-      this.audio.waiting = false;
-      this.call((e) => e.audio_ready?.());
+      this.audio.waiting = false; // the audio output has room: the image hears it as a tick
+      tick = true;
     }
     if (this.wakeUptime !== undefined && this.uptimeMs() >= this.wakeUptime) {
       this.wakeUptime = undefined;
-      this.call((e) => e.tick());
+      tick = true;
     }
+    if (tick) this.call((e) => e.tick());
   }
 
   // ---------------- internals ----------------
@@ -477,18 +485,17 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       audio_write: (src: number, samples: number) => {
         if (!this.voiceRegion) return -3;
         src >>>= 0; samples >>>= 0;
-        if (src + samples * 2 > this.mem().length || (src & 1) !== 0) return errRange;
+        if (samples === 0) {
+          this.audio.flush();
+          this.clock.reschedule();
+          return ok;
+        }
+        if (samples > AUDIO_FRAME_MAX || src + samples * 2 > this.mem().length || (src & 1) !== 0) return errRange;
         const pcm = new Int16Array(this.raw.memory.buffer, src, samples);
         const n = this.audio.write(pcm);
         if (n > 0) this.emit("audio", pcm.slice(0, n));
         this.clock.reschedule();
         return n;
-      },
-      audio_flush: () => {
-        if (!this.voiceRegion) return -3;
-        this.audio.flush();
-        this.clock.reschedule();
-        return ok;
       },
       headset_state: () => (this.audio.output === "headset" ? 1 : 0),
       voice_size: () => this.voiceRegion?.length ?? 0,

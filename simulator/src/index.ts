@@ -1,4 +1,4 @@
-export { Device, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
+export { Device, READER_KEYS, HEADSET_BUTTON, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
 export { NorFlash, FlashViolation, PowerCut, DEFAULT_GEOMETRY, type FlashGeometry, type FlashStats, type FlashFaultPlan } from "./flash.js";
 export { SimClock, type ClockMode, type ClockListener, type SimClockOptions } from "./clock.js";
 export { SimRng, type RngFault } from "./rng.js";
@@ -44,5 +44,5 @@ export {
   matchClips, clipSequence, pausesMs, describeTimeline,
   type MatchOptions, type ClipMatch, type SilenceSpan, type UnknownSpan, type TimelineItem, type Timeline,
 } from "./audio/clip-matcher.js";
-export { AudioOut, AUDIO_RATE, AUDIO_FIFO, AUDIO_LOW_WATER, type AudioOutput } from "./audio-out.js";
+export { AudioOut, AUDIO_RATE, AUDIO_FIFO, AUDIO_LOW_WATER, AUDIO_FRAME_MAX, type AudioOutput } from "./audio-out.js";
 export { loadVoicePackFile, DEFAULT_VOICE_PACK_PATH } from "./voice-file.js";
