@@ -118,13 +118,23 @@ export function espeakVersion() {
 /** Builds the pack bytes from a phrases file. */
 export async function generate(phrasesPath = join(here, "phrases.json"), log = () => {}) {
   requireTools("espeak-ng");
-  const { encodeAdpcm } = await runTs(new URL("../../simulator/src/audio/adpcm.ts", import.meta.url).href);
+  const { encodeAdpcm, decodeAdpcm } = await runTs(new URL("../../simulator/src/audio/adpcm.ts", import.meta.url).href);
   const { buildVoicePack, CLIP_NAMES } = await runTs(new URL("../../simulator/src/audio/voice-pack.ts", import.meta.url).href);
   const { readWav } = await runTs(new URL("../../simulator/src/audio/wav.ts", import.meta.url).href);
   const spec = JSON.parse(readFileSync(phrasesPath, "utf8"));
   const rate = spec.sampleRate;
   const tmp = mkdtempSync(join(tmpdir(), "segl-voice-"));
   try {
+    // ADPCM overshoots a little: scale down until the decoded clip, not just its input, stays under PEAK_LIMIT.
+    const encodeLimited = (pcm) => {
+      for (let x = pcm; ;) {
+        const enc = encodeAdpcm(x);
+        const peak = decodeAdpcm(enc.data, enc.samples, enc.predictor, enc.stepIndex).reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+        if (peak <= PEAK_LIMIT) return enc;
+        const g = (PEAK_LIMIT - 200) / peak;
+        x = x.map((v) => Math.round(v * g));
+      }
+    };
     const speak = (voice, wpm, text) => {
       const file = join(tmp, "clip.wav");
       const r = spawnSync("espeak-ng", ["-v", voice, "-s", String(wpm), "-w", file, "--", text], { encoding: "utf8" });
@@ -133,11 +143,11 @@ export async function generate(phrasesPath = join(here, "phrases.json"), log = (
       const x = Float64Array.from(wav.samples);
       const pcm = normalise(trim(resample(x, wav.sampleRate, rate), rate), rate);
       log(`${voice.padEnd(3)} ${text.padEnd(26)} ${(pcm.length / rate).toFixed(2)} s`);
-      return encodeAdpcm(pcm);
+      return encodeLimited(pcm);
     };
     const shared = new Map();
     for (const [name, s] of Object.entries(spec.shared)) shared.set(name, speak(s.voice, s.wordsPerMinute, s.text));
-    for (const [name, segs] of Object.entries(spec.tones)) shared.set(name, encodeAdpcm(tone(segs, rate)));
+    for (const [name, segs] of Object.entries(spec.tones)) shared.set(name, encodeLimited(tone(segs, rate)));
     const clips = spec.languages.map((lang) => CLIP_NAMES.map((name) => {
       if (shared.has(name)) return shared.get(name);
       const text = lang.phrases[name];

@@ -148,6 +148,26 @@ export function matchClips(signal: Int16Array, sampleRate: number, pack: VoicePa
     }
     return x.length;
   };
+  /**
+   * The first place in [s, s + clip length) where the signal starts a silence of `gap` samples while
+   * the clip there is not silent (its energy over the gap at least 1 % of its mean), or −1.
+   */
+  const cutOff = (s: number, ref: Reference): number => {
+    const len = ref.pcm.length;
+    const mean = ref.energy / len;
+    let i = s;
+    while (i < s + len) {
+      const c = silenceFrom(i);
+      if (c >= s + len) return -1;
+      const a = c - s;
+      const b = Math.min(len, a + gap);
+      if (ref.prefixEnergy[b]! - ref.prefixEnergy[a]! >= 0.01 * mean * (b - a)) return c;
+      if (c >= x.length) return -1;
+      i = c + gap;
+      while (i < x.length && !loud(i)) i++;
+    }
+    return -1;
+  };
   let pos = 0;
   for (;;) {
     let onset = pos;
@@ -185,10 +205,9 @@ export function matchClips(signal: Int16Array, sampleRate: number, pack: VoicePa
             let end = s + len;
             let truncated = false;
             if (score < minScore) {
-              // Cut off? The signal falls silent inside the clip and stays silent to its end.
-              const cut = silenceFrom(Math.max(s, onset));
-              const stillSilent = cut < end && (() => { for (let i = cut; i < Math.min(end, x.length); i++) if (loud(i)) return false; return true; })();
-              if (stillSilent && cut - s >= prefix) {
+              // Cut off? The signal falls silent where the clip is not.
+              const cut = cutOff(s, ref);
+              if (cut >= 0 && cut - s >= prefix) {
                 const p = dot(x, s, ref.pcm, cut - s);
                 const sc = ncc(p.xr, p.xx, ref.prefixEnergy[cut - s]!);
                 if (sc > score) { score = sc; gain = p.xr / ref.prefixEnergy[cut - s]!; end = cut; truncated = true; }
