@@ -40,6 +40,7 @@ export class AudioOut {
     const n = samples.length <= AUDIO_FIFO - (this.cursor - play) ? samples.length : 0;
     const at = this.cursor - this.origin;
     this.ensure(at + n);
+    if (at > this.len) this.track.fill(0, this.len, at); // the gap since the last sample played silence
     this.track.set(samples.subarray(0, n), at);
     this.len = Math.max(this.len, at + n);
     this.cursor += n;

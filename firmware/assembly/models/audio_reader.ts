@@ -41,7 +41,6 @@ const PAUSE_GROUP: u32 = 70;
 /** The stored settings: language (its number in the pack), speed level. */
 const settings: usize = memory.data(4, 4);
 let speed: i32 = SPEED_NORMAL;
-let held: u32 = 0xff;
 let downAt: i64 = 0;
 let codeMsg = false;
 
@@ -66,15 +65,13 @@ export function readerButton(id: u32, down: u32): void {
   }
   if (down == 0) {
     // Released after HOLD_MS or more: a volume or speed key goes back to its default.
-    if (id == held && now - downAt >= HOLD_MS && voiceOk && id >= KEY_VOLUME_UP && id <= KEY_SPEED_DOWN) {
+    if (now - downAt >= HOLD_MS && voiceOk && id >= KEY_VOLUME_UP && id <= KEY_SPEED_DOWN) {
       if (id < KEY_SPEED_UP) changeVolume(VOLUME_DEFAULT, CLIP_VOLUME);
       else changeSpeed(SPEED_NORMAL, CLIP_NORMAL_SPEED);
     }
-    held = 0xff;
     return;
   }
-  held = id;
-  downAt = now;
+  downAt = now; // of the last key pressed: a hold is timed from it
   if (!voiceOk) {
     // The voice pack failed its checks: every key answers with the error tone, INFO reports it
     // (flag bit 4), and the main key still shows the code on the LCD for a sighted helper.
@@ -98,10 +95,12 @@ export function readerButton(id: u32, down: u32): void {
   }
 }
 
-/** Starts a new message with clip `first`: whatever was playing stops. */
+/** Starts a new message with clip `first`: whatever was playing stops, 150 ms before the new one. */
 function say(first: u32): void {
+  const cut = playing;
   playerStop();
   codeMsg = false;
+  if (cut) enqueue(ITEM_PAUSE | 15);
   enqueue(first);
 }
 
