@@ -46,3 +46,4 @@ export {
 } from "./audio/clip-matcher.js";
 export { AudioOut, AUDIO_RATE, AUDIO_FIFO, AUDIO_LOW_WATER, AUDIO_FRAME_MAX, type AudioOutput } from "./audio-out.js";
 export { loadVoicePackFile, DEFAULT_VOICE_PACK_PATH } from "./voice-file.js";
+export { spokenTimeline, spokenWav, devicePack, type Spoken, type SpokenItem } from "./spoken.js";
