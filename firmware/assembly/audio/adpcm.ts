@@ -2,8 +2,9 @@
 // steps of docs/voice-pack.md "The codec". State: the predicted sample and the step index.
 
 // The step table of docs/voice-pack.md, 89 values, kept as 88 bits: step[i+1] = min(32767,
-// ⌊step[i] · 11 / 10⌋ + bit i) reproduces it exactly (firmware/test/audio-adpcm.test.ts checks
-// every value against the table in the doc); expanded into RAM at the start of every clip.
+// ⌊step[i] · 11 / 10⌋ + bit i) reproduces it exactly (firmware/test/audio-reader-exact.test.ts
+// compares the image's decoded speech with the pack library's, sample for sample); expanded into
+// RAM at the start of every clip.
 const STEP_BITS: usize = memory.data<u8>([135, 102, 138, 60, 105, 221, 74, 230, 105, 210, 35]);
 const STEPS: usize = memory.data(89 * 2, 2);
 
