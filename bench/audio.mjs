@@ -39,17 +39,20 @@ const setSpeed = (level) => {
   for (let i = 0; i < 3; i++) { device.click(K.speedDown); clock.advance(3000); }
   for (let i = 0; i < level; i++) { device.click(K.speedUp); clock.advance(3000); }
 };
-const timings = [];
+/** The code of step `r` after `base`, spoken whole (9 s of device time); returns the host ms it took. */
+const speak = (base, r) => {
+  clock.set(T0 + base + r * 30_000);
+  device.audio.clear();
+  const t0 = performance.now();
+  device.click(K.main);
+  clock.advance(9000);
+  return performance.now() - t0;
+};
 for (const [name, level] of speeds) {
   setSpeed(level);
   const costs = [];
   for (let r = 0; r < 15; r++) {
-    clock.set(T0 + 600_000 + r * 30_000);
-    device.audio.clear();
-    const t0 = performance.now();
-    device.click(K.main);
-    clock.advance(9000);
-    const host = performance.now() - t0;
+    const host = speak(600_000, r);
     const secs = device.audio.pcm().length / 8000;
     costs.push(host / secs);
   }
@@ -64,10 +67,7 @@ for (const lang of ["da", "en"]) {
     setSpeed(level);
     const rows = [];
     for (let r = 0; r < 5; r++) {
-      clock.set(T0 + 1_200_000 + r * 30_000);
-      device.audio.clear();
-      device.click(K.main);
-      clock.advance(9000);
+      speak(1_200_000, r);
       const s = spokenTimeline(device, { languages: [lang] });
       const clips = s.items.filter((i) => i.kind === "clip");
       if (clips.length !== 7 || clips[0].name !== "your_code_is") throw new Error(`${lang} ${name}: heard ${s.clips.join(" ")}`);

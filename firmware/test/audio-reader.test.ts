@@ -4,7 +4,7 @@ import { describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { CMD } from "./service-util.js";
 import {
-  KEY, newReader, provisionedReader, pressAndListen, hear, clips, codeClips, assertSaid, expectedCode, rms,
+  KEY, newReader, provisionedReader, pressAndListen, holdAndListen, hear, clips, codeClips, assertSaid, expectedCode, rms,
   pausesMs, describeTimeline,
 } from "./reader-util.js";
 
@@ -92,12 +92,7 @@ test("speed: 1.25× and 0.75× change the whole message's duration by 256/q (spe
   assert.ok(Math.abs(dur(slowPcm) / normal - 256 / 192) < 0.01, `0.75× after reboot: duration ratio ${dur(slowPcm) / normal}`);
   // Held (≥ 1 s) a speed key goes back to normal speed: "slower" (at the bottom already) when
   // pressed, "normal speed" when let go.
-  h.device.audio.clear();
-  h.device.press(KEY.speedDown);
-  h.clock.advance(3000);
-  h.device.release(KEY.speedDown);
-  h.clock.advance(5000);
-  assertSaid(hear(h.device.audio.pcm()), ["slower", "normal_speed"], "hold: normal speed");
+  assertSaid(hear(holdAndListen(h, KEY.speedDown, 3000, 5000)), ["slower", "normal_speed"], "hold: normal speed");
   h.clock.set(at);
   assert.ok(Math.abs(dur(pressAndListen(h, KEY.main)) / normal - 1) < 0.001);
 });
@@ -108,17 +103,9 @@ test("holding a volume key ≥ 1 s goes back to the default volume; a short pres
   const code = () => { h.clock.set(at); return pressAndListen(h, KEY.main); };
   const base = rms(code());
   pressAndListen(h, KEY.volumeUp);
-  h.device.press(KEY.volumeUp);
-  h.clock.advance(900);
-  h.device.release(KEY.volumeUp); // 0.9 s: a press, not a hold
-  h.clock.advance(3000);
+  holdAndListen(h, KEY.volumeUp, 900); // 0.9 s: a press, not a hold
   assert.ok(Math.abs(rms(code()) / base - 2) < 0.005, "two steps up");
-  h.device.audio.clear();
-  h.device.press(KEY.volumeDown);
-  h.clock.advance(3000);
-  h.device.release(KEY.volumeDown);
-  h.clock.advance(3000);
-  assertSaid(hear(h.device.audio.pcm()), ["softer", "volume"], "softer, then held: volume at the default");
+  assertSaid(hear(holdAndListen(h, KEY.volumeDown, 3000)), ["softer", "volume"], "softer, then held: volume at the default");
   assert.ok(Math.abs(rms(code()) / base - 1) < 0.001);
 });
 

@@ -40,6 +40,16 @@ export function pressAndListen(h: Reader, key: number, ms = 10_000): Int16Array 
   return h.device.audio.pcm();
 }
 
+/** Holds `key` for `holdMs`, lets `afterMs` pass, and returns what the device played meanwhile. */
+export function holdAndListen(h: Reader, key: number, holdMs: number, afterMs = 3000): Int16Array {
+  h.device.audio.clear();
+  h.device.press(key);
+  h.clock.advance(holdMs);
+  h.device.release(key);
+  h.clock.advance(afterMs);
+  return h.device.audio.pcm();
+}
+
 /** The timeline of `pcm`, going through a WAV file and back (what `segl sim --out` writes). */
 export function hear(pcm: Int16Array, languages?: string[]): Timeline {
   const wav = readWav(writeWav(pcm, AUDIO_RATE));
