@@ -99,6 +99,43 @@ describe("clip matcher", () => {
     assert.ok(first.truncated && first.end <= 3000 && first.end > 2800, describeTimeline(t));
   });
 
+  test("cut off anywhere after 100 ms, every digit (and the quiet-onset \"hurtigere\") is that clip cut off, ending at the cut", () => {
+    // Some clips end quietly (the "s" of "six"): cut at 250 ms they still pass 0.9 as whole clips; the
+    // cut decides. "hurtigere" begins with 70 ms of breath: its start is found from where it is heard.
+    const next = utterance(pack, "en", [{ clip: "new_code", pauseMs: 50 }]);
+    for (const lang of ["da", "en"]) {
+      for (const name of ["digit0", "digit1", "digit2", "digit3", "digit4", "digit5", "digit6", "digit7", "digit8", "digit9", "faster"] as const) {
+        const clip = pack.decode(lang, name);
+        for (const ms of [100, 150, 250]) {
+          if (clip.length <= ms * 8 + 200) continue;
+          const gain = ms === 150 ? 0.2 : 1;
+          const sig = new Int16Array(400 + ms * 8 + 1600 + next.length);
+          sig.set(clip.subarray(0, ms * 8).map((v) => Math.round(v * gain)), 400);
+          sig.set(next, 400 + ms * 8 + 1600);
+          const t = matchClips(sig, 8000, pack);
+          assert.deepEqual(clipSequence(t), [`${name}…`, "new_code"], `${lang} ${name} cut at ${ms} ms\n${describeTimeline(t)}`);
+          const c = clipsOf(t.items)[0]!;
+          // the end is where the sound stopped being heard: the cut, or the start of a silent stretch just before it
+          const cut = 400 + ms * 8;
+          assert.ok(c.end <= cut && sig.subarray(c.end, cut).every((v) => Math.abs(v) <= 16), describeTimeline(t));
+          assert.ok(Math.abs(sig[c.end - 1]!) > 16 && c.start === 400 && Math.abs(c.gain - gain) < 0.01, describeTimeline(t));
+        }
+      }
+    }
+  });
+
+  test("no clip of the pack passes for another: each alone, with itself no candidate, matches nothing", () => {
+    // also the 48 ms "t" that ends "batteriet er lavt", which resembles the start of "to" (2): shorter
+    // than minCutMs, so it is no cut-off clip either
+    for (const lang of pack.languages) {
+      for (let id = 0; id < pack.clipCount; id++) {
+        const sig = utterance(pack, lang, [{ clip: id, pauseMs: 50 }], 256, 1, 50);
+        const t = matchClips(sig, 8000, pack, { clipIds: [...Array(pack.clipCount).keys()].filter((i) => i !== id) });
+        assert.deepEqual(clipsOf(t.items), [], `${lang} ${id}\n${describeTimeline(t)}`);
+      }
+    }
+  });
+
   test("silence alone, noise alone, and a signal at another rate", () => {
     assert.deepEqual(matchClips(new Int16Array(800), 8000, pack).items, [{ kind: "silence", start: 0, end: 800 }]);
     assert.deepEqual(matchClips(new Int16Array(0), 8000, pack).items, []);

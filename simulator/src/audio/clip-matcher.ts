@@ -19,8 +19,16 @@ export interface MatchOptions {
   silenceThreshold?: number;
   /** A run of silence at least this long ends an unrecognised stretch or a cut-off clip (default 40 ms). */
   minGapMs?: number;
-  /** How far (samples) around the signal's onset a clip's start is searched (default 20 ms). */
+  /**
+   * The shortest part of a clip that counts as that clip cut off (default 100 ms): a few tens of ms of
+   * one clip can resemble a piece of another (the "t" ending one word and starting the next).
+   */
+  minCutMs?: number;
+  /** How far (samples) beyond the plausible range a clip's start is searched (default 10 ms). */
   searchSamples?: number;
+  /** The range of volumes (gain against the pack) the signal may have (default 1/32 … 2). */
+  minGain?: number;
+  maxGain?: number;
 }
 
 export interface ClipMatch {
@@ -58,7 +66,11 @@ export interface Timeline {
   items: TimelineItem[];
 }
 
-interface Candidate { id: number; name: string; languages: string[]; pcm: Int16Array; onset: number; byQ: Map<number, Reference> }
+/** onsets[k]: the first sample whose magnitude exceeds ONSET_LEVELS[k] (the clip's length if none). */
+interface Candidate { id: number; name: string; languages: string[]; pcm: Int16Array; onsets: number[]; byQ: Map<number, Reference> }
+
+/** Levels at which a clip's onset is noted: the signal's onset (|x| > threshold) lies between them for gains 1/32..2. */
+const ONSET_LEVELS = [2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096, 8192];
 interface Reference { pcm: Int16Array; energy: number; prefixEnergy: number[] }
 
 /** Energy of r[0..k) for every k (prefix sums), for the cut-off test. */
@@ -83,10 +95,12 @@ function candidates(pack: VoicePack, o: MatchOptions): Candidate[] {
       let c = byOffset.get(e.offset);
       if (!c) {
         const pcm = pack.decode(lang, id);
-        const peak = pcm.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-        let onset = 0;
-        while (onset < pcm.length && Math.abs(pcm[onset]!) <= peak * 0.02) onset++;
-        c = { id, name: e.name, languages: [], pcm, onset, byQ: new Map() };
+        const onsets = ONSET_LEVELS.map((level) => {
+          let i = 0;
+          while (i < pcm.length && Math.abs(pcm[i]!) <= level) i++;
+          return i;
+        });
+        c = { id, name: e.name, languages: [], pcm, onsets, byQ: new Map() };
         byOffset.set(e.offset, c);
       }
       if (!c.languages.includes(lang)) c.languages.push(lang);
@@ -132,41 +146,68 @@ export function matchClips(signal: Int16Array, sampleRate: number, pack: VoicePa
   const thr = options.silenceThreshold ?? 16;
   const minScore = options.minScore ?? 0.9;
   const gap = Math.round(((options.minGapMs ?? 40) * sampleRate) / 1000);
-  const search = options.searchSamples ?? Math.round(0.02 * sampleRate);
+  const search = options.searchSamples ?? Math.round(0.01 * sampleRate);
+  // A clip heard at gain g has its onset where |clip| first exceeds thr / g.
+  const onsetAt = (c: Candidate, level: number): number => {
+    let k = 0;
+    while (k < ONSET_LEVELS.length - 1 && ONSET_LEVELS[k]! < level) k++;
+    return c.onsets[k]!;
+  };
+  const earliest = (c: Candidate): number => onsetAt(c, thr / (options.maxGain ?? 2) / 2);
+  const latest = (c: Candidate): number => onsetAt(c, (thr / (options.minGain ?? 1 / 32)) * 2);
+  const minCut = Math.max(1, Math.round(((options.minCutMs ?? 100) * sampleRate) / 1000));
   const speeds = options.speedsQ8 ?? DEFAULT_SPEEDS_Q8;
   const prefix = speedFrame(sampleRate).hop; // the first hop is the same at every speed
   const cands = candidates(pack, options);
   const items: TimelineItem[] = [];
   const x = signal;
   const loud = (i: number): boolean => Math.abs(x[i]!) > thr;
-  /** The first index ≥ i that starts a run of `gap` silent samples (or the signal's end). */
-  const silenceFrom = (i: number): number => {
-    let run = 0;
-    for (let k = i; k < x.length; k++) {
-      if (loud(k)) run = 0;
-      else if (++run >= gap) return k - gap + 1;
+  // Every run of at least `gap` silent samples, found once: [start, end) pairs in order.
+  const runs: number[] = [];
+  for (let k = 0; k < x.length; ) {
+    if (loud(k)) { k++; continue; }
+    let e = k;
+    while (e < x.length && !loud(e)) e++;
+    if (e - k >= gap) runs.push(k, e);
+    k = e;
+  }
+  /** The first silent run of `gap` samples at or after i, clipped to start at i: [start, end), or the signal's end twice. */
+  const silenceRun = (i: number): [number, number] => {
+    let lo = 0;
+    let hi = runs.length / 2;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (runs[2 * mid + 1]! - Math.max(i, runs[2 * mid]!) >= gap) hi = mid;
+      else lo = mid + 1;
     }
-    return x.length;
+    // runs ending before i (or too little of them left after i) come first: the predicate is monotone
+    return lo < runs.length / 2 ? [Math.max(i, runs[2 * lo]!), runs[2 * lo + 1]!] : [x.length, x.length];
   };
+  const silenceFrom = (i: number): number => silenceRun(i)[0];
   /**
-   * The first place in [s, s + clip length) where the signal starts a silence of `gap` samples while
-   * the clip there is not silent (its energy over the gap at least 1 % of its mean), or −1.
+   * Where the clip placed at `s` was cut off: the first run of at least `gap` silent samples inside
+   * the clip during which the clip — at the gain the signal so far shows — would have been clearly
+   * heard (its energy there at least that of `gap` samples at 4 × the silence threshold). A clip that
+   * is merely quiet somewhere, at any volume, never passes: where the signal is silent, the scaled
+   * clip is below the threshold. Returns the cut with the score and gain of the part before it, or null.
    */
-  const cutOff = (s: number, ref: Reference): number => {
+  const cutOff = (s: number, ref: Reference): { cut: number; score: number; gain: number } | null => {
     const len = ref.pcm.length;
-    const mean = ref.energy / len;
-    let i = s;
+    let i = Math.max(s, 0);
     while (i < s + len) {
-      const c = silenceFrom(i);
-      if (c >= s + len) return -1;
-      const a = c - s;
-      const b = Math.min(len, a + gap);
-      if (ref.prefixEnergy[b]! - ref.prefixEnergy[a]! >= 0.01 * mean * (b - a)) return c;
-      if (c >= x.length) return -1;
-      i = c + gap;
-      while (i < x.length && !loud(i)) i++;
+      const [c, runEnd] = silenceRun(i);
+      if (c >= s + len) return null;
+      if (c - s >= minCut) {
+        const p = dot(x, s, ref.pcm, c - s);
+        const e = ref.prefixEnergy[c - s]!;
+        const g = e > 0 ? p.xr / e : 0;
+        const missing = g * g * (ref.prefixEnergy[Math.min(len, runEnd - s)]! - e);
+        if (missing >= (4 * thr) ** 2 * gap) return { cut: c, score: ncc(p.xr, p.xx, e), gain: g };
+      }
+      if (runEnd >= x.length) return null;
+      i = runEnd;
     }
-    return -1;
+    return null;
   };
   let pos = 0;
   for (;;) {
@@ -181,13 +222,10 @@ export function matchClips(signal: Int16Array, sampleRate: number, pack: VoicePa
     let nearest: UnknownSpan["nearest"] = null;
     for (const c of cands) {
       const r0 = reference(c, 256, sampleRate);
-      const rOn = c.onset;
       const plen = Math.min(prefix, r0.pcm.length);
       const rr = r0.prefixEnergy[plen]!;
       const tops: { s: number; score: number }[] = [];
-      for (let d = -search; d <= search; d++) {
-        const s = onset - rOn + d;
-        if (s < pos) continue;
+      for (let s = Math.max(pos, onset - latest(c) - search); s <= onset - earliest(c) + search; s++) {
         const { xr, xx } = dot(x, s, r0.pcm, plen);
         tops.push({ s, score: ncc(xr, xx, rr) });
       }
@@ -204,14 +242,14 @@ export function matchClips(signal: Int16Array, sampleRate: number, pack: VoicePa
             let gain = xr / ref.energy;
             let end = s + len;
             let truncated = false;
-            if (score < minScore) {
-              // Cut off? The signal falls silent where the clip is not.
-              const cut = cutOff(s, ref);
-              if (cut >= 0 && cut - s >= prefix) {
-                const p = dot(x, s, ref.pcm, cut - s);
-                const sc = ncc(p.xr, p.xx, ref.prefixEnergy[cut - s]!);
-                if (sc > score) { score = sc; gain = p.xr / ref.prefixEnergy[cut - s]!; end = cut; truncated = true; }
-              }
+            // Cut off? The signal falls silent where the clip would still be heard (a whole clip whose
+            // lost part was quiet may pass minScore as a whole: the cut decides, not the score).
+            const cut = cutOff(s, ref);
+            if (cut && cut.score >= minScore) {
+              score = cut.score;
+              gain = cut.gain;
+              end = cut.cut;
+              truncated = true;
             }
             if (!nearest || score > nearest.score) nearest = { id: c.id, name: c.name, score };
             // Prefer the full clip over a cut-off one, then the higher score.
