@@ -229,8 +229,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stderr.write(noPlayerMessage(ctx.prog) + "\n");
     return EXIT_FAILURE;
   }
-  // --out runs on a manual clock (starting now): the speech is rendered at once, not in real time.
-  const sim = new Simulator(once ? { mode: "manual", startMs: Date.now(), image } : { mode: "real", image });
+  // --out runs on a manual clock: the speech is rendered at once, not in real time. The clock starts
+  // 1 s into the current 30 s step, so the code is heard whole (not followed by "new code").
+  const sim = new Simulator(once ? { mode: "manual", startMs: Math.floor(Date.now() / 30_000) * 30_000 + 1000, image } : { mode: "real", image });
   let bridge: PtyBridge | undefined;
   let udp: UdpBridge | undefined;
   let presence: UserPresence | undefined;
