@@ -4,7 +4,10 @@ import { loadState, serial, serialLen, model, MODEL_CODE_DISPLAY, MODEL_AUDIO_RE
 import { rxBytes, rxReset } from "./service/frame";
 import { handleFrame } from "./service/protocol";
 import { codeDisplayPress, codeDisplayTimer, setStorageFailed, blank } from "./models/code_display";
-import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID } from "./timers";
+import { timersReset, timerExpired, rearm, TIMER_DISPLAY, TIMER_CTAPHID, TIMER_ROLL } from "./timers";
+import { readerBoot, readerButton, readerTick } from "./models/audio_reader";
+import { playerPump } from "./audio/player";
+import { voicePresent } from "./audio/voice";
 import { ctaphidReport, ctaphidButton, ctaphidTick, ctaphidPowerUp } from "./fido/ctaphid";
 import { credPowerUp } from "./fido/credential";
 import { pinPowerUp } from "./fido/pin";
@@ -30,6 +33,7 @@ export function deviceBoot(): i32 {
   loadState();
   rngBoot(serial, serialLen); // before anything can ask for a random byte
   blank();
+  readerBoot(); // finds whether there is a voice region (audio hardware): voicePresent
   if (model == MODEL_CHIP) ensureFido();
   if (trial) trialSelfTest(r == STORE_OK);
   return r;
@@ -45,11 +49,16 @@ function ensureFido(): void {
   ctap2PowerUp();
 }
 
+/** An unprovisioned device with a voice region (audio hardware) behaves as an audio reader. */
 export function deviceButton(id: u32, down: u32): void {
+  if (model != MODEL_CHIP && !(!provisioned && fidoUp) && (model == MODEL_AUDIO_READER || (!provisioned && voicePresent))) {
+    readerButton(id, down);
+    return;
+  }
   if (id != BUTTON_MAIN || down == 0) return;
   if (model == MODEL_CHIP || (!provisioned && fidoUp)) { ensureFido(); ctaphidButton(); return; }
   // Until provisioned, the device behaves as a code display (it shows its state).
-  if (!provisioned || model == MODEL_CODE_DISPLAY || model == MODEL_AUDIO_READER) codeDisplayPress();
+  if (!provisioned || model == MODEL_CODE_DISPLAY) codeDisplayPress();
 }
 
 export function deviceUartRx(len: u32): void {
@@ -64,5 +73,7 @@ export function deviceHidRx(len: u32): void {
 export function deviceTick(): void {
   if (timerExpired(TIMER_DISPLAY)) codeDisplayTimer();
   if (timerExpired(TIMER_CTAPHID)) ctaphidTick();
+  if (timerExpired(TIMER_ROLL)) readerTick();
+  playerPump(); // the audio output may have room again
   rearm();
 }

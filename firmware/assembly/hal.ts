@@ -89,3 +89,18 @@ export declare function boot_confirm(): i32;
 /** Asks the host to power-cycle the device once the current event returns. */
 @external("hal", "reset")
 export declare function reset(): void;
+// ---- audio (the audio code reader; docs/hal.md "Audio") ----
+/** Queues `samples` (1..256) 16-bit signed mono PCM samples at 8000 Hz from `src`: all of them
+ *  (returns `samples`) or, when the output FIFO has less room, none (returns 0; the host calls
+ *  `tick` once there is room). `samples` = 0 drops every queued sample at once (interrupt). */
+@external("hal", "audio_write")
+export declare function audio_write(src: usize, samples: u32): i32;
+/** 1 while a headset is plugged in (the speaker is then muted by the hardware), else 0. */
+@external("hal", "headset_state")
+export declare function headset_state(): u32;
+/** Bytes in the voice region (read-only flash holding the voice pack); 0 when there is none. */
+@external("hal", "voice_size")
+export declare function voice_size(): u32;
+/** Copies `len` bytes of the voice region at `addr` to `dst`; RANGE beyond voice_size(). */
+@external("hal", "voice_read")
+export declare function voice_read(addr: u32, dst: usize, len: u32): i32;

@@ -31,7 +31,8 @@ export function hid_rx(len: u32): void {
   memory.fill(IO_BUF, 0, n);
   secretsWipe();
 }
-/** The wake-up time asked for through hal.wake_at has come. */
+/** The wake-up time asked for through hal.wake_at has come, or (audio reader) the audio output has
+ *  room again after a short hal.audio_write. */
 export function tick(): void { deviceTick(); secretsWipe(); }
 
 // ---- the update receiver (docs/image-format.md): header and payload bytes in the exchange buffer ----

@@ -8,6 +8,8 @@ export const KEY_CONFIG: u32 = 0x0010;
 export const KEY_SEED: u32 = 0x0011;
 export const KEY_TIME: u32 = 0x0012;
 export const KEY_LOCK: u32 = 0x0013;
+/** The audio reader's settings: language u8, speed u8 (models/audio_reader.ts). */
+export const KEY_READER: u32 = 0x0014;
 
 export const MODEL_NONE: u8 = 0;
 export const MODEL_CODE_DISPLAY: u8 = 1;
@@ -117,7 +119,7 @@ export function saveLock(): i32 {
 }
 
 /** Commits one record; RAM follows only when it is durable. */
-function saveOne(key: u32, src: usize, len: u32): i32 {
+export function saveOne(key: u32, src: usize, len: u32): i32 {
   txnBegin();
   let r = txnPut(key, src, len);
   if (r != STORE_OK) { txnAbort(); return r; }

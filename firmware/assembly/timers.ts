@@ -3,6 +3,7 @@ import { uptime_ms, wake_at } from "./hal";
 
 export const TIMER_DISPLAY: i32 = 0;
 export const TIMER_CTAPHID: i32 = 1;
+export const TIMER_ROLL: i32 = 2; // the audio reader: the code being spoken expires
 export const TIMER_COUNT: i32 = 4;
 
 const deadlines: usize = memory.data(TIMER_COUNT * 8, 8); // i64 uptime ms each, 0 = off

@@ -1,10 +1,26 @@
 // A power cut at every flash operation of PROVISION, SET_TIME and LOCK: after reboot the device
-// is wholly old or wholly new, boots, and shows correct codes.
-import { test } from "vitest";
+// is wholly old or wholly new, boots, and shows correct codes. The same for the code display and
+// the audio reader (which shows its code too, and has a voice region).
+import { describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { totp } from "@segl/host-sdk";
 import { NorFlash } from "@segl/simulator";
-import { CMD, ST, SEED, newDevice, provisionPayload, timePayload, LOCK_PAYLOAD, type SyncPort } from "./service-util.js";
+import { CMD, ST, SEED, newDevice as newAnyDevice, provisionPayload as anyPayload, timePayload, LOCK_PAYLOAD, type SyncPort } from "./service-util.js";
+import { voiceBytes } from "./reader-util.js";
+import type { DeviceOptions } from "@segl/simulator";
+
+describe.each([
+  { model: 1, name: "code display" },
+  { model: 2, name: "audio reader" },
+])("$name", ({ model }) => {
+const newDevice = (opts: DeviceOptions = {}) => newAnyDevice(model === 2 ? { voice: voiceBytes(), ...opts } : opts);
+/** A press that shows the current code; a reader still speaking the last one is let finish first
+ *  (a press while it speaks would interrupt it instead). */
+const press = (h: ReturnType<typeof newDevice>) => {
+  if (h.device.audio.queued() > 0) h.clock.advance(15_000);
+  h.device.click();
+};
+const provisionPayload = (o: Parameters<typeof anyPayload>[0] = {}) => anyPayload({ model, ...o });
 
 const SEED2 = new TextEncoder().encode("abcdefghijabcdefghij0123");
 
@@ -66,7 +82,7 @@ test("power cut at every flash operation of PROVISION (first and re-provisioning
     },
     (p) => p.request(CMD.PROVISION, provisionPayload({ serial: "NEW-2", alg: 2, period: 60, seed: SEED2 }))?.status,
     (s, _p, _c, h) => {
-      h.device.click();
+      press(h);
       const t = Math.floor(h.clock.now() / 1000);
       if (_c) assert.equal(s.serial, "NEW-2");
       if (s.serial === "OLD-1") {
@@ -87,7 +103,7 @@ test("power cut at every flash operation of SET_TIME", () => {
     (s, _p, completed, h) => {
       assert.equal(s.state, 1, "provisioning untouched");
       if (completed) assert.ok(s.clockSet);
-      h.device.click();
+      press(h);
       if (s.clockSet) assert.equal(h.device.display, totp(SEED, { time: Math.floor(h.clock.now() / 1000) }));
       else assert.equal(h.device.display, "E-TIME");
     });
@@ -105,7 +121,8 @@ test("power cut at every flash operation of LOCK", () => {
       if (completed) assert.equal(s.state, 2);
       if (s.state === 2) assert.equal(p.request(CMD.PROVISION, provisionPayload())?.status, ST.LOCKED);
       assert.ok(s.clockSet);
-      h.device.click();
+      press(h);
       assert.equal(h.device.display, totp(SEED, { time: Math.floor(h.clock.now() / 1000) }));
     });
+});
 });

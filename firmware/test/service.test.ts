@@ -1,11 +1,13 @@
 // The UART service protocol and the code display, through the built image.
-import { test } from "vitest";
+import { describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { totp, encodeFrame, encodeRequest } from "@segl/host-sdk";
 import { CMD, ST, SEED, newDevice, provisionPayload, timePayload, LOCK_PAYLOAD } from "./service-util.js";
+import { voiceBytes } from "./reader-util.js";
 
-function provisioned(opts: { period?: number; alg?: number } = {}) {
-  const h = newDevice();
+/** A provisioned code display (model 1) or audio reader (model 2: a voice region, and it also shows its code). */
+function provisioned(opts: { period?: number; alg?: number; model?: number } = {}) {
+  const h = newDevice(opts.model === 2 ? { voice: voiceBytes() } : {});
   assert.equal(h.port.request(CMD.PROVISION, provisionPayload(opts))?.status, ST.OK);
   assert.equal(h.port.request(CMD.SET_TIME, timePayload(h.clock.now()))?.status, ST.OK);
   return h;
@@ -59,8 +61,9 @@ test("PROVISION validates every field and INFO reports it; no response contains 
   for (const f of port.frames) assert.ok(!Buffer.from(f.payload).toString("hex").includes(hex), "seed leaked");
 });
 
+describe.each([{ model: 1, name: "code display" }, { model: 2, name: "audio reader" }])("$name", ({ model }) => {
 test("a press shows the RFC 6238 code of the device's time; blank at rollover or after 30 s", () => {
-  const { device, clock, port } = provisioned();
+  const { device, clock, port } = provisioned({ model });
   // Put the clock 5 s into a step: the code must blank at the step's end (25 s), not after 30 s.
   const stepStart = Math.ceil(clock.now() / 30_000) * 30_000;
   clock.set(stepStart + 5_000);
@@ -74,7 +77,7 @@ test("a press shows the RFC 6238 code of the device's time; blank at rollover or
   assert.equal(port.request(CMD.STATUS)!.data[16], 0, "STATUS: display off");
 
   // Period 60: pressed right at a step start, the code blanks after 30 s.
-  const h2 = provisioned({ period: 60 });
+  const h2 = provisioned({ period: 60, model });
   const s2 = Math.ceil(h2.clock.now() / 60_000) * 60_000;
   h2.clock.set(s2);
   h2.device.click();
@@ -87,7 +90,7 @@ test("a press shows the RFC 6238 code of the device's time; blank at rollover or
 });
 
 test("clock drift shows up as the device's own time; SET_TIME corrects it", () => {
-  const { device, clock, port } = provisioned();
+  const { device, clock, port } = provisioned({ model });
   device.setDriftPpm(100); // 100 ppm ≈ 8.6 s a day
   clock.advance(10 * 86_400_000);
   const st = port.request(CMD.STATUS)!.data;
@@ -99,6 +102,7 @@ test("clock drift shows up as the device's own time; SET_TIME corrects it", () =
   assert.equal(port.request(CMD.SET_TIME, timePayload(clock.now()))?.status, ST.OK);
   const st2 = port.request(CMD.STATUS)!.data;
   assert.ok(Math.abs(Number(new DataView(st2.buffer, st2.byteOffset).getBigUint64(0)) - clock.now()) < 5);
+});
 });
 
 test("LOCK needs provisioning and time, is irreversible, and refuses provisioning afterwards", () => {
@@ -124,8 +128,9 @@ test("LOCK needs provisioning and time, is irreversible, and refuses provisionin
   assert.equal(device.display, totp(SEED, { time: Math.floor(clock.now() / 1000) }), "the original seed still in use");
 });
 
+describe.each([{ model: 1, name: "code display" }, { model: 2, name: "audio reader" }])("$name", ({ model }) => {
 test("provisioning and time survive reboot; flags report them", () => {
-  const { port, device, clock } = provisioned();
+  const { port, device, clock } = provisioned({ model });
   device.reboot();
   const info = port.request(CMD.INFO)!.data;
   assert.equal(info[5], 1);
@@ -133,6 +138,7 @@ test("provisioning and time survive reboot; flags report them", () => {
   clock.advance(3_600_000);
   device.click();
   assert.equal(device.display, totp(SEED, { time: Math.floor(clock.now() / 1000) }));
+});
 });
 
 test("unknown commands, PING, and frames that are not requests", () => {

@@ -1,1 +1,1 @@
-export { openTarget, targetKind, type Target, type TargetKind, type Control } from "./target.js";
+export { openTarget, targetKind, READER_KEYS, type Target, type TargetKind, type TargetOptions, type Control } from "./target.js";

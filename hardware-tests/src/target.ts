@@ -5,13 +5,16 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { MemoryTransport, SerialTransport, ServiceClient, type Transport } from "@segl/host-sdk";
-import { Device, PtyBridge, SimClock } from "@segl/simulator";
+import { Device, PtyBridge, SimClock, loadVoicePackFile, spokenTimeline, READER_KEYS, type Spoken } from "@segl/simulator";
 
 export type TargetKind = "simulator" | "pty" | "device";
 
 /** What only a simulator (or a test rig) can do. */
 export interface Control {
-  press(): void;
+  /** Presses and releases a key (default the main key, id 0). */
+  press(id?: number): void;
+  /** What an audio reader played since the last press: the voice pack's clips, matched in its output. */
+  spoken(): Spoken;
   display(): string;
   /** Moves world time (ms). */
   advance(ms: number): void;
@@ -36,16 +39,25 @@ export function targetKind(): TargetKind {
   return process.env.SEGL_TARGET === "pty" ? "pty" : "simulator";
 }
 
-export async function openTarget(kind: TargetKind = targetKind()): Promise<Target> {
+export interface TargetOptions {
+  /** The simulated device is an audio reader (a voice region with the committed pack). On a real
+   *  device the port decides: run the suite against a reader's port. */
+  audioReader?: boolean;
+}
+
+export { READER_KEYS };
+
+export async function openTarget(kind: TargetKind = targetKind(), opts: TargetOptions = {}): Promise<Target> {
   if (kind === "device") {
     const transport = await SerialTransport.open(process.env.SEGL_SERIAL_PORT!, { timeoutMs: 5000 });
     const client = new ServiceClient(transport, { timeoutMs: 3000 });
     return { kind, transport, client, control: null, destructive: process.env.SEGL_ALLOW_PROVISION === "1", close: () => transport.close() };
   }
   const clock = new SimClock({ startMs: Date.now() });
-  const device = new Device({ clock });
+  const device = new Device({ clock, voice: opts.audioReader ? loadVoicePackFile() : undefined });
   const control: Control = {
-    press: () => device.click(),
+    press: (id = 0) => { device.audio.clear(); device.click(id); },
+    spoken: () => spokenTimeline(device),
     display: () => device.display,
     advance: (ms) => clock.advance(ms),
     now: () => clock.now(),

@@ -17,6 +17,11 @@
 //   POST /devices/:name/boot              {cutAtOperation}: power cut at the nth boot-flash (slot, record) operation
 //   PUT  /devices/:name/slot-a|slot-b     a signed image file (application/octet-stream) written into the slot;
 //                                         ?mark=pending|active (default none), as a factory programmer would
+//   GET  /devices/:name/audio             an audio reader's output since it was last cleared: a timeline of
+//                                         the voice pack's clips (matched against the pack, not from the firmware)
+//   GET  /devices/:name/audio.wav         the same as a WAV file (16-bit mono, 8 kHz)
+//   DELETE /devices/:name/audio           clears it (starts a new recording)
+//   POST /devices/:name/headset           {plugged: boolean}
 //   GET  /clock                           {unixMs, mode}
 //   POST /clock/advance                   {ms}
 //   POST /clock/set                       {unixMs}
@@ -30,6 +35,7 @@ import type { FlashFaultPlan } from "./flash.js";
 import { renderSvg } from "./render.js";
 import { probeInfo } from "./probe.js";
 import { SLOT_SIZE } from "./boot-rom.js";
+import { spokenTimeline, spokenWav } from "./spoken.js";
 import { SimRng, type RngFault } from "./rng.js";
 
 export interface ControlServerOptions {
@@ -239,6 +245,30 @@ export async function startControlServer(sim: Simulator, opts: ControlServerOpti
         allow("GET");
         res.writeHead(200, { "content-type": "image/svg+xml; charset=utf-8", "cache-control": "no-store" });
         res.end(renderSvg(d.display));
+        return;
+      }
+      case "audio":
+      case "audio.wav": {
+        if (!d.voice) throw new HttpError(404, `${d.name} has no audio output (not an audio reader)`);
+        if (parts[2] === "audio.wav") {
+          allow("GET");
+          const wav = spokenWav(d);
+          res.writeHead(200, { "content-type": "audio/wav", "content-length": String(wav.length), "cache-control": "no-store" });
+          res.end(wav);
+          return;
+        }
+        allow("GET", "DELETE");
+        if (method === "DELETE") { d.audio.clear(); send(res, 200, { name: d.name, cleared: true }); return; }
+        send(res, 200, { name: d.name, ...spokenTimeline(d) });
+        return;
+      }
+      case "headset": {
+        allow("POST");
+        const body = await jsonBody(req);
+        if (typeof body.plugged !== "boolean") throw new HttpError(400, `"plugged" must be true or false`);
+        if (!d.voice) throw new HttpError(404, `${d.name} has no headset jack (not an audio reader)`);
+        d.setHeadset(body.plugged);
+        send(res, 200, { name: d.name, output: d.audio.output });
         return;
       }
       case "button": {

@@ -7,6 +7,7 @@ import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng, type RngFault } from "./rng.js";
 import { GuardViolation, brokenGuards } from "./guards.js";
 import { BootRom, NoBootableImage, testSignedImage, SLOT_SIZE, type BootRecord, type BootChoice, type SlotName, type BootRomOptions } from "./boot-rom.js";
+import { AudioOut, AUDIO_RATE, AUDIO_FRAME_MAX } from "./audio-out.js";
 
 export type PowerState = "off" | "on" | "crashed";
 
@@ -42,6 +43,12 @@ export interface DeviceOptions {
   rtcMs?: number;
   /** Boot immediately (default true). */
   powerOn?: boolean;
+  /**
+   * The voice region (read-only flash holding the voice pack, docs/voice-pack.md): present on an
+   * audio code reader, which is what makes the device one before it is provisioned. Omitted: no
+   * audio hardware (hal.audio_write answers UNSUPPORTED, voice_size 0).
+   */
+  voice?: Uint8Array;
   /** With a guarded test image, check its guard regions after every call (default true; benchmarks turn it off). */
   guardChecks?: boolean;
   name?: string;
@@ -68,6 +75,8 @@ export interface DeviceEvents {
   uart: [bytes: Uint8Array];
   hid: [report: Uint8Array];
   led: [on: boolean];
+  /** Samples the image queued for the DAC (16-bit mono at AUDIO_RATE), as they are accepted. */
+  audio: [samples: Int16Array];
   power: [state: PowerState];
   fault: [fault: DeviceFault];
 }
@@ -88,6 +97,10 @@ function imageForPayload(payload: Uint8Array<ArrayBuffer>, key: string): Firmwar
   if (!img) { img = imageFromBytes(payload, `<slot ${key.slice(0, 12)}>`); compiled.set(key, img); }
   return img;
 }
+/** The audio reader's keys (docs/hal.md "Keys"): the id given to press/release/click. */
+export const READER_KEYS = { main: 0, repeat: 1, volumeUp: 2, volumeDown: 3, speedUp: 4, speedDown: 5, language: 6 } as const;
+/** The headset jack's switch, reported as a button (down = plugged in); use setHeadset. */
+export const HEADSET_BUTTON = 7;
 
 export class Device extends EventEmitter<DeviceEvents> implements ClockListener {
   readonly name: string;
@@ -113,6 +126,9 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private readonly faultLog: DeviceFault[] = [];
   private bootCount = 0;
   private readonly guardChecks: boolean;
+  private voiceRegion: Uint8Array | undefined;
+  /** The audio output (an audio code reader's speaker or headset): the track it played, the FIFO. */
+  readonly audio: AudioOut;
 
   constructor(opts: DeviceOptions = {}) {
     super();
@@ -131,6 +147,8 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.drift = opts.driftPpm ?? 0;
     this.rtcAtSync = opts.rtcMs ?? 0;
     this.worldAtSync = this.clock.now();
+    this.voiceRegion = opts.voice?.slice();
+    this.audio = new AudioOut(() => Math.floor((this.rtcMs() * AUDIO_RATE) / 1000));
     this.clock.add(this);
     if (opts.powerOn ?? true) this.powerOn();
   }
@@ -248,6 +266,30 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     if (wasOn) this.powerOn();
   }
 
+  /** The voice region's content (undefined: no audio hardware). */
+  get voice(): Uint8Array | undefined {
+    return this.voiceRegion;
+  }
+
+  /**
+   * Rewrites the voice region (a factory fixture; or a damaged pack, for tests). The image checks the
+   * pack at boot and each clip before playing it, so a change shows at the next boot or clip.
+   */
+  setVoice(bytes: Uint8Array | undefined): void {
+    this.voiceRegion = bytes?.slice();
+  }
+
+  /**
+   * Plugs a headset in (true) or out (false): the speaker is muted while one is in. The image hears of
+   * it as the jack's switch, button HEADSET_BUTTON (down = plugged), and can ask hal.headset_state.
+   */
+  setHeadset(plugged: boolean): void {
+    const out = plugged ? "headset" : "speaker";
+    if (this.audio.output === out) return;
+    this.audio.output = out;
+    this.call((e) => e.button(HEADSET_BUTTON, plugged ? 1 : 0));
+  }
+
   powerOn(): void {
     if (this.powerState === "on") return;
     this.resetRequested = false;
@@ -292,6 +334,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   cutPower(): void {
     this.exports = undefined;
     this.bootRom.powerOff();
+    this.audio.flush();
     this.wakeUptime = undefined;
     this.clock.reschedule();
     if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
@@ -391,8 +434,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   // ---------------- clock listener ----------------
 
   nextWakeWorldMs(): number | undefined {
-    if (this.powerState !== "on" || this.wakeUptime === undefined) return undefined;
-    const rtcTarget = this.rtcAtBoot + this.wakeUptime;
+    if (this.powerState !== "on") return undefined;
+    const ready = this.audio.readyPosition();
+    const audioWake = ready === undefined ? undefined : this.worldAtRtc(Math.ceil((ready * 1000) / AUDIO_RATE));
+    const tickWake = this.wakeUptime === undefined ? undefined : this.worldAtRtc(this.rtcAtBoot + this.wakeUptime);
+    if (audioWake === undefined || tickWake === undefined) return audioWake ?? tickWake;
+    return Math.min(audioWake, tickWake);
+  }
+
+  /** The earliest world time at which the RTC reads at least rtcTarget. */
+  private worldAtRtc(rtcTarget: number): number {
     const rate = 1 + this.drift / 1e6;
     let w = Math.ceil(this.worldAtSync + (rtcTarget - this.rtcAtSync) / rate);
     // Rounding must never leave the RTC a millisecond short at the world time returned: onTime
@@ -403,11 +454,18 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   }
 
   onTime(): void {
-    if (this.powerState !== "on" || this.wakeUptime === undefined) return;
-    if (this.uptimeMs() >= this.wakeUptime) {
-      this.wakeUptime = undefined;
-      this.call((e) => e.tick());
+    if (this.powerState !== "on") return;
+    const ready = this.audio.readyPosition();
+    let tick = false;
+    if (ready !== undefined && Math.floor((this.rtcMs() * AUDIO_RATE) / 1000) >= ready) {
+      this.audio.waiting = false; // the audio output has room: the image hears it as a tick
+      tick = true;
     }
+    if (this.wakeUptime !== undefined && this.uptimeMs() >= this.wakeUptime) {
+      this.wakeUptime = undefined;
+      tick = true;
+    }
+    if (tick) this.call((e) => e.tick());
   }
 
   // ---------------- internals ----------------
@@ -578,6 +636,31 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       },
       hid_tx: (src: number, len: number) => {
         this.emit("hid", this.mem().slice(src >>> 0, (src >>> 0) + (len >>> 0)));
+        return ok;
+      },
+      audio_write: (src: number, samples: number) => {
+        if (!this.voiceRegion) return -3;
+        src >>>= 0; samples >>>= 0;
+        if (samples === 0) {
+          this.audio.flush();
+          this.clock.reschedule();
+          return ok;
+        }
+        if (samples > AUDIO_FRAME_MAX || src + samples * 2 > this.mem().length || (src & 1) !== 0) return errRange;
+        const pcm = new Int16Array(this.raw.memory.buffer, src, samples);
+        const n = this.audio.write(pcm);
+        if (n > 0) this.emit("audio", pcm.slice(0, n));
+        this.clock.reschedule();
+        return n;
+      },
+      headset_state: () => (this.audio.output === "headset" ? 1 : 0),
+      voice_size: () => this.voiceRegion?.length ?? 0,
+      voice_read: (addr: number, dst: number, len: number) => {
+        addr >>>= 0; len >>>= 0;
+        const v = this.voiceRegion;
+        if (!v) return -3;
+        if (addr + len > v.length) return errRange;
+        this.mem().set(v.subarray(addr, addr + len), dst >>> 0);
         return ok;
       },
       fault: (code: number, line: number) => {

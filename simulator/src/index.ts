@@ -1,4 +1,4 @@
-export { Device, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
+export { Device, READER_KEYS, HEADSET_BUTTON, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
 export { NorFlash, FlashViolation, PowerCut, DEFAULT_GEOMETRY, type FlashGeometry, type FlashStats, type FlashFaultPlan } from "./flash.js";
 export { SimClock, type ClockMode, type ClockListener, type SimClockOptions } from "./clock.js";
 export { SimRng, type RngFault } from "./rng.js";
@@ -33,6 +33,25 @@ export {
   signImageForTest, testSignedImage, rawPublicKey as makerKeyRaw,
   type BootRecord, type BootChoice, type SlotName, type SlotVerdict, type BootRomReason, type BootRomOptions, type ImageHeaderFields,
 } from "./boot-rom.js";
+export {
+  IMA_STEP_TABLE, IMA_INDEX_TABLE, IMA_MAX_INDEX, decodeNibble, decodeAdpcm, encodeAdpcm,
+  type AdpcmState, type EncodedAdpcm, type EncodeOptions,
+} from "./audio/adpcm.js";
+export { writeWav, readWav, WavError, type Wav } from "./audio/wav.js";
+export {
+  VoicePack, VoicePackError, parseVoicePack, buildVoicePack, voiceCrc32, CLIP, CLIP_NAMES, CLIP_COUNT_V1, SHARED_CLIPS,
+  VOICE_PACK_MAGIC, VOICE_PACK_VERSION, CODEC_IMA_ADPCM, HEADER_SIZE as VOICE_PACK_HEADER_SIZE, ENTRY_SIZE as VOICE_PACK_ENTRY_SIZE,
+  MAX_PACK_BYTES as VOICE_PACK_MAX_BYTES, ENTRY_FLAG_SHARED,
+  type ClipName, type ClipEntry, type VoicePackHeader, type VoicePackErrorCode, type ParseOptions as VoicePackParseOptions, type BuildPackInput,
+} from "./audio/voice-pack.js";
+export { changeSpeed, stretchedLength, speedFrame, DEFAULT_SPEEDS_Q8, MIN_SPEED_Q8, MAX_SPEED_Q8 } from "./audio/speed.js";
+export {
+  matchClips, clipSequence, pausesMs, describeTimeline,
+  type MatchOptions, type ClipMatch, type SilenceSpan, type UnknownSpan, type TimelineItem, type Timeline,
+} from "./audio/clip-matcher.js";
+export { AudioOut, AUDIO_RATE, AUDIO_FIFO, AUDIO_LOW_WATER, AUDIO_FRAME_MAX, type AudioOutput } from "./audio-out.js";
+export { loadVoicePackFile, DEFAULT_VOICE_PACK_PATH } from "./voice-file.js";
+export { spokenTimeline, spokenWav, devicePack, type Spoken, type SpokenItem } from "./spoken.js";
 export {
   DfuFunction, DFU_REQUEST, DFU_STATE, DFU_STATUS, DFU_ATTR, DFU_IN, DFU_OUT, dfuStatusForUpdateError,
   type DfuStateName, type DfuStatusName, type UpdateReceiver, type DfuFunctionOptions, type ControlResult, type DfuSignal,

@@ -13,6 +13,7 @@ import {
 } from "../state";
 import { STORE_OK, storeFreeBytes, storeMaxEraseCount, storeWasRecovered, storeWasDamaged } from "../storage/store";
 import { displayOn } from "../models/code_display";
+import { voicePresent, voiceOk } from "../audio/voice";
 import { attestationProvision, ATT_ERR_STORE } from "../fido/attestation";
 import { copyInto, BUF_OK } from "../platform/buffer";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "../version";
@@ -102,7 +103,7 @@ function info(): u32 {
   store<u8>(p + 3, FIRMWARE_PATCH);
   store<u8>(p + 4, provisioned ? model : 0);
   store<u8>(p + 5, deviceState());
-  store<u8>(p + 6, (timeSet ? 1 : 0) | (storeWasRecovered() ? 2 : 0) | (rngFailed() ? 4 : 0) | (storeWasDamaged() ? 8 : 0));
+  store<u8>(p + 6, (timeSet ? 1 : 0) | (storeWasRecovered() ? 2 : 0) | (rngFailed() ? 4 : 0) | (storeWasDamaged() ? 8 : 0) | (voicePresent && !voiceOk ? 16 : 0));
   store<u8>(p + 7, provisioned ? algorithm : 0);
   store<u8>(p + 8, provisioned ? digits : 0);
   writeU16BE(p + 9, provisioned ? period : 0);

@@ -9,9 +9,13 @@ import { resolve } from "node:path";
 import {
   Simulator, PtyBridge, UdpBridge, UdpBridgeError, ChipError, attachPresence, provisionChip, startControlServer, renderTerminal,
   loadImage, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
+  loadVoicePackFile, DEFAULT_VOICE_PACK_PATH, READER_KEYS, AUDIO_RATE,
   type ControlServer, type Device, type FirmwareImage, type UserPresence,
 } from "@segl/simulator";
 import { EXIT_OK, UsageError, type CliContext } from "./common.js";
+import { READER_KEY_NAMES, parseKeys, isBlank, provisionReader, runReaderOnce, type ReaderKey } from "./sim-reader.js";
+import { findPlayer, noPlayerMessage, startRawPlayer } from "./player.js";
+import type { ChildProcess } from "node:child_process";
 
 export const help = (prog: string) => `Usage: ${prog} <model> [options]
 
@@ -20,7 +24,7 @@ Runs one simulated device from the firmware image, in real time.
 Models:
   code-display   button, 6-digit LCD, UART service port
   chip           button (user presence), LED, CTAPHID over UDP (FIDO2/U2F)
-  audio-reader   (not yet)
+  audio-reader   keys, LCD, speaker/headset (the code spoken in Danish or English), UART service port
 
 Options:
   --name N        device name (default "display", or "chip"); also its serial path sim:N in-process
@@ -32,8 +36,8 @@ Options:
   --drift PPM     RTC drift in parts per million (positive = runs fast)
   --image FILE    firmware image (default: ${DEFAULT_IMAGE_PATH})
   --plain         no in-place redraw: print each LCD change (default when stdout is not a terminal)
-  --json          JSON lines on stdout: {"event":"ready",…} once running, then one per change
-                  ({"event":"display"|"led"|"power"|"fault"|"touch",…}) and {"event":"stopped"}
+  --json          JSON lines on stdout: {"event":"ready",…} once running, then {"event":"state",…} on each
+                  change, {"event":"log",…} and {"event":"stopped"} (audio reader with --out: see below)
   -h, --help      show this help
 
 Chip options:
@@ -44,12 +48,29 @@ Chip options:
   --serial S      serial given when a blank chip is provisioned (default SIM-<name>)
   --unlocked      leave a chip provisioned here unlocked (default: locked, as a chip leaves the factory)
 
+Audio reader options:
+  --out FILE      press the keys (--keys), let it speak, write what it said to FILE (WAV, 8 kHz 16-bit
+                  mono), print the clips heard in it (matched against the voice pack), and quit
+  --play          play what it says: with --out, the file once written; else live, as it speaks
+                  (needs aplay, paplay or ffplay)
+  --keys K,...    keys pressed by --out, in order (default main): ${READER_KEY_NAMES.join(", ")}
+  --json          with --out: the timeline as JSON on stdout; otherwise JSON lines as for every model
+  --voice FILE    voice pack for the voice region (default: ${DEFAULT_VOICE_PACK_PATH})
+  --blank         leave a blank reader blank (default: provisioned, clock set and locked on first start)
+
 Keys: Enter presses the button, r reboots, q or Ctrl-C quits.
+Audio reader keys: Enter or space main, a repeat (again), + louder, - softer, f faster, s slower,
+l language, h plug/unplug a headset.
 With stdin not a terminal, each newline presses the button and "q" quits; at end of input the
 simulator quits, unless a chip, --pty or --http keeps it serving (then stop it with SIGINT/SIGTERM).
 `;
 
 const MODELS = ["code-display", "chip", "audio-reader"] as const;
+
+/** Keyboard keys of the interactive audio reader (Enter and space are the main key too). */
+const READER_KEY_CHARS: Record<string, ReaderKey | "headset"> = {
+  a: "repeat", "+": "volumeUp", "=": "volumeUp", "-": "volumeDown", f: "speedUp", s: "speedDown", l: "language", h: "headset",
+};
 
 type PresenceName = "accept" | "deny" | "manual";
 const PRESENCE: readonly PresenceName[] = ["accept", "deny", "manual"];
@@ -62,9 +83,20 @@ interface ChipArgs {
   unlocked: boolean;
 }
 
+interface ReaderArgs {
+  out: string | undefined;
+  play: boolean;
+  keys: ReaderKey[];
+  json: boolean;
+  voice: string | undefined;
+  blank: boolean;
+  serial: string;
+}
+
 interface SimArgs {
-  model: "code-display" | "chip";
+  model: "code-display" | "chip" | "audio-reader";
   chip: ChipArgs | undefined;
+  reader: ReaderArgs | undefined;
   name: string;
   flash: string | undefined;
   pty: string | undefined;
@@ -97,7 +129,12 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
         presence: { type: "string" },
         serial: { type: "string" },
         unlocked: { type: "boolean" },
+        out: { type: "string" },
+        play: { type: "boolean" },
+        keys: { type: "string" },
         json: { type: "boolean" },
+        voice: { type: "string" },
+        blank: { type: "boolean" },
         help: { type: "boolean", short: "h" },
       },
     });
@@ -110,9 +147,7 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
   if (model === undefined) throw new UsageError(`which model? one of: ${MODELS.join(", ")}`);
   if (extra.length > 0) throw new UsageError(`unexpected argument ${JSON.stringify(extra[0])}`);
   if (!(MODELS as readonly string[]).includes(model)) throw new UsageError(`unknown model ${JSON.stringify(model)}; one of: ${MODELS.join(", ")}`);
-  if (model !== "code-display" && model !== "chip") {
-    throw Object.assign(new Error(`${model}: not yet: only code-display and chip can be simulated from the CLI so far`), { code: "UNSUPPORTED" });
-  }
+  void ctx;
   const port = (flag: string, text: string | undefined, dflt: number, min: number): number => {
     if (text === undefined) return dflt;
     const n = Number(text);
@@ -133,8 +168,20 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
     };
     if (!/^[\x21-\x7e]{1,32}$/.test(chip.serial)) throw new UsageError("--serial: 1..32 printable ASCII characters");
   } else {
-    for (const f of ["udp-port", "reply-port", "presence", "serial", "unlocked"] as const) {
+    for (const f of ["udp-port", "reply-port", "presence", "unlocked"] as const) {
       if (v[f] !== undefined) throw new UsageError(`--${f} is for the chip`);
+    }
+    if (v.serial !== undefined && model !== "audio-reader") throw new UsageError("--serial is for the chip and the audio reader");
+  }
+  let reader: ReaderArgs | undefined;
+  if (model === "audio-reader") {
+    if (v.keys !== undefined && v.out === undefined) throw new UsageError("--keys goes with --out");
+    const serial = v.serial ?? `SIM-${v.name ?? "reader"}`;
+    if (!/^[\x21-\x7e]{1,32}$/.test(serial)) throw new UsageError("--serial: 1..32 printable ASCII characters");
+    reader = { out: v.out, play: v.play ?? false, keys: v.keys !== undefined ? parseKeys(v.keys) : ["main"], json: v.json ?? false, voice: v.voice, blank: v.blank ?? false, serial };
+  } else {
+    for (const f of ["out", "play", "keys", "voice", "blank"] as const) {
+      if (v[f] !== undefined) throw new UsageError(`--${f} is for the audio reader`);
     }
   }
   let http: number | undefined;
@@ -147,10 +194,10 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
     drift = Number(v.drift);
     if (v.drift.trim() === "" || !Number.isFinite(drift) || Math.abs(drift) >= 1e6) throw new UsageError(`--drift takes a number of ppm, got ${JSON.stringify(v.drift)}`);
   }
-  const name = v.name ?? (model === "chip" ? "chip" : "display");
+  const name = v.name ?? (model === "chip" ? "chip" : model === "audio-reader" ? "reader" : "display");
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name: use letters, digits, '.', '_', '-'`);
   return {
-    model, chip, name, http, drift,
+    model: model as SimArgs["model"], chip, reader, name, http, drift,
     flash: v.flash, pty: v.pty, rngSeed: v["rng-seed"], image: v.image,
     plain: v.json === true || (v.plain ?? !ctx.stdout.isTTY),
     json: v.json === true,
@@ -168,7 +215,17 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (!existsSync(imagePath)) throw Object.assign(new Error(`no firmware image at ${imagePath}; build it with \`npm run build:firmware\``), { code: "IMAGE_MISSING" });
   const image: FirmwareImage = loadImage(imagePath);
   let chipSerial = "";
-  const sim = new Simulator({ mode: "real", image });
+  let voice: Uint8Array | undefined;
+  if (a.reader) {
+    const voicePath = a.reader.voice !== undefined ? resolve(a.reader.voice) : DEFAULT_VOICE_PACK_PATH;
+    if (!existsSync(voicePath)) throw Object.assign(new Error(`no voice pack at ${voicePath}`), { code: "VOICE_MISSING" });
+    voice = loadVoicePackFile(voicePath);
+  }
+  const once = a.reader?.out !== undefined;
+  if (once && a.reader!.play && !findPlayer(ctx.env)) throw Object.assign(new Error(noPlayerMessage(ctx.prog)), { code: "NO_PLAYER" });
+  // --out runs on a manual clock: the speech is rendered at once, not in real time. The clock starts
+  // 1 s into the current 30 s step, so the code is heard whole (not followed by "new code").
+  const sim = new Simulator(once ? { mode: "manual", startMs: Math.floor(Date.now() / 30_000) * 30_000 + 1000, image } : { mode: "real", image });
   let bridge: PtyBridge | undefined;
   let udp: UdpBridge | undefined;
   let presence: UserPresence | undefined;
@@ -187,7 +244,18 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       flashFile: a.flash !== undefined ? resolve(a.flash) : undefined,
       rngSeed: a.rngSeed,
       driftPpm: a.drift,
+      voice,
     });
+    if (a.reader && !a.reader.blank && (await isBlank(device))) {
+      await provisionReader(device, a.reader.serial, sim.clock.now());
+    }
+    if (once) {
+      try {
+        return await runReaderOnce(sim, device, { out: resolve(a.reader!.out!), play: a.reader!.play, keys: a.reader!.keys, json: a.reader!.json }, ctx);
+      } finally {
+        await cleanup();
+      }
+    }
     if (a.chip) {
       const info = provisionChip(device, { serial: a.chip.serial, lock: !a.chip.unlocked });
       chipSerial = info.serial;
@@ -203,19 +271,32 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
 
   const err = ctx.stderr;
-  err.write(`${ctx.prog}: ${a.name} (${a.chip ? "chip" : "code display"}) running image ${image.sha256.slice(0, 12)}… in real time\n`);
+  err.write(`${ctx.prog}: ${a.name} (${a.chip ? "chip" : a.reader ? "audio reader" : "code display"}) running image ${image.sha256.slice(0, 12)}… in real time\n`);
   if (a.flash !== undefined) err.write(`  flash:       ${resolve(a.flash)}\n`);
   if (a.chip) err.write(`  chip serial: ${chipSerial}\n`);
   if (udp) err.write(`  CTAPHID/UDP: listening on 127.0.0.1:${udp.listenPort}, replying to ${udp.replyHost}:${udp.replyPort}\n`);
   if (a.chip) err.write(`  presence:    ${a.chip.presence}${a.chip.presence === "manual" ? " (press Enter when the LED asks for a touch)" : ""}\n`);
   if (bridge) err.write(`  serial port: ${bridge.path} (-> ${bridge.ptsPath})\n`);
   if (server) err.write(`  control API: ${server.url}/devices/${a.name}\n`);
-  err.write(`  keys:        Enter ${a.chip ? "touch" : "press"} · r reboot · q quit\n`);
+  if (a.reader) err.write(`  keys:        Enter/space main · a repeat · + - volume · f s speed · l language · h headset · r reboot · q quit\n`);
+  else err.write(`  keys:        Enter ${a.chip ? "touch" : "press"} · r reboot · q quit\n`);
   if (a.json) {
     ctx.stdout.write(JSON.stringify({
-      event: "ready", name: a.name, model: a.chip ? "chip" : "code-display", image: image.sha256, serial: a.chip ? chipSerial : null,
+      event: "ready", name: a.name, model: a.model, image: image.sha256, serial: a.chip ? chipSerial : a.reader ? a.reader.serial : null,
       udp: udp ? { listenPort: udp.listenPort, replyPort: udp.replyPort } : null, pty: bridge?.path ?? null, control: server ? server.url : null,
     }) + "\n");
+  }
+  let live: ChildProcess | undefined;
+  if (a.reader?.play) {
+    const player = findPlayer(ctx.env);
+    if (!player) {
+      await cleanup();
+      throw Object.assign(new Error(noPlayerMessage(ctx.prog)), { code: "NO_PLAYER" });
+    }
+    live = startRawPlayer(player, AUDIO_RATE, ctx.env);
+    const feed = (pcm: Int16Array) => { live?.stdin?.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)); };
+    device.on("audio", feed);
+    err.write(`  audio:       playing live through ${player.name}\n`);
   }
 
   const screen = new Screen(ctx.stdout, !a.plain);
@@ -227,7 +308,9 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       return a.plain ? `led: ${device.led ? "on" : "off"}\n` : `${a.name} · power ${device.state} · LED ${led}${ask}\n`;
     }
     const lcd = renderTerminal(device.display, { frame: !a.plain });
-    const status = `${a.name} · power ${device.state} · LED ${device.led ? "on" : "off"}`;
+    const status = a.reader
+      ? `${a.name} · power ${device.state} · ${device.audio.output}`
+      : `${a.name} · power ${device.state} · LED ${device.led ? "on" : "off"}`;
     return a.plain ? `display: ${JSON.stringify(device.display)}\n${lcd}\n` : `${lcd}\n${status}\n`;
   };
   let stopping = false;
@@ -266,7 +349,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     };
     const onKey = (chunk: Buffer | string) => {
       for (const ch of typeof chunk === "string" ? chunk : chunk.toString("latin1")) {
-        if (ch === (raw ? "\r" : "\n") || (raw && ch === " ")) device.click();
+        const readerKey = a.reader ? READER_KEY_CHARS[ch] : undefined;
+        if (readerKey !== undefined) {
+          if (readerKey === "headset") device.setHeadset(device.audio.output !== "headset");
+          else device.click(READER_KEYS[readerKey]);
+        } else if (ch === (raw ? "\r" : "\n") || (raw && ch === " ")) device.click();
         else if (ch === "q" || ch === "Q" || ch === "\x03" || ch === "\x04") { quit(); return; }
         else if (ch === "r" || ch === "R") device.reboot();
       }
@@ -291,6 +378,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   stopping = true;
   for (const c of cleanups.splice(0)) c();
   screen.end();
+  live?.stdin?.end();
+  live?.kill();
   await cleanup();
   err.write(`${ctx.prog}: stopped\n`);
   if (a.json) ctx.stdout.write(JSON.stringify({ event: "stopped" }) + "\n");
