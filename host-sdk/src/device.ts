@@ -33,3 +33,12 @@ export { CTAP_STATUS_NAMES, CTAP_STATUS_MEANINGS, ctapStatusName } from "./ctap-
 export { cborEncode, cborDecode, type CborValue } from "./cbor.js";
 
 export { SeglError, isSeglError, type ErrorCode, type SeglErrorOptions } from "./errors.js";
+
+// USB DFU 1.1 (the chip's firmware update; the `usb` package loads on first use)
+export {
+  findDfuDevices, dfuInterfaceOf, parseFunctionalDescriptor, DfuSession, dfuDownload, dfuUpdate, dfuStatusError, dfuStateName, dfuStatusName, realSleep,
+  DFU_REQUEST, DFU_STATE_NAMES, DFU_STATUS_NAMES, nativeUsb, mapUsbError,
+  type DfuDeviceInfo, type DfuAttributes, type DfuStatus, type DfuProgress, type DfuPhase, type DfuDownloadOptions, type DfuUpdateOptions,
+  type DfuUpdateResult, type FindDfuOptions, type Sleep, type UsbBackend, type UsbDeviceLike, type UsbInterfaceDescriptorLike,
+  type DfuStateName, type DfuStatusName,
+} from "./protocols/dfu/index.js";

@@ -82,7 +82,20 @@ export type ErrorCode =
   /** The device's update receiver refused the image; details: `{ reason, detail, command }` (reason: FORMAT, MODEL, KEY, SIGNATURE, ROLLBACK, SEQUENCE, HASH, FLASH, UNSUPPORTED). */
   | "UPDATE_REFUSED"
   /** After REBOOT the device does not run the new image (its boot ROM refused it or it did not confirm); details: `{ expected, running }`. */
-  | "UPDATE_NOT_APPLIED";
+  | "UPDATE_NOT_APPLIED"
+  // USB DFU 1.1 (the chip's firmware update)
+  /** The device stalled a DFU request its state does not allow (UPLOAD is always refused); details: `{ operation }`. */
+  | "DFU_STALL"
+  /** The DFU device is in a state the operation cannot start or go on from; details: `{ state, expected }`. */
+  | "DFU_BAD_STATE"
+  /** The device went to dfuERROR; the code names its bStatus (errVERIFY → DFU_ERR_VERIFY); details: `{ dfuStatus, dfuStatusCode, state }`. */
+  | DfuStatusErrorCode;
+
+/** One code per DFU 1.1 error status (bStatus 0x01..0x0F). */
+export type DfuStatusErrorCode =
+  | "DFU_ERR_TARGET" | "DFU_ERR_FILE" | "DFU_ERR_WRITE" | "DFU_ERR_ERASE" | "DFU_ERR_CHECK_ERASED" | "DFU_ERR_PROG"
+  | "DFU_ERR_VERIFY" | "DFU_ERR_ADDRESS" | "DFU_ERR_NOTDONE" | "DFU_ERR_FIRMWARE" | "DFU_ERR_VENDOR" | "DFU_ERR_USBR"
+  | "DFU_ERR_POR" | "DFU_ERR_UNKNOWN" | "DFU_ERR_STALLEDPKT";
 
 export interface SeglErrorOptions {
   details?: Record<string, unknown>;

@@ -1,6 +1,6 @@
 // An optional HTTP JSON control API for a Simulator, on 127.0.0.1 (in the manner of Speculos's
 // REST API): the control plane, separate from the data path (UART, HID). Routes:
-//   GET  /devices                         [{name, state, display, led}]
+//   GET  /devices                         [{name, state, display, led, info: {model, serial, firmware, provisioning} | null}]
 //   GET  /devices/:name                   state, display, led, clocks, faults, flash counters
 //   GET  /devices/:name/display.svg       the LCD as SVG
 //   POST /devices/:name/button            {action: "press"|"release"|"click", id?}
@@ -33,6 +33,7 @@ import type { Simulator } from "./fleet.js";
 import type { Device } from "./device.js";
 import type { FlashFaultPlan } from "./flash.js";
 import { renderSvg } from "./render.js";
+import { probeInfo } from "./probe.js";
 import { SLOT_SIZE } from "./boot-rom.js";
 import { spokenTimeline, spokenWav } from "./spoken.js";
 import { SimRng, type RngFault } from "./rng.js";
@@ -55,6 +56,12 @@ export interface DeviceSummary {
   state: string;
   display: string;
   led: boolean;
+  /** GET /devices only: what the device's service INFO says (over its UART, in process: simulator/src/probe.ts); null while it is off. */
+  info?: { model: string; serial: string; firmware: string; provisioning: string } | null;
+}
+
+function deviceInfo(d: Device): DeviceSummary["info"] {
+  return probeInfo(d);
 }
 
 export interface DeviceDetail extends DeviceSummary {
@@ -221,7 +228,7 @@ export async function startControlServer(sim: Simulator, opts: ControlServerOpti
     if (parts[0] !== "devices") throw new HttpError(404, "no such route");
     if (parts.length === 1) {
       allow("GET");
-      send(res, 200, sim.list().map(summary));
+      send(res, 200, sim.list().map((d) => ({ ...summary(d), info: deviceInfo(d) })));
       return;
     }
     const name = parts[1]!;

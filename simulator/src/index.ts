@@ -52,3 +52,13 @@ export {
 export { AudioOut, AUDIO_RATE, AUDIO_FIFO, AUDIO_LOW_WATER, AUDIO_FRAME_MAX, type AudioOutput } from "./audio-out.js";
 export { loadVoicePackFile, DEFAULT_VOICE_PACK_PATH } from "./voice-file.js";
 export { spokenTimeline, spokenWav, devicePack, type Spoken, type SpokenItem } from "./spoken.js";
+export {
+  DfuFunction, DFU_REQUEST, DFU_STATE, DFU_STATUS, DFU_ATTR, DFU_IN, DFU_OUT, dfuStatusForUpdateError,
+  type DfuStateName, type DfuStatusName, type UpdateReceiver, type DfuFunctionOptions, type ControlResult, type DfuSignal,
+} from "./usb/dfu.js";
+export {
+  VirtualUsbBus, VirtualUsbPort, VirtualUsbDevice, VirtualUsbInterface, VirtualUsbError, LIBUSB,
+  SEGL_USB_VENDOR_ID, SEGL_USB_PRODUCT_ID, SEGL_USB_DFU_PRODUCT_ID, type VirtualUsbOptions,
+} from "./usb/virtual-device.js";
+export { deviceUpdateReceiver } from "./usb/receiver.js";
+export { probeInfo, type ProbedInfo } from "./probe.js";

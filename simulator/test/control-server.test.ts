@@ -23,7 +23,8 @@ test("HTTP control API: devices, button, display, clock, drift, power, flash", a
     assert.match(srv.url, /^http:\/\/127\.0\.0\.1:\d+$/);
     const list = await json<DeviceSummary[]>(await fetch(`${srv.url}/devices`));
     assert.deepEqual(list.map((x) => x.name), ["disp", "other"]);
-    assert.deepEqual(list[0], { name: "disp", state: "on", display: "", led: false });
+    assert.deepEqual({ ...list[0], info: { ...list[0]!.info, firmware: "x" } }, { name: "disp", state: "on", display: "", led: false, info: { model: "none", serial: "", firmware: "x", provisioning: "blank" } });
+    assert.match(list[0]!.info!.firmware, /^\d+\.\d+\.\d+$/, "the service INFO's firmware version");
 
     // Button: a click shows something on the LCD (a code or a notice).
     const clicked = await json<DeviceSummary>(await post(`${srv.url}/devices/disp/button`, { action: "click" }));

@@ -1,7 +1,7 @@
 // `segl <command> [options]`: dispatch, --help, --version, errors and exit codes.
 import { readFileSync } from "node:fs";
 import { COMMANDS, findCommand } from "./commands.js";
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, type CliContext } from "./common.js";
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, errorJson, wantsJson, type CliContext } from "./common.js";
 
 function version(): string {
   try {
@@ -26,7 +26,8 @@ export function usage(prog: string): string {
     "  -h, --help     show this help (or a command's: segl <command> --help)",
     "  -V, --version  print the version",
     "",
-    "Exit codes: 0 ok, 1 failure, 2 bad command line, 130 interrupted.",
+    "Exit codes (every command): 0 ok, 1 failure (also: interrupted, not confirmed), 2 bad command line.",
+    "With --json every command prints one JSON object on stdout, errors too: {\"ok\":false,\"exitCode\":N,\"error\":{\"code\",\"message\"}}.",
     "",
   ].join("\n");
 }
@@ -48,7 +49,9 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     return EXIT_OK;
   }
   const cmd = findCommand(first);
+  const json = wantsJson(rest);
   if (!cmd) {
+    if (json) ctx.stdout.write(errorJson(new UsageError(`unknown command ${JSON.stringify(first)}`), EXIT_USAGE));
     ctx.stderr.write(`${ctx.prog}: unknown command ${JSON.stringify(first)}\n\n${usage(ctx.prog)}`);
     return EXIT_USAGE;
   }
@@ -56,13 +59,17 @@ export async function runCli(argv: string[], ctx: CliContext): Promise<number> {
     const mod = await cmd.load();
     return await mod.run(rest, { ...ctx, prog: `${ctx.prog} ${cmd.name}` });
   } catch (err) {
+    const code = err instanceof UsageError ? EXIT_USAGE : EXIT_FAILURE;
+    // With --json the error is one object on stdout (for programs) and a line on stderr (for people).
+    if (json) ctx.stdout.write(errorJson(err, code));
     if (err instanceof UsageError) {
       ctx.stderr.write(`${ctx.prog} ${cmd.name}: ${err.message}\nTry \`${ctx.prog} ${cmd.name} --help\`.\n`);
-      return EXIT_USAGE;
+    } else {
+      const msg = err instanceof Error ? err.message : String(err);
+      const c = (err as { code?: unknown }).code;
+      ctx.stderr.write(`${ctx.prog} ${cmd.name}: error${typeof c === "string" ? ` ${c}` : ""}: ${msg}\n`);
     }
-    const msg = err instanceof Error ? err.message : String(err);
-    ctx.stderr.write(`${ctx.prog} ${cmd.name}: error: ${msg}\n`);
     if (ctx.env.SEGL_DEBUG && err instanceof Error && err.stack) ctx.stderr.write(`${err.stack}\n`);
-    return EXIT_FAILURE;
+    return code;
   }
 }

@@ -22,6 +22,9 @@ export const COMMANDS: CommandEntry[] = [
   { name: "provision", summary: "seed, set the clock of and lock displays (--port PATH… or --sim --count N), seeds to a PSKC file", load: () => import("./provision.js") },
   { name: "broker", summary: "broker tools: import FILE loads a PSKC file's seeds into the SQLite store", load: () => import("./broker.js") },
   { name: "serve", summary: "the broker's verification service: OTP and FIDO over HTTP/JSON (SQLite or PostgreSQL)", load: () => import("./serve.js") },
+  { name: "devices", summary: "list devices: HID chips, serial displays and readers, USB DFU, simulated (--sim)", load: () => import("./devices.js") },
+  { name: "flash", summary: "update a device's firmware with a signed image (USB DFU for chips, the serial port for displays)", load: () => import("./flash.js") },
+  { name: "chip", summary: "a chip: info (CTAP2 + service INFO), attestation (batch key + cert), lock", load: () => import("./chip.js") },
   { name: "image", summary: "signed firmware images: keygen, pack, sign, verify, inspect", load: () => import("./image.js") },
   { name: "totp", summary: "compute the TOTP code of a seed (pure math)", load: () => import("./totp.js") },
 ];

@@ -7,8 +7,6 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 /** The command line was wrong. */
 export const EXIT_USAGE = 2;
-/** Interrupted by a signal (128 + SIGINT). */
-export const EXIT_INTERRUPTED = 130;
 
 export interface CliContext {
   /** Program name for messages ("segl"). */
@@ -46,4 +44,44 @@ export function parseOptionsAndArgs<const O extends OptionSpec>(args: string[], 
   } catch (err) {
     throw new UsageError(err instanceof Error ? err.message : String(err));
   }
+}
+
+/** The user said no at a confirmation prompt: exit code 1, nothing was done. */
+export class DeclinedError extends Error {
+  override readonly name = "DeclinedError";
+  readonly code = "DECLINED";
+}
+
+/**
+ * Asks before a destructive step (lock, re-provision, attestation, flash). `--yes` skips the
+ * question; on a terminal the user answers y/N on stderr; with stdin not a terminal and no
+ * `--yes` it is a usage error (exit 2), so scripts never block on a prompt nor go ahead silently.
+ */
+export async function confirm(ctx: CliContext, what: string, yes: boolean | undefined): Promise<void> {
+  if (yes) return;
+  if (!ctx.stdin.isTTY) throw new UsageError(`${what}: this cannot be undone; pass --yes to confirm (stdin is not a terminal, so nobody can be asked)`);
+  ctx.stderr.write(`${what}. This cannot be undone. Continue? [y/N] `);
+  const answer = await new Promise<string>((resolve) => {
+    const onData = (d: Buffer | string) => { cleanup(); resolve(String(d)); };
+    const onEnd = () => { cleanup(); resolve(""); };
+    const cleanup = () => { ctx.stdin.off("data", onData); ctx.stdin.off("end", onEnd); ctx.stdin.pause(); };
+    ctx.stdin.on("data", onData);
+    ctx.stdin.on("end", onEnd);
+    ctx.stdin.resume();
+  });
+  if (!/^\s*y(es)?\s*$/i.test(answer)) throw new DeclinedError("not confirmed: nothing was done");
+}
+
+/** True when the command line asks for JSON output (so errors are JSON too). */
+export function wantsJson(args: readonly string[]): boolean {
+  return args.includes("--json");
+}
+
+/** The one JSON object an error becomes with --json (written to stdout). */
+export function errorJson(err: unknown, exitCode: number): string {
+  const e = err as { code?: unknown; cliCode?: unknown; details?: unknown } | undefined;
+  const code = err instanceof UsageError ? "USAGE" : typeof e?.code === "string" ? e.code : typeof e?.cliCode === "string" ? e.cliCode : "FAILURE";
+  const message = err instanceof Error ? err.message : String(err);
+  const details = e && typeof e.details === "object" && e.details !== null ? { details: e.details } : {};
+  return JSON.stringify({ ok: false, exitCode, error: { code, message, ...details } }) + "\n";
 }

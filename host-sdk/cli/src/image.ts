@@ -7,8 +7,7 @@ import {
   packImage, signImage, verifyImage, parseImage, writeMakerKey, rawPublicKey, MODEL_BITS,
   type ImageHeader, type ImageModelName,
 } from "@segl/host-sdk/image";
-import { isSeglError } from "@segl/host-sdk/errors";
-import { EXIT_OK, EXIT_FAILURE, EXIT_USAGE, UsageError, type CliContext } from "./common.js";
+import { EXIT_OK, UsageError, type CliContext } from "./common.js";
 
 export const help = (prog: string) => `Usage:
   ${prog} keygen --out PREFIX                    new maker key: PREFIX.key.pem (PKCS#8, mode 0600), PREFIX.pub.pem (SPKI)
@@ -20,7 +19,7 @@ export const help = (prog: string) => `Usage:
 
   --models     comma-separated: ${Object.keys(MODEL_BITS).join(", ")} (default: all)
   --revoke     comma-separated key indexes this image revokes once confirmed (key rotation)
-  --json       one JSON object on stdout (errors too: {"error":{"code","message"}})
+  --json       one JSON object on stdout (errors too: {"ok":false,"exitCode":N,"error":{"code","message"}})
 
 Exit codes: 0 ok, 1 failure (a refused image, an unreadable file), 2 bad command line.
 `;
@@ -64,15 +63,8 @@ function text(o: Record<string, unknown>): string {
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const json = args.includes("--json");
   const out = (o: Record<string, unknown>): void => { ctx.stdout.write(json ? `${JSON.stringify(o)}\n` : text(o)); };
-  try {
-    return await main(args, ctx, out);
-  } catch (err) {
-    if (!json) throw err; // the dispatcher prints it with the usual exit code
-    const usage = err instanceof UsageError;
-    const code = usage ? "USAGE" : isSeglError(err) ? err.code : ((err as { cliCode?: string }).cliCode ?? "ERROR");
-    ctx.stdout.write(`${JSON.stringify({ error: { code, message: err instanceof Error ? err.message : String(err) } })}\n`);
-    return usage ? EXIT_USAGE : EXIT_FAILURE;
-  }
+  // Errors (JSON with --json) and exit codes: the dispatcher's, as for every command (cli.ts).
+  return await main(args, ctx, out);
 }
 
 async function main(args: string[], ctx: CliContext, out: (o: Record<string, unknown>) => void): Promise<number> {

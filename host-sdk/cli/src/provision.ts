@@ -2,7 +2,7 @@
 // (real ones on serial ports, or simulated with --sim), and the seeds written to a PSKC file
 // (RFC 6030) for the broker. Seeds never go to stdout: stdout gets serials and states only.
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
-import { EXIT_FAILURE, EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js";
+import { EXIT_FAILURE, EXIT_OK, UsageError, confirm, parseOptions, type CliContext } from "./common.js";
 import { openPort, PORT_HELP } from "./port.js";
 import { PSKC_KEY_HELP, pskcSecret, type PskcSecret } from "./secrets.js";
 import { provisionDevice, type ProvisionResult } from "@segl/host-sdk/provision";
@@ -37,6 +37,8 @@ ${PSKC_KEY_HELP}
   --period S          time step in seconds (default 30)
   --lock              lock a single device afterwards (a batch, --count or several ports, is always locked)
   --force             overwrite FILE
+  --yes               do not ask before locking or re-provisioning real devices (needed when stdin is
+                      not a terminal); simulated devices (--sim) are never asked about
   --json              print one JSON object (serials, states, the file; no seeds)
 `;
 
@@ -132,13 +134,36 @@ async function simTargets(serials: string[]): Promise<{ targets: BatchTarget[]; 
   return { targets, dispose: () => { for (const d of devices) d.dispose(); } };
 }
 
+/**
+ * Real devices: locking ends provisioning for good, and provisioning a device that already holds a
+ * seed replaces it (the broker's copy stops working). Both are asked about first (or --yes).
+ */
+async function confirmDestructive(ctx: CliContext, ports: string[], lock: boolean, yes: boolean | undefined): Promise<void> {
+  if (yes) return;
+  const again: string[] = [];
+  for (const p of ports) {
+    const dev = await openPort(p);
+    try {
+      const info = await dev.client.info();
+      if (info.state === "provisioned") again.push(`${p} (${info.serial || "no serial"})`);
+    } finally {
+      await dev.close();
+    }
+  }
+  const what = [
+    ...(again.length ? [`re-provision ${again.join(", ")}: the seed${again.length > 1 ? "s" : ""} they hold will be replaced`] : []),
+    ...(lock ? [`lock ${ports.length} device(s) for good`] : []),
+  ];
+  if (what.length) await confirm(ctx, what.join("; and "), yes);
+}
+
 export async function run(args: string[], ctx: CliContext): Promise<number> {
   const v = parseOptions(args, {
     port: { type: "string" }, sim: { type: "boolean" }, count: { type: "string" }, serial: { type: "string" },
     "serial-prefix": { type: "string" }, first: { type: "string" }, pskc: { type: "string" },
     "psk-hex": { type: "string" }, "key-name": { type: "string" }, password: { type: "string" }, "password-file": { type: "string" },
     iterations: { type: "string" }, manufacturer: { type: "string" }, model: { type: "string" }, algorithm: { type: "string" },
-    digits: { type: "string" }, period: { type: "string" }, lock: { type: "boolean" }, force: { type: "boolean" }, json: { type: "boolean" },
+    digits: { type: "string" }, period: { type: "string" }, lock: { type: "boolean" }, force: { type: "boolean" }, json: { type: "boolean" }, yes: { type: "boolean" },
   });
   if (v.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
   if (!v.pskc) throw new UsageError("--pskc FILE is required: the seeds go to a PSKC file, never to the terminal");
@@ -168,11 +193,14 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   if (!v.force && existsSync(v.pskc)) throw new UsageError(`${v.pskc} exists (--force to overwrite)`);
 
+  const lock = batch || v.lock === true;
+  if (!v.sim) await confirmDestructive(ctx, ports, lock, v.yes);
+
   const sim = v.sim ? await simTargets(serials) : undefined;
   const targets: BatchTarget[] = sim?.targets ?? ports.map((p, i) => ({ serial: serials[i]!, open: () => openPort(p) }));
   let result: BatchResult;
   try {
-    result = await provisionBatch(targets, { model, algorithm, digits, period, lock: batch || v.lock === true, now: Date.now, log: (s) => ctx.stderr.write(s + "\n") });
+    result = await provisionBatch(targets, { model, algorithm, digits, period, lock, now: Date.now, log: (s) => ctx.stderr.write(s + "\n") });
   } finally {
     sim?.dispose();
   }

@@ -31,6 +31,8 @@ Options:
   --rate-client N/S      per-client-address limit (default 600/60)
   --trust-proxy          take the client address from X-Forwarded-For (behind a load balancer)
   --quiet                no access log lines (audit lines are always written)
+  --json                 stdout in JSON lines: {"event":"listening","url","store","rpId"} then {"event":"stopped"}
+                         (logs are JSON lines on stderr either way; errors: one JSON object on stdout)
 
 Logs: one JSON object a line on stderr ({"type":"audit"|"access"|"error",…}); never a token, seed or code.
 `;
@@ -65,7 +67,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     store: { type: "string" }, "store-key-file": { type: "string" }, "token-file": { type: "string" }, host: { type: "string" }, port: { type: "string" },
     "rp-id": { type: "string" }, origin: { type: "string" }, "trust-anchor": { type: "string" },
     attestation: { type: "string" }, "allow-no-uv": { type: "boolean" }, synchronous: { type: "string" }, pool: { type: "string" },
-    "rate-token": { type: "string" }, "rate-client": { type: "string" }, "trust-proxy": { type: "boolean" }, quiet: { type: "boolean" },
+    "rate-token": { type: "string" }, "rate-client": { type: "string" }, "trust-proxy": { type: "boolean" }, quiet: { type: "boolean" }, json: { type: "boolean" },
   });
   if (v.help) { ctx.stdout.write(help(ctx.prog)); return EXIT_OK; }
   const tokens = readTokens(v["token-file"], ctx.env);
@@ -114,7 +116,8 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const { url } = await server.listen({ host: v.host ?? "127.0.0.1", port });
   const storeName = pg ? "postgresql" : where;
-  ctx.stdout.write(`${ctx.prog}: listening on ${url} (store ${storeName}${v["rp-id"] ? `, FIDO rp ${v["rp-id"]}` : ""})\n`);
+  if (v.json) ctx.stdout.write(JSON.stringify({ event: "listening", url, store: storeName, rpId: v["rp-id"] ?? null }) + "\n");
+  else ctx.stdout.write(`${ctx.prog}: listening on ${url} (store ${storeName}${v["rp-id"] ? `, FIDO rp ${v["rp-id"]}` : ""})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.off("SIGTERM", onTerm);
@@ -127,6 +130,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     process.on("SIGTERM", onTerm);
     process.on("SIGINT", onInt);
   });
-  ctx.stdout.write(`${ctx.prog}: stopped\n`);
+  ctx.stdout.write(v.json ? JSON.stringify({ event: "stopped" }) + "\n" : `${ctx.prog}: stopped\n`);
   return EXIT_OK;
 }

@@ -12,7 +12,7 @@ import {
   loadVoicePackFile, DEFAULT_VOICE_PACK_PATH, READER_KEYS, AUDIO_RATE,
   type ControlServer, type Device, type FirmwareImage, type UserPresence,
 } from "@segl/simulator";
-import { EXIT_FAILURE, EXIT_OK, UsageError, type CliContext } from "./common.js";
+import { EXIT_OK, UsageError, type CliContext } from "./common.js";
 import { READER_KEY_NAMES, parseKeys, isBlank, provisionReader, runReaderOnce, type ReaderKey } from "./sim-reader.js";
 import { findPlayer, noPlayerMessage, startRawPlayer } from "./player.js";
 import type { ChildProcess } from "node:child_process";
@@ -36,6 +36,8 @@ Options:
   --drift PPM     RTC drift in parts per million (positive = runs fast)
   --image FILE    firmware image (default: ${DEFAULT_IMAGE_PATH})
   --plain         no in-place redraw: print each LCD change (default when stdout is not a terminal)
+  --json          JSON lines on stdout: {"event":"ready",…} once running, then {"event":"state",…} on each
+                  change, {"event":"log",…} and {"event":"stopped"} (audio reader with --out: see below)
   -h, --help      show this help
 
 Chip options:
@@ -52,7 +54,7 @@ Audio reader options:
   --play          play what it says: with --out, the file once written; else live, as it speaks
                   (needs aplay, paplay or ffplay)
   --keys K,...    keys pressed by --out, in order (default main): ${READER_KEY_NAMES.join(", ")}
-  --json          with --out: the timeline as JSON on stdout
+  --json          with --out: the timeline as JSON on stdout; otherwise JSON lines as for every model
   --voice FILE    voice pack for the voice region (default: ${DEFAULT_VOICE_PACK_PATH})
   --blank         leave a blank reader blank (default: provisioned, clock set and locked on first start)
 
@@ -103,6 +105,7 @@ interface SimArgs {
   drift: number | undefined;
   image: string | undefined;
   plain: boolean;
+  json: boolean;
 }
 
 function parse(args: string[], ctx: CliContext): SimArgs | "help" {
@@ -173,12 +176,11 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
   let reader: ReaderArgs | undefined;
   if (model === "audio-reader") {
     if (v.keys !== undefined && v.out === undefined) throw new UsageError("--keys goes with --out");
-    if (v.json && v.out === undefined) throw new UsageError("--json goes with --out");
     const serial = v.serial ?? `SIM-${v.name ?? "reader"}`;
     if (!/^[\x21-\x7e]{1,32}$/.test(serial)) throw new UsageError("--serial: 1..32 printable ASCII characters");
     reader = { out: v.out, play: v.play ?? false, keys: v.keys !== undefined ? parseKeys(v.keys) : ["main"], json: v.json ?? false, voice: v.voice, blank: v.blank ?? false, serial };
   } else {
-    for (const f of ["out", "play", "keys", "json", "voice", "blank"] as const) {
+    for (const f of ["out", "play", "keys", "voice", "blank"] as const) {
       if (v[f] !== undefined) throw new UsageError(`--${f} is for the audio reader`);
     }
   }
@@ -197,7 +199,8 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
   return {
     model: model as SimArgs["model"], chip, reader, name, http, drift,
     flash: v.flash, pty: v.pty, rngSeed: v["rng-seed"], image: v.image,
-    plain: v.plain ?? !ctx.stdout.isTTY,
+    plain: v.json === true || (v.plain ?? !ctx.stdout.isTTY),
+    json: v.json === true,
   };
 }
 
@@ -209,26 +212,17 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
 
   const imagePath = a.image !== undefined ? resolve(a.image) : DEFAULT_IMAGE_PATH;
-  if (!existsSync(imagePath)) {
-    ctx.stderr.write(`${ctx.prog}: no firmware image at ${imagePath}; build it with \`npm run build:firmware\`\n`);
-    return EXIT_FAILURE;
-  }
+  if (!existsSync(imagePath)) throw Object.assign(new Error(`no firmware image at ${imagePath}; build it with \`npm run build:firmware\``), { code: "IMAGE_MISSING" });
   const image: FirmwareImage = loadImage(imagePath);
   let chipSerial = "";
   let voice: Uint8Array | undefined;
   if (a.reader) {
     const voicePath = a.reader.voice !== undefined ? resolve(a.reader.voice) : DEFAULT_VOICE_PACK_PATH;
-    if (!existsSync(voicePath)) {
-      ctx.stderr.write(`${ctx.prog}: no voice pack at ${voicePath}\n`);
-      return EXIT_FAILURE;
-    }
+    if (!existsSync(voicePath)) throw Object.assign(new Error(`no voice pack at ${voicePath}`), { code: "VOICE_MISSING" });
     voice = loadVoicePackFile(voicePath);
   }
   const once = a.reader?.out !== undefined;
-  if (once && a.reader!.play && !findPlayer(ctx.env)) {
-    ctx.stderr.write(noPlayerMessage(ctx.prog) + "\n");
-    return EXIT_FAILURE;
-  }
+  if (once && a.reader!.play && !findPlayer(ctx.env)) throw Object.assign(new Error(noPlayerMessage(ctx.prog)), { code: "NO_PLAYER" });
   // --out runs on a manual clock: the speech is rendered at once, not in real time. The clock starts
   // 1 s into the current 30 s step, so the code is heard whole (not followed by "new code").
   const sim = new Simulator(once ? { mode: "manual", startMs: Math.floor(Date.now() / 30_000) * 30_000 + 1000, image } : { mode: "real", image });
@@ -272,10 +266,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     if (a.http !== undefined) server = await startControlServer(sim, { port: a.http });
   } catch (err) {
     await cleanup();
-    if (err instanceof UdpBridgeError || err instanceof ChipError) {
-      ctx.stderr.write(`${ctx.prog}: ${err.message}\n`);
-      return EXIT_FAILURE;
-    }
+    if (err instanceof UdpBridgeError || err instanceof ChipError) throw Object.assign(new Error(err.message), { code: "SIM_START" });
     throw err;
   }
 
@@ -289,13 +280,18 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (server) err.write(`  control API: ${server.url}/devices/${a.name}\n`);
   if (a.reader) err.write(`  keys:        Enter/space main · a repeat · + - volume · f s speed · l language · h headset · r reboot · q quit\n`);
   else err.write(`  keys:        Enter ${a.chip ? "touch" : "press"} · r reboot · q quit\n`);
+  if (a.json) {
+    ctx.stdout.write(JSON.stringify({
+      event: "ready", name: a.name, model: a.model, image: image.sha256, serial: a.chip ? chipSerial : a.reader ? a.reader.serial : null,
+      udp: udp ? { listenPort: udp.listenPort, replyPort: udp.replyPort } : null, pty: bridge?.path ?? null, control: server ? server.url : null,
+    }) + "\n");
+  }
   let live: ChildProcess | undefined;
   if (a.reader?.play) {
     const player = findPlayer(ctx.env);
     if (!player) {
       await cleanup();
-      err.write(noPlayerMessage(ctx.prog) + "\n");
-      return EXIT_FAILURE;
+      throw Object.assign(new Error(noPlayerMessage(ctx.prog)), { code: "NO_PLAYER" });
     }
     live = startRawPlayer(player, AUDIO_RATE, ctx.env);
     const feed = (pcm: Int16Array) => { live?.stdin?.write(Buffer.from(pcm.buffer, pcm.byteOffset, pcm.byteLength)); };
@@ -305,6 +301,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 
   const screen = new Screen(ctx.stdout, !a.plain);
   const frame = () => {
+    if (a.json) return JSON.stringify({ event: "state", power: device.state, display: device.display, led: device.led }) + "\n";
     if (a.chip) {
       const led = device.led ? "● on " : "○ off";
       const ask = presence?.waiting ? (a.chip.presence === "manual" ? " · touch needed: press Enter" : " · touch needed") : "";
@@ -317,7 +314,11 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     return a.plain ? `display: ${JSON.stringify(device.display)}\n${lcd}\n` : `${lcd}\n${status}\n`;
   };
   let stopping = false;
-  const log = (msg: string) => { if (!stopping) screen.around(() => err.write(msg.endsWith("\n") ? msg : msg + "\n")); };
+  const log = (msg: string) => {
+    if (stopping) return;
+    if (a.json) ctx.stdout.write(JSON.stringify({ event: "log", message: msg.trimEnd() }) + "\n");
+    else screen.around(() => err.write(msg.endsWith("\n") ? msg : msg + "\n"));
+  };
   const redraw = () => { if (!stopping) screen.draw(frame()); };
   redraw();
   device.on("display", redraw);
@@ -381,6 +382,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   live?.kill();
   await cleanup();
   err.write(`${ctx.prog}: stopped\n`);
+  if (a.json) ctx.stdout.write(JSON.stringify({ event: "stopped" }) + "\n");
   return code;
 }
 

@@ -28,7 +28,12 @@ test("segl provision then segl info over a PTY; segl totp agrees with the displa
   try {
     const before = clock.now();
     const psk = "00112233445566778899aabbccddeeff";
-    const p = await run(["provision", "--port", bridge.path, "--serial", "CLI-0001", "--lock", "--pskc", join(dir, "seed.pskc"), "--psk-hex", psk, "--json"]);
+    const asked = await run(["provision", "--port", bridge.path, "--serial", "CLI-0001", "--lock", "--pskc", join(dir, "seed.pskc"), "--psk-hex", psk, "--json"]);
+    assert.equal(asked.code, 2, "--lock on a real device needs --yes when nobody can be asked");
+    assert.match(JSON.parse(asked.stdout).error.message, /--yes/);
+    const blank = await run(["info", "--port", bridge.path, "--json"]);
+    assert.equal(JSON.parse(blank.stdout).info.state, "blank", "nothing was done");
+    const p = await run(["provision", "--port", bridge.path, "--serial", "CLI-0001", "--lock", "--yes", "--pskc", join(dir, "seed.pskc"), "--psk-hex", psk, "--json"]);
     assert.equal(p.code, 0, p.stderr);
     const out = JSON.parse(p.stdout) as { devices: { serial: string; state: string }[] };
     assert.deepEqual(out.devices.map((d) => [d.serial, d.state]), [["CLI-0001", "locked"]]);

@@ -175,7 +175,7 @@ test("segl provision --port A,B --count 2: two displays behind real pseudo-termi
   try {
     for (const [i, d] of devices.entries()) bridges.push(await PtyBridge.open(d, { path: join(dir, `tty${i}`) }));
     const file = join(dir, "ports.pskc");
-    const p = await run(["provision", "--port", bridges.map((b) => b.path).join(","), "--count", "2", "--serial-prefix", "P-", "--pskc", file, "--psk-hex", PSK, "--json"]);
+    const p = await run(["provision", "--port", bridges.map((b) => b.path).join(","), "--count", "2", "--serial-prefix", "P-", "--pskc", file, "--psk-hex", PSK, "--yes", "--json"]);
     assert.equal(p.code, 0, p.stderr);
     const out = JSON.parse(p.stdout) as { devices: { serial: string; state: string }[] };
     assert.deepEqual(out.devices.map((d) => [d.serial, d.state]), [["P-000001", "locked"], ["P-000002", "locked"]]);

@@ -6,7 +6,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from "node:chil
 import { createSocket, type Socket } from "node:dgram";
 import { once } from "node:events";
 
-import { Output, ROOT, SEGL } from "./root.js";
+import { Output, ROOT, SEGL, freeUdpPort } from "./root.js";
 
 /** The host side of the UDP bridge: binds the reply port, sends to the chip's port. */
 class HidOverUdp {
@@ -22,14 +22,6 @@ class HidOverUdp {
     sock.bind(replyPort, "127.0.0.1");
     await once(sock, "listening");
     return new HidOverUdp(sock, chipPort);
-  }
-  static async freePort(): Promise<number> {
-    const s = createSocket("udp4");
-    s.bind(0, "127.0.0.1");
-    await once(s, "listening");
-    const p = s.address().port;
-    await new Promise<void>((r) => s.close(() => r()));
-    return p;
   }
   send(cmd: number, data: number[]): void {
     const r = Buffer.alloc(64);
@@ -72,7 +64,7 @@ function startChip(args: string[]): { child: ChildProcessWithoutNullStreams; out
 const SELECTION = [0x0b]; // authenticatorSelection: waits for a touch
 
 test("segl sim chip --presence manual: CTAPHID over UDP, the LED asks, Enter touches; the control API lists the chip", async () => {
-  const reply = await HidOverUdp.freePort();
+  const reply = await freeUdpPort();
   const { child, out, err } = startChip(["--udp-port", "0", "--reply-port", String(reply), "--http", "0", "--serial", "CLI-CHIP-7"]);
   let host: HidOverUdp | undefined;
   try {
@@ -113,7 +105,7 @@ test("segl sim chip --presence manual: CTAPHID over UDP, the LED asks, Enter tou
 });
 
 test("segl sim chip --presence accept touches at once; a taken UDP port is a clear error; bad options exit 2", async () => {
-  const reply = await HidOverUdp.freePort();
+  const reply = await freeUdpPort();
   const { child, err } = startChip(["--udp-port", "0", "--reply-port", String(reply), "--presence", "accept"]);
   let host: HidOverUdp | undefined;
   try {
