@@ -1,6 +1,7 @@
 // SHA-1 (FIPS 180-4 §6.1). Needed by HOTP/TOTP/OCRA and RFC 2202; not for new signatures.
-// Context layout: see sha256.ts (shared by every hash).
-import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF } from "./sha256";
+// Context layout: see hashctx.ts (shared by every hash; buffering and padding in hash.ts).
+import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE } from "./hashctx";
+import { hashUpdate, hashFinal } from "./hash";
 
 export const SHA1_CTX_SIZE: u32 = HASH_CTX_SIZE;
 export const SHA1_DIGEST_LEN: u32 = 20;
@@ -82,37 +83,12 @@ export function sha1Init(ctx: usize): void {
 }
 
 export function sha1Update(ctx: usize, p: usize, n: u32): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
-  if (used != 0) {
-    const take = min<u32>(64 - used, n);
-    memory.copy(buf + used, p, take);
-    used += take; p += take; n -= take;
-    if (used < 64) { store<u32>(ctx + HCTX_USED, used); return; }
-    sha1Compress(st, buf);
-  }
-  while (n >= 64) { sha1Compress(st, p); p += 64; n -= 64; }
-  if (n != 0) memory.copy(buf, p, n);
-  store<u32>(ctx + HCTX_USED, n);
+  hashUpdate(ctx, p, n);
 }
 
 /** Pads, writes the 20-byte digest to out. */
 export function sha1Final(ctx: usize, out: usize): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  const bits = load<u64>(ctx + HCTX_TOTAL) << 3;
-  store<u8>(buf + used, 0x80);
-  used++;
-  if (used > 56) {
-    memory.fill(buf + used, 0, 64 - used);
-    sha1Compress(st, buf);
-    used = 0;
-  }
-  memory.fill(buf + used, 0, 56 - used);
-  store<u64>(buf + 56, bswap<u64>(bits));
-  sha1Compress(st, buf);
-  for (let i: usize = 0; i < 20; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
+  hashFinal(ctx, out);
 }
 
 /** Zeroes the message schedule (it held the last block hashed). */

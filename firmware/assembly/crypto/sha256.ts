@@ -1,19 +1,10 @@
 // SHA-256 (FIPS 180-4 §6.2). Static memory only: no allocation, no per-call table setup.
 //
-// Hash contexts (all of SHA-1/256/512 share this layout, see hash.ts) live in caller-owned
-// memory of HASH_CTX_SIZE bytes:
-//   +0  u32 alg         (ALG_SHA1 / ALG_SHA256 / ALG_SHA512)
-//   +4  u32 buffered    bytes waiting in the block buffer
-//   +8  u64 total       bytes hashed so far (including the buffered ones)
-//   +16 state           chaining value in native word order (SHA-1 20 B, SHA-256 32 B, SHA-512 64 B)
-//   +80 block buffer    64 B (SHA-1/256) or 128 B (SHA-512)
+// Hash contexts: layout in hashctx.ts (re-exported here).
 
-export const HASH_CTX_SIZE: u32 = 208;
-export const HCTX_ALG: usize = 0;
-export const HCTX_USED: usize = 4;
-export const HCTX_TOTAL: usize = 8;
-export const HCTX_STATE: usize = 16;
-export const HCTX_BUF: usize = 80;
+import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF } from "./hashctx";
+import { hashUpdate, hashFinal } from "./hash";
+export { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF };
 
 export const SHA256_CTX_SIZE: u32 = HASH_CTX_SIZE;
 export const SHA256_DIGEST_LEN: u32 = 32;
@@ -85,7 +76,8 @@ export function sha256Compress(state: usize, blk: usize): void {
   store<u32>(state, load<u32>(state, 28) + h, 28);
 }
 
-// ---- streaming API (ctx = HASH_CTX_SIZE bytes of caller-owned static memory) ----
+// ---- streaming API (ctx = HASH_CTX_SIZE bytes of caller-owned static memory; the buffering and
+// the padding are shared by the three hashes: hashUpdate / hashFinal in hash.ts) ----
 
 export function sha256Init(ctx: usize): void {
   store<u32>(ctx + HCTX_ALG, 2);
@@ -95,37 +87,12 @@ export function sha256Init(ctx: usize): void {
 }
 
 export function sha256Update(ctx: usize, p: usize, n: u32): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
-  if (used != 0) {
-    const take = min<u32>(64 - used, n);
-    memory.copy(buf + used, p, take);
-    used += take; p += take; n -= take;
-    if (used < 64) { store<u32>(ctx + HCTX_USED, used); return; }
-    sha256Compress(st, buf);
-  }
-  while (n >= 64) { sha256Compress(st, p); p += 64; n -= 64; }
-  if (n != 0) memory.copy(buf, p, n);
-  store<u32>(ctx + HCTX_USED, n);
+  hashUpdate(ctx, p, n);
 }
 
 /** Pads, writes the 32-byte digest to out. The context must be re-initialised before reuse. */
 export function sha256Final(ctx: usize, out: usize): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  const bits = load<u64>(ctx + HCTX_TOTAL) << 3;
-  store<u8>(buf + used, 0x80);
-  used++;
-  if (used > 56) {
-    memory.fill(buf + used, 0, 64 - used);
-    sha256Compress(st, buf);
-    used = 0;
-  }
-  memory.fill(buf + used, 0, 56 - used);
-  store<u64>(buf + 56, bswap<u64>(bits));
-  sha256Compress(st, buf);
-  for (let i: usize = 0; i < 32; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
+  hashFinal(ctx, out);
 }
 
 const ONESHOT: usize = memory.data(<i32>HASH_CTX_SIZE, 16);

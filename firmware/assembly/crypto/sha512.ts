@@ -1,5 +1,6 @@
-// SHA-512 (FIPS 180-4 §6.4) on u64 locals. Context layout: see sha256.ts.
-import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF } from "./sha256";
+// SHA-512 (FIPS 180-4 §6.4) on u64 locals. Context layout: see hashctx.ts (buffering and padding in hash.ts).
+import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE } from "./hashctx";
+import { hashUpdate, hashFinal } from "./hash";
 
 export const SHA512_CTX_SIZE: u32 = HASH_CTX_SIZE;
 export const SHA512_DIGEST_LEN: u32 = 64;
@@ -88,38 +89,12 @@ export function sha512Init(ctx: usize): void {
 }
 
 export function sha512Update(ctx: usize, p: usize, n: u32): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
-  if (used != 0) {
-    const take = min<u32>(128 - used, n);
-    memory.copy(buf + used, p, take);
-    used += take; p += take; n -= take;
-    if (used < 128) { store<u32>(ctx + HCTX_USED, used); return; }
-    sha512Compress(st, buf);
-  }
-  while (n >= 128) { sha512Compress(st, p); p += 128; n -= 128; }
-  if (n != 0) memory.copy(buf, p, n);
-  store<u32>(ctx + HCTX_USED, n);
+  hashUpdate(ctx, p, n);
 }
 
 /** Pads (128-bit length), writes the 64-byte digest to out. */
 export function sha512Final(ctx: usize, out: usize): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  const total = load<u64>(ctx + HCTX_TOTAL);
-  store<u8>(buf + used, 0x80);
-  used++;
-  if (used > 112) {
-    memory.fill(buf + used, 0, 128 - used);
-    sha512Compress(st, buf);
-    used = 0;
-  }
-  memory.fill(buf + used, 0, 112 - used);
-  store<u64>(buf + 112, bswap<u64>(total >>> 61));
-  store<u64>(buf + 120, bswap<u64>(total << 3));
-  sha512Compress(st, buf);
-  for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(st + i)));
+  hashFinal(ctx, out);
 }
 
 /** Zeroes the message schedule (it held the last block hashed). */
