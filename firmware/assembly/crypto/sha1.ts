@@ -36,35 +36,23 @@ export function sha1Compress(state: usize, blk: usize): void {
   }
   let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8);
   let d = load<u32>(state, 12), e = load<u32>(state, 16);
-  // Five rounds per iteration; roles rotate (a,b,c,d,e) → (e,a,b,c,d) → … instead of shuffling.
+  // One round per iteration, the working variables shuffled; one loop per round function.
   let w = W;
-  for (let end = W + 80; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fch(b, c, d) + K0 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fch(a, b, c) + K0 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fch(e, a, b) + K0 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fch(d, e, a) + K0 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fch(c, d, e) + K0 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 80; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fch(b, c, d) + e + K0 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
-  for (let end = W + 160; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fpar(b, c, d) + K1 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fpar(a, b, c) + K1 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fpar(e, a, b) + K1 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fpar(d, e, a) + K1 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fpar(c, d, e) + K1 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 160; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fpar(b, c, d) + e + K1 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
-  for (let end = W + 240; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fmaj(b, c, d) + K2 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fmaj(a, b, c) + K2 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fmaj(e, a, b) + K2 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fmaj(d, e, a) + K2 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fmaj(c, d, e) + K2 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 240; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fmaj(b, c, d) + e + K2 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
-  for (let end = W + 320; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fpar(b, c, d) + K3 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fpar(a, b, c) + K3 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fpar(e, a, b) + K3 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fpar(d, e, a) + K3 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fpar(c, d, e) + K3 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 320; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fpar(b, c, d) + e + K3 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
   store<u32>(state, load<u32>(state, 0) + a, 0);
   store<u32>(state, load<u32>(state, 4) + b, 4);
