@@ -21,6 +21,7 @@ import {
 } from "./credstore";
 import { coseKey, COSE_KEY_LEN } from "./authdata";
 import { p256PublicKey, } from "../crypto/p256/ecdh";
+import { L_DISPLAY_NAME, L_ID, L_NAME, L_PUBLIC_KEY, L_TYPE } from "./lits";
 
 const PERM_CM: u32 = 0x04;
 const SUB_METADATA: u64 = 0x01;
@@ -151,7 +152,7 @@ function writeRp(slot: u32, withTotal: bool, out: usize, outMax: u32): i32 {
   WR.init(out + 1, outMax - 1);
   WR.map(withTotal ? 3 : 2);
   WR.uint(3);
-  WR.map(1); WR.textLit("id"); WR.text(recRpId(REC), <u32>load<u8>(REC + REC_RPID_LEN));
+  WR.map(1); WR.textAscii(L_ID); WR.text(recRpId(REC), <u32>load<u8>(REC + REC_RPID_LEN));
   WR.uint(4); WR.bytes(rkRpIdHash(slot), 32);
   if (withTotal) { WR.uint(5); WR.uint(rpsCount); }
   return finish(out);
@@ -170,11 +171,11 @@ function writeCred(slot: u32, withTotal: bool, out: usize, outMax: u32): i32 {
   WR.map(withTotal ? 5 : 4);
   WR.uint(6);
   WR.map(1 + (nl > 0 ? 1 : 0) + (dl > 0 ? 1 : 0));
-  WR.textLit("id"); WR.bytes(recUserId(REC), <u32>load<u8>(REC + REC_UID_LEN));
-  if (nl > 0) { WR.textLit("name"); WR.text(recName(REC), nl); }
-  if (dl > 0) { WR.textLit("displayName"); WR.text(recDisplayName(REC), dl); }
+  WR.textAscii(L_ID); WR.bytes(recUserId(REC), <u32>load<u8>(REC + REC_UID_LEN));
+  if (nl > 0) { WR.textAscii(L_NAME); WR.text(recName(REC), nl); }
+  if (dl > 0) { WR.textAscii(L_DISPLAY_NAME); WR.text(recDisplayName(REC), dl); }
   WR.uint(7);
-  WR.map(2); WR.textLit("id"); WR.bytes(REC + REC_ID, CRED_ID_LEN); WR.textLit("type"); WR.textLit("public-key");
+  WR.map(2); WR.textAscii(L_ID); WR.bytes(REC + REC_ID, CRED_ID_LEN); WR.textAscii(L_TYPE); WR.textAscii(L_PUBLIC_KEY);
   WR.uint(8); WR.raw(COSE, COSE_KEY_LEN);
   if (withTotal) { WR.uint(9); WR.uint(credsCount); }
   WR.uint(0x0a); WR.uint(<u64>(rkFlags(slot) & 3) + 1);

@@ -19,6 +19,7 @@ import { Buf, buf, bufPtr } from "../platform/buffer";
 import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { secret } from "../platform/secrets";
+import { L_DISPLAY_NAME, L_HMAC_SECRET, L_ID, L_NAME, L_PUBLIC_KEY, L_TYPE } from "./lits";
 
 const PERM_GA: u32 = 0x02;
 /** getNextAssertion must come within this long of the previous assertion. */
@@ -68,7 +69,7 @@ function parseExtensions(): i32 {
   for (let i = 0; i < n; i++) {
     const k = textKey(RD);
     if (k < 0) return cst(k);
-    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "hmac-secret")) {
+    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_HMAC_SECRET)) {
       const t = RD.peekType();
       if (t < 0) return cst(t);
       if (t != 5) return CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
@@ -247,7 +248,7 @@ function assertOne(slot: i32, up: bool, uv: bool, numberOfCredentials: u32, out:
   if (hsOut > 0) {
     WR.init(p, 16 + HMAC_SECRET_OUT_MAX);
     WR.map(1);
-    WR.textLit("hmac-secret");
+    WR.textAscii(L_HMAC_SECRET);
     WR.bytes(HSOUT, <u32>hsOut);
     p += <usize>WR.length();
   }
@@ -268,7 +269,7 @@ function assertOne(slot: i32, up: bool, uv: bool, numberOfCredentials: u32, out:
   if (numberOfCredentials > 0) entries++;
   WR.map(entries);
   WR.uint(1);
-  WR.map(2); WR.textLit("id"); WR.bytes(ID, CRED_ID_LEN); WR.textLit("type"); WR.textLit("public-key");
+  WR.map(2); WR.textAscii(L_ID); WR.bytes(ID, CRED_ID_LEN); WR.textAscii(L_TYPE); WR.textAscii(L_PUBLIC_KEY);
   WR.uint(2); WR.bytes(AD, adLen);
   WR.uint(3); WR.bytes(SIG, sigLen);
   if (slot >= 0) {
@@ -279,9 +280,9 @@ function assertOne(slot: i32, up: bool, uv: bool, numberOfCredentials: u32, out:
     const withDName = uv && dl > 0;
     WR.uint(4);
     WR.map(1 + (withName ? 1 : 0) + (withDName ? 1 : 0));
-    WR.textLit("id"); WR.bytes(recUserId(REC), <u32>load<u8>(REC + REC_UID_LEN));
-    if (withName) { WR.textLit("name"); WR.text(recName(REC), nl); }
-    if (withDName) { WR.textLit("displayName"); WR.text(recDisplayName(REC), dl); }
+    WR.textAscii(L_ID); WR.bytes(recUserId(REC), <u32>load<u8>(REC + REC_UID_LEN));
+    if (withName) { WR.textAscii(L_NAME); WR.text(recName(REC), nl); }
+    if (withDName) { WR.textAscii(L_DISPLAY_NAME); WR.text(recDisplayName(REC), dl); }
   }
   if (numberOfCredentials > 0) { WR.uint(5); WR.uint(numberOfCredentials); }
   const n = WR.length();
