@@ -3,6 +3,7 @@
 import { CborReader, CborWriter, CBOR_READER_SIZE, CBOR_WRITER_SIZE, CBOR_ERR_TYPE, cborErrToCtap } from "./cbor";
 import { CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE } from "./status";
 import { L_DISPLAY_NAME, L_ICON, L_ID, L_NAME, L_PUBLIC_KEY, L_TYPE } from "./lits";
+import { recUserId, recName, recDisplayName, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN } from "./credstore";
 
 /** The request reader (top-level map). */
 export const RD: CborReader = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
@@ -158,4 +159,22 @@ export function statusOnly(out: usize, outMax: u32, st: i32): i32 {
   if (outMax < 1) return 0;
   store<u8>(out, <u8>st);
   return 1;
+}
+
+// ---------------------------------------------------------------- response pieces (WR)
+
+/** A PublicKeyCredentialDescriptor: {"id": the idLen bytes at id, "type": "public-key"}. */
+export function writeCredDescriptor(id: usize, idLen: u32): void {
+  WR.map(2); WR.textAscii(L_ID); WR.bytes(id, idLen); WR.textAscii(L_TYPE); WR.textAscii(L_PUBLIC_KEY);
+}
+
+/** The user entity of the resident-credential record rec: its id, then name and displayName
+ *  when withNames and not empty. */
+export function writeUserEntity(rec: usize, withNames: bool): void {
+  const nl = withNames ? <u32>load<u8>(rec + REC_NAME_LEN) : 0;
+  const dl = withNames ? <u32>load<u8>(rec + REC_DNAME_LEN) : 0;
+  WR.map(1 + (nl > 0 ? 1 : 0) + (dl > 0 ? 1 : 0));
+  WR.textAscii(L_ID); WR.bytes(recUserId(rec), <u32>load<u8>(rec + REC_UID_LEN));
+  if (nl > 0) { WR.textAscii(L_NAME); WR.text(recName(rec), nl); }
+  if (dl > 0) { WR.textAscii(L_DISPLAY_NAME); WR.text(recDisplayName(rec), dl); }
 }
