@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Generates arith.ts: fully unrolled Montgomery arithmetic for the P-256 base field (mod p) and
-// the scalar field (mod n; its squaring is its multiplication, see scalarSqrAndWipe). Run `node firmware/assembly/crypto/p256/gen.mjs` after editing.
+// Generates arith.ts: fully unrolled Montgomery multiplication, addition and subtraction for the P-256 base field (mod p), and for the
+// scalar field (mod n) an unrolled multiplication (its squaring is its multiplication, see scalarSqrAndWipe) with looped addition and
+// subtraction (scalarAddSub). Run `node firmware/assembly/crypto/p256/gen.mjs` after editing.
 //
 // Representation: 9 limbs of 29 bits, little-endian, stored as u32 (36 bytes per element),
 // computed in i64 locals. Montgomery radix R = 2^261. Every function takes fully reduced
