@@ -79,8 +79,12 @@ const jobs = [{ entry: "firmware/assembly/main.ts", out: join(outDir, "firmware.
 const harnessDir = join(root, "firmware/harness");
 const g = "firmware/build/guarded-src";
 const guardedUse = ["--config", join(root, g, "asconfig.json")];
+// The update tests need a second image that answers with another version: the guarded build with
+// version.ts set to 0.2.0 (firmware/build/firmware-next.wasm; docs/image-format.md).
+const gNext = "firmware/build/guarded-next-src";
 if (!imageOnly) {
   jobs.push({ entry: `${g}/assembly/main.ts`, out: join(outDir, "firmware-guarded.wasm"), extra: guardedUse, guarded: true });
+  jobs.push({ entry: `${gNext}/assembly/main.ts`, out: join(outDir, "firmware-next.wasm"), extra: ["--config", join(root, gNext, "asconfig.json")], guarded: true, next: true });
   if (existsSync(harnessDir)) {
     for (const f of readdirSync(harnessDir)) {
       if (f.endsWith(".ts")) jobs.push({ entry: `${g}/harness/${f}`, out: join(outDir, `harness-${basename(f, ".ts")}.wasm`), extra: guardedUse, guarded: true });
@@ -105,6 +109,16 @@ for (const job of jobs) {
     cfg.options.use = cfg.options.use.map((u) => u.replace("firmware/assembly/", `${g}/assembly/`));
     writeFileSync(join(guardedRoot, "asconfig.json"), JSON.stringify(cfg, null, 2));
     guardedReady = true;
+  }
+  if (job.next) {
+    const nextRoot = join(root, gNext);
+    rmSync(nextRoot, { recursive: true, force: true });
+    copyGuarded(join(root, "firmware/assembly"), join(nextRoot, "assembly"));
+    const version = join(nextRoot, "assembly/version.ts");
+    writeFileSync(version, readFileSync(version, "utf8").replace(/FIRMWARE_MINOR: u8 = \d+/, "FIRMWARE_MINOR: u8 = 2").replace(/FIRMWARE_PATCH: u8 = \d+/, "FIRMWARE_PATCH: u8 = 0"));
+    const cfg = JSON.parse(readFileSync(join(guardedRoot, "asconfig.json"), "utf8"));
+    cfg.options.use = cfg.options.use.map((u) => u.replace(`${g}/assembly/`, `${gNext}/assembly/`));
+    writeFileSync(join(nextRoot, "asconfig.json"), JSON.stringify(cfg, null, 2));
   }
   await compile(job.entry, job.out, job.extra);
   console.error(`built ${job.out.slice(root.length + 1)} (${statSync(job.out).size} bytes)`);

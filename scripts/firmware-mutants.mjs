@@ -25,6 +25,7 @@ const HID_TESTS = ["firmware/test/ctaphid", "firmware/test/chip-up", "firmware/t
 const STORE_TESTS = ["firmware/test/storage-", "firmware/test/powercut", "firmware/test/ctap2-powercut"];
 const SERVICE_TESTS = ["firmware/test/service", "firmware/test/powercut", "host-sdk/test/service-device", "hardware-tests/test/code-display"];
 const SIG_TESTS = ["firmware/test/p256-ecdsa", "firmware/test/ctap2-attestation", "firmware/test/ctap2-core", "firmware/test/u2f-apdu", "host-sdk/test/ctap-device", "hardware-tests/test/chip-broker"];
+const UPDATE_TESTS = ["firmware/test/update", "host-sdk/test/update-firmware"];
 const COUNTER_TESTS = ["firmware/test/ctap2-core", "firmware/test/ctap2-powercut", "firmware/test/u2f-apdu", "firmware/test/u2f-interop", "hardware-tests/test/chip-broker"];
 
 /**
@@ -125,6 +126,31 @@ export const MUTANTS = [
     id: "sign-counter-write-ignored", area: "signature counter", why: "a failed counter write is ignored: the signature leaves with a counter that was never stored",
     images: ["firmware", "ctap2", "u2f"], tests: COUNTER_TESTS,
     patches: [[A + "fido/credential.ts", "  if (storePut(key, CBUF, 4) != STORE_OK) return -1;", "  storePut(key, CBUF, 4);"]],
+  },
+  {
+    id: "update-signature-skipped", area: "firmware update", why: "the update receiver takes a header without checking its signature",
+    images: ["firmware", "firmware-next"], tests: UPDATE_TESTS,
+    patches: [[A + "update/receiver.ts", "  return p256Verify(KEY, DIG, h + 64) == 1 ? 0 : UPDATE_ERR_SIGNATURE;", "  return 0;"]],
+  },
+  {
+    id: "update-rollback-unchecked", area: "firmware update", why: "the receiver takes an image whose security counter is below the stored one",
+    images: ["firmware", "firmware-next"], tests: UPDATE_TESTS,
+    patches: [[A + "update/receiver.ts", "  if (load<u32>(h + 16) < boot_counter()) return UPDATE_ERR_ROLLBACK;\n", ""]],
+  },
+  {
+    id: "update-hash-unchecked", area: "firmware update", why: "finish marks the slot pending without comparing the payload read back with the header's hash",
+    images: ["firmware", "firmware-next"], tests: UPDATE_TESTS,
+    patches: [[A + "update/receiver.ts", "  if (!ctEqual(DIG, HDR + 24, 32)) return UPDATE_ERR_HASH;\n", ""]],
+  },
+  {
+    id: "update-offset-unchecked", area: "firmware update", why: "update_data writes at whatever offset it is given",
+    images: ["firmware", "firmware-next"], tests: UPDATE_TESTS,
+    patches: [[A + "update/receiver.ts", "if (!active || offset != received || ", "if (!active || "]],
+  },
+  {
+    id: "update-never-confirms", area: "firmware update", why: "a trial image never confirms itself: every update is reverted at the next power-on",
+    images: ["firmware", "firmware-next"], tests: UPDATE_TESTS,
+    patches: [[A + "update/receiver.ts", "&& boot_confirm() == 0) return;", "&& false) return;"]],
   },
 ];
 

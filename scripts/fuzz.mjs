@@ -5,7 +5,8 @@
 // targets: uart (service frames), ctaphid (HID reports), ctap2 (CTAP2 requests), pin (clientPIN),
 //          u2f (APDUs), u2f-kh (authenticate with chip-minted key handles), cbor (the CBOR decoder), auth (past the MAC: setPIN, changePIN, tokens,
 //          hmac-secret salts, credentialManagement; `auth:<setpin|pin|hmac|cm>` for one), verify (the SDK's FIDO
-//          verification: assertions, registrations, CBOR, COSE, certificates; host-sdk/test/fido-fuzz.ts), all
+//          verification: assertions, registrations, CBOR, COSE, certificates; host-sdk/test/fido-fuzz.ts),
+//          update (the update receiver past the signature: headers signed with the test maker keys), all
 // Exits non-zero on any trap, unexpected status or failed invariant (the test's own checks).
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
@@ -23,6 +24,7 @@ const TARGETS = {
   cbor: { file: "cbor-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
   auth: { file: "auth-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
   verify: { file: "fido-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED", dir: "host-sdk" },
+  update: { file: "update-fuzz.test.ts", count: "SEGL_FUZZ_ITERATIONS", seed: "SEGL_FUZZ_SEED" },
 };
 for (const t of ["setpin", "pin", "hmac", "cm"]) TARGETS[`auth:${t}`] = { ...TARGETS.auth, target: t };
 const [target = "", iterations = "1000000", seed = String(Math.floor(Math.random() * 2 ** 31))] = process.argv.slice(2);

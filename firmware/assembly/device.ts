@@ -11,6 +11,7 @@ import { pinPowerUp } from "./fido/pin";
 import { ctap2PowerUp } from "./fido/ctap2";
 import { IO_BUF } from "./io";
 import { rngBoot } from "./platform/rng";
+import { bootIsTrial, trialSelfTest } from "./update/receiver";
 
 export const BUTTON_MAIN: u32 = 0;
 
@@ -21,12 +22,16 @@ export function deviceBoot(): i32 {
   rxReset();
   fidoUp = false;
   let r = storeMount();
-  if (r != STORE_OK) r = storeFormat(); // unreadable store: start clean rather than brick
+  const trial = bootIsTrial();
+  // Unreadable store: start clean rather than brick, except on a trial image, which goes back to
+  // the old one (that can still read its data) instead of formatting.
+  if (r != STORE_OK && !trial) r = storeFormat();
   setStorageFailed(r != STORE_OK);
   loadState();
   rngBoot(serial, serialLen); // before anything can ask for a random byte
   blank();
   if (model == MODEL_CHIP) ensureFido();
+  if (trial) trialSelfTest(r == STORE_OK);
   return r;
 }
 

@@ -57,3 +57,35 @@ export declare function hid_tx(src: usize, len: u32): i32;
 /** Records a fatal fault (code, source line) just before the image traps. */
 @external("hal", "fault")
 export declare function fault(code: u32, line: u32): void;
+
+// ---- image slots and the boot ROM (docs/image-format.md); slot calls reach only the inactive slot ----
+/** Bytes in one image slot (0 = this device cannot update). */
+@external("hal", "slot_size")
+export declare function slot_size(): u32;
+/** Erases page `page` of the inactive slot (page size = flash_page_size()). */
+@external("hal", "slot_erase")
+export declare function slot_erase(page: u32): i32;
+/** Programs the inactive slot (NOR rules as flash_write). */
+@external("hal", "slot_write")
+export declare function slot_write(addr: u32, src: usize, len: u32): i32;
+/** Reads the inactive slot. */
+@external("hal", "slot_read")
+export declare function slot_read(addr: u32, dst: usize, len: u32): i32;
+/** The inactive slot holds a complete, checked image: the boot ROM tries it at the next boot. */
+@external("hal", "slot_pending")
+export declare function slot_pending(): i32;
+/** Copies maker key `index` (64 bytes X ‖ Y) to dst; -1 no such key, -4 revoked. */
+@external("hal", "boot_key")
+export declare function boot_key(index: u32, dst: usize): i32;
+/** The stored security counter. */
+@external("hal", "boot_counter")
+export declare function boot_counter(): u32;
+/** Bit 0: this boot is a trial (not confirmed yet); bits 8..15: the running slot (0 = A, 1 = B). */
+@external("hal", "boot_state")
+export declare function boot_state(): u32;
+/** The running image passed its self-test: keep it. */
+@external("hal", "boot_confirm")
+export declare function boot_confirm(): i32;
+/** Asks the host to power-cycle the device once the current event returns. */
+@external("hal", "reset")
+export declare function reset(): void;

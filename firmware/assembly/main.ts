@@ -3,6 +3,7 @@ import "./abort";
 import { IO_BUF, IO_SIZE } from "./io";
 import { deviceBoot, deviceButton, deviceTick, deviceUartRx, deviceHidRx } from "./device";
 import { secretsWipe } from "./platform/secrets";
+import { updateBegin, updateData, updateFinish, updateAbort } from "./update/receiver";
 import { FIRMWARE_MAJOR, FIRMWARE_MINOR, FIRMWARE_PATCH } from "./version";
 
 /** Address of the exchange buffer. */
@@ -32,6 +33,15 @@ export function hid_rx(len: u32): void {
 }
 /** The wake-up time asked for through hal.wake_at has come. */
 export function tick(): void { deviceTick(); secretsWipe(); }
+
+// ---- the update receiver (docs/image-format.md): header and payload bytes in the exchange buffer ----
+/** The image header (`len` = 128) is in the exchange buffer: bytes already received, or UPDATE_ERR_*. */
+export function update_begin(len: u32): i32 { return updateBegin(IO_BUF, len); }
+/** Payload bytes [offset, offset + len) are in the exchange buffer: the new count, or UPDATE_ERR_*. */
+export function update_data(offset: u32, len: u32): i32 { return updateData(offset, IO_BUF, len > IO_SIZE ? IO_SIZE : len); }
+/** All payload bytes received: 0 (the slot is pending) or UPDATE_ERR_*. */
+export function update_finish(): i32 { return updateFinish(); }
+export function update_abort(): void { updateAbort(); }
 
 // ---- pure functions (known-answer tests, benchmarks): see pure.ts ----
 export { crypto_hash, crypto_hmac, otp_hotp, otp_totp, otp_ocra } from "./pure";

@@ -5,7 +5,7 @@ import { test } from "vitest";
 import assert from "node:assert/strict";
 import { createHash, createECDH, createPublicKey, createPrivateKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
-import { Harness, P, N, be32, int, hex, unhex, concat, seededBytes } from "./p256-util.js";
+import { Harness, P, N, be32, int, hex, unhex, concat, seededBytes, mod, powmod } from "./p256-util.js";
 
 const h = new Harness();
 const rnd = seededBytes("p256-ecdsa");
@@ -189,6 +189,29 @@ test("verify: r or s equal to 0 or ≥ n is invalid (0), wrong key is invalid", 
   }
   assert.equal(fwVerify(fwPub(be32(12n)).pub, digest, sig), 0);
   assert.equal(fwVerify(pub, digest, sig), 1);
+});
+
+test("verify edge cases (Wycheproof-style): u1·G + u2·Q at infinity, u1·G = u2·Q, a digest ≥ n", () => {
+  const inv = (a: bigint) => powmod(mod(a, N), N - 2n, N);
+  const G = p256.Point.BASE.toAffine();
+  const gPub = concat(be32(G.x), be32(G.y)); // Q = G: private key 1
+  // z ≡ −r (mod n) with Q = G: u1 + u2 = (z + r)/s = 0, so R is the point at infinity: invalid.
+  for (const r of [1n, 12345n, N - 1n, int(rnd(31))]) {
+    const sig = concat(be32(r), be32(int(rnd(31)) + 1n));
+    assert.equal(fwVerify(gPub, be32(mod(-r, N)), sig), 0, `infinity, r = ${r}`);
+  }
+  // z = r with Q = G: u1 = u2, the final addition adds a point to itself (the complete formula).
+  const k = int(rnd(31)) + 2n;
+  const R = p256.Point.BASE.multiply(k).toAffine();
+  const r = mod(R.x, N);
+  const sDouble = mod(inv(k) * (r + r), N);
+  assert.equal(fwVerify(gPub, be32(r), concat(be32(r), be32(sDouble))), 1, "u1·G + u2·Q with u1·G = u2·Q");
+  assert.equal(fwVerify(gPub, be32(r), concat(be32(r), be32(mod(sDouble + 1n, N)))), 0);
+  // a digest ≥ n is reduced mod n (noble signs the same digest)
+  const priv = randomPriv();
+  const big = be32(2n ** 256n - 1n);
+  assert.equal(fwVerify(fwPub(priv).pub, big, p256.sign(big, priv, { prehash: false })), 1, "digest 2^256 − 1");
+  assert.equal(fwVerify(fwPub(priv).pub, be32(N), p256.sign(be32(N), priv, { prehash: false })), 1, "digest n ≡ 0");
 });
 
 test("pointers outside the exchange buffer are refused, never trap", () => {

@@ -18,11 +18,14 @@ export {
 export { crc32 } from "./protocols/service/crc32.js";
 export {
   ServiceClient, Command, DeviceStatusCode, deviceStatusName, MODEL_CODES, ALGORITHM_CODES, validateProvisionParams,
-  encodeProvisionPayload, parseInfo, parseStatus,
-  type CommandName, type DeviceStatusName, type ModelName, type DeviceStateName, type DeviceInfo, type DeviceStatus,
+  encodeProvisionPayload, parseInfo, parseStatus, UPDATE_REFUSED_REASONS, UPDATE_CHUNK_MAX,
+  type UpdateRefusedReason, type CommandName, type DeviceStatusName, type ModelName, type DeviceStateName, type DeviceInfo, type DeviceStatus,
   type ProvisionParams, type ServiceCallOptions, type RawRequestOptions, type ServiceClientOptions, type RawResponse, type ServiceTunnel,
 } from "./protocols/service/client.js";
 export { HidServiceTunnel, CTAPHID_VENDOR_SERVICE } from "./protocols/service/hid-tunnel.js";
+export {
+  updateFirmware, type UpdateFirmwareOptions, type UpdateProgress, type UpdatePhase, type UpdateResult,
+} from "./protocols/service/update.js";
 
 // FIDO client side (chip): HID transports, CTAPHID, CTAP2, U2F, CTAP status names
 export * from "./protocols/fido-client.js";

@@ -69,7 +69,20 @@ export type ErrorCode =
    * `details.outcomeUnknown` is true the statement may or may not have been applied (it was sent, the reply
    * was lost); a verification that ends so is never reported as accepted. details: `{ op, outcomeUnknown }`.
    */
-  | "STORE_TRANSIENT";
+  | "STORE_TRANSIENT"
+  // Firmware images (docs/image-format.md) and updates.
+  /** An image file breaks the format: magic, version, flags, reserved bytes, key index, revoke mask, lengths (truncated or trailing bytes); details: `{ field, value? }`. */
+  | "IMAGE_FORMAT"
+  /** An image's payload does not match the SHA-256 in its header. */
+  | "IMAGE_HASH"
+  /** An image's signature does not verify with the maker key of its index (or the image is unsigned); details: `{ keyIndex }`. */
+  | "IMAGE_SIGNATURE"
+  /** A key file is not a P-256 PEM key of the right kind, or no public key was given for the image's key index; details: `{ keyIndex? }`. */
+  | "IMAGE_KEY"
+  /** The device's update receiver refused the image; details: `{ reason, detail, command }` (reason: FORMAT, MODEL, KEY, SIGNATURE, ROLLBACK, SEQUENCE, HASH, FLASH, UNSUPPORTED). */
+  | "UPDATE_REFUSED"
+  /** After REBOOT the device does not run the new image (its boot ROM refused it or it did not confirm); details: `{ expected, running }`. */
+  | "UPDATE_NOT_APPLIED";
 
 export interface SeglErrorOptions {
   details?: Record<string, unknown>;

@@ -1,5 +1,5 @@
 // `@segl/host-sdk`: everything at once. Each part is also a subpath of its own, which loads only
-// that part: /device, /otp, /fido, /verify, /pskc, /provision, /errors (see host-sdk/README.md).
+// that part: /device, /otp, /fido, /verify, /pskc, /provision, /errors, /image (see host-sdk/README.md).
 export const SDK_VERSION = "0.1.0";
 export { SeglError, isSeglError, type ErrorCode, type SeglErrorOptions } from "./errors.js";
 export * from "./device.js";
@@ -8,3 +8,4 @@ export * from "./verify/index.js";
 export * from "./fido/index.js";
 export * from "./pskc/index.js";
 export { generateSeed, provisionDevice, type ProvisionDeviceOptions, type ProvisionResult } from "./provision.js";
+export * from "./image/index.js";

@@ -57,7 +57,17 @@ export type FidoFailureReason =
   /** The credential id the client returned is not the stored credential's. */
   | "credential-id-mismatch"
   /** The userHandle the client returned is not the credential's user (or is missing when required). */
-  | "user-handle-mismatch";
+  | "user-handle-mismatch"
+  /** FidoBroker: the ceremony's challenge was never issued, has expired, was already used, or was issued for another ceremony. */
+  | "challenge-unknown"
+  /** FidoBroker: no credential with the returned id is registered for this RP (or for the account the challenge was issued to). */
+  | "unknown-credential"
+  /** FidoBroker: a registration of a credential id that is already registered. */
+  | "credential-exists"
+  /** FidoBroker: the client's response could not be parsed (clientDataJSON, authenticatorData, CBOR). */
+  | "malformed"
+  /** FidoBroker: other nodes kept advancing the credential's counter; failed closed. */
+  | "contention";
 
 /** Every reason code of the SDK's verifiers. */
 export type FailureReason = OtpFailureReason | FidoFailureReason;

@@ -81,9 +81,11 @@ export function register(fmt: Fmt, o: {
   x5c?: Uint8Array[];
   /** Extra clientData members (crossOrigin, topOrigin). */
   cd?: Record<string, unknown>;
+  /** The challenge to sign (default: fresh random bytes). */
+  challenge?: Uint8Array;
 } = {}): Reg {
   const cred = o.cred ?? newCred();
-  const challenge = new Uint8Array(randomBytes(32));
+  const challenge = o.challenge ?? new Uint8Array(randomBytes(32));
   const clientDataJSON = clientData("webauthn.create", challenge, ORIGIN, o.cd);
   const cdh = sha256(clientDataJSON);
   const aaguid = fmt === "fido-u2f" ? new Uint8Array(16) : o.aaguid ?? aaguidBytes;
@@ -116,8 +118,8 @@ export interface Asr {
   signature: Uint8Array;
 }
 
-export function assertWith(cred: SoftCred, o: { counter?: number; flags?: number; rpId?: string; highS?: boolean; origin?: string; cd?: Record<string, unknown>; type?: string } = {}): Asr {
-  const challenge = new Uint8Array(randomBytes(32));
+export function assertWith(cred: SoftCred, o: { counter?: number; flags?: number; rpId?: string; highS?: boolean; origin?: string; cd?: Record<string, unknown>; type?: string; challenge?: Uint8Array } = {}): Asr {
+  const challenge = o.challenge ?? new Uint8Array(randomBytes(32));
   const clientDataJSON = clientData(o.type ?? "webauthn.get", challenge, o.origin, o.cd);
   const ad = authData({ rpId: o.rpId, flags: o.flags ?? 0x01, counter: o.counter ?? 1 });
   let signature = sign(cred, cat(ad, sha256(clientDataJSON)));

@@ -73,10 +73,10 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     mkdirSync(tarballs);
     const sdk = pack(SDK, tarballs);
     const files = sdk.files.map((f) => f.path).sort();
-    for (const sub of ["index", "device", "otp/index", "fido/index", "verify/index", "pskc/index", "provision", "errors"]) {
+    for (const sub of ["index", "device", "otp/index", "fido/index", "verify/index", "serve/index", "pskc/index", "provision", "errors", "image/index"]) {
       assert.ok(files.includes(`dist/src/${sub}.js`) && files.includes(`dist/src/${sub}.d.ts`), `${sub}: code and types are shipped`);
     }
-    for (const doc of ["README.md", "docs/device.md", "docs/otp.md", "docs/fido.md", "docs/verify.md", "docs/provision.md", "docs/pskc.md"]) {
+    for (const doc of ["README.md", "docs/device.md", "docs/otp.md", "docs/fido.md", "docs/verify.md", "docs/serve.md", "docs/provision.md", "docs/pskc.md", "docs/image.md"]) {
       assert.ok(files.includes(doc), `${doc} is shipped`);
     }
     const unwanted = files.filter((f) => /^(src|test|cli|examples)\/|^dist\/(test|src\/cli)\/|\.map$|tsbuildinfo|(?<!\.d)\.ts$/.test(f));
@@ -111,7 +111,7 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     const modules = join(project, "node_modules");
     const installed = readdirSync(modules).filter((n) => !n.startsWith(".")).flatMap((n) => n.startsWith("@") ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n]).sort();
     assert.deepEqual(installed, ["@segl/host-sdk", ...deps.keys()].sort(), "exactly the SDK and its runtime dependencies");
-    for (const absent of ["@segl/simulator", "@segl/cli", "serialport", "@serialport/stream", "node-hid", "pg"]) {
+    for (const absent of ["@segl/simulator", "@segl/cli", "serialport", "@serialport/stream", "node-hid", "pg", "fastify", "@fastify/rate-limit", "prom-client"]) {
       assert.equal(existsSync(join(modules, absent)), false, `${absent} is not installed`);
     }
 
@@ -183,20 +183,24 @@ test("npm pack ships dist and types; the tarball installs offline without simula
     const again = JSON.parse(run(process.execPath, [join("out", "broker.js"), "input.json"], project)) as { totp: { first: boolean } };
     assert.equal(again.totp.first, false, "the state survived: a code is accepted once, across runs");
 
-    // Every subpath loads at runtime, shares one SeglError, a serial port needs serialport, PostgresStore needs pg.
+    // Every subpath loads at runtime, shares one SeglError, a serial port needs serialport, PostgresStore needs pg,
+    // the HTTP server needs fastify (its optional peers are loaded on first use only).
     const probe = JSON.parse(run(process.execPath, ["--input-type=module", "-e", `
-      const subs = ["", "/device", "/otp", "/fido", "/verify", "/pskc", "/provision", "/errors"];
+      const subs = ["", "/device", "/otp", "/fido", "/verify", "/pskc", "/provision", "/errors", "/serve", "/image"];
       const mods = await Promise.all(subs.map((s) => import("@segl/host-sdk" + s)));
       const same = mods.every((m) => m.SeglError === mods[0].SeglError);
       let serial;
       try { await mods[1].SerialTransport.open("/dev/ttyS-segl-none"); } catch (e) { serial = { code: e.code, install: e.details?.install }; }
       let postgres;
       try { await new mods[4].PostgresStore({ secretKey: new Uint8Array(32), host: "/nonexistent" }).get("x"); } catch (e) { postgres = { code: e.code, install: e.details?.install }; }
-      console.log(JSON.stringify({ same, serial, postgres }));`], project)) as unknown;
+      let serve;
+      try { await mods[8].createBrokerServer({ store: new mods[4].MemoryStore(), tokens: ["x".repeat(16)] }); } catch (e) { serve = { code: e.code, install: e.details?.install }; }
+      console.log(JSON.stringify({ same, serial, postgres, serve }));`], project)) as unknown;
     assert.deepEqual(probe, {
       same: true,
       serial: { code: "NATIVE_MODULE_MISSING", install: "npm install serialport" },
       postgres: { code: "NATIVE_MODULE_MISSING", install: "npm install pg" },
+      serve: { code: "NATIVE_MODULE_MISSING", install: "npm install fastify" },
     });
   } finally {
     rmSync(work, { recursive: true, force: true });

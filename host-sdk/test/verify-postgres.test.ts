@@ -10,9 +10,10 @@ import { isSeglError } from "../src/errors.js";
 import {
   POSTGRES_SCHEMA_VERSION, PostgresStore, TotpVerifier, type AuditEvent, type PostgresStoreOptions, type TokenRecord, type VerifierStore,
 } from "../src/verify/index.js";
-import { casContract, record } from "./store-contract.js";
+import { casContract, checkCounterRace, credential, credentialContract, record } from "./store-contract.js";
 import { startPgServer, type PgServer } from "./pg-server.js";
-import { accepted, start, type Child } from "./verify-process-child.js";
+import { accepted, raceCounters, start, type Child } from "./verify-process-child.js";
+import { RP, newCred } from "./fido-soft.js";
 
 let server: PgServer;
 let tables = 0;
@@ -43,6 +44,11 @@ async function sql(text: string, values: unknown[] = []): Promise<pg.QueryResult
   }
 }
 
+// SEGL_RACE_PROCS (default 4) × SEGL_RACE_TRIALS (default 300); the issue's figure by hand:
+// SEGL_RACE_PROCS=8 SEGL_RACE_TRIALS=10000 npx vitest run host-sdk/test/verify-postgres
+const PROCS = Number(process.env["SEGL_RACE_PROCS"] ?? 4);
+const TRIALS = Number(process.env["SEGL_RACE_TRIALS"] ?? 300);
+
 describe("PostgresStore", () => {
   test("compare-and-set contract (the one every store passes)", async () => {
     const store = new PostgresStore(opts());
@@ -53,6 +59,52 @@ describe("PostgresStore", () => {
     }
   });
 
+  test("FIDO credentials and challenges: the contract every store passes", async () => {
+    const store = new PostgresStore(opts());
+    try {
+      await credentialContract(store);
+    } finally {
+      await store.close();
+    }
+  });
+
+  test("a version-1 database migrates to 2 by itself (FIDO tables added), its OTP rows intact; a credential changed in the database is ROW_TAMPERED", async () => {
+    const o = opts();
+    const s1 = new PostgresStore(o);
+    await s1.create(record("kept"));
+    await s1.close();
+    await sql(`DROP TABLE ${o.table}_fido; DROP TABLE ${o.table}_challenges`);
+    await sql("UPDATE segl_schema SET version = 1 WHERE component = $1", [o.table]);
+    const s2 = new PostgresStore(o);
+    try {
+      assert.equal((await s2.get("kept"))?.id, "kept");
+      assert.equal(await s2.schemaVersion(), 2);
+      const c = credential({ signCount: 9 });
+      await s2.createCredential(c);
+      assert.deepEqual(await s2.getCredential(c.credentialId), c);
+      await sql(`UPDATE ${o.table}_fido SET public_key = decode(md5('k'), 'hex')`);
+      await assert.rejects(s2.getCredential(c.credentialId), (e: unknown) => isSeglError(e, "ROW_TAMPERED"));
+    } finally {
+      await s2.close();
+    }
+  });
+
+  test(`${PROCS} processes on one PostgreSQL submit assertions with the same counters at once: no counter accepted twice`, async () => {
+    const o = opts();
+    const key = randomBytes(32);
+    const s = new PostgresStore({ ...o, secretKey: key });
+    const cred = newCred();
+    await s.createCredential(credential({ credentialId: cred.id, publicKey: cred.cose, rpId: RP, signCount: 0 }));
+    const counters = Number(process.env["SEGL_RACE_COUNTERS"] ?? 60);
+    const per = await raceCounters({
+      pg: { host: server.host, port: server.port, user: server.user, database: server.database, table: o.table },
+      keyHex: key.toString("hex"), credIdHex: Buffer.from(cred.id).toString("hex"), skHex: Buffer.from(cred.sk).toString("hex"), counters,
+    }, PROCS);
+    checkCounterRace(per, (await s.getCredential(cred.id))?.signCount, counters);
+    await s.close();
+    console.log(`PostgreSQL counter race: ${per.map((p) => p.length).join(" + ")} acceptances of ${counters} counters`);
+  }, 60_000);
+
   test("eight nodes starting at once migrate the schema once (advisory lock); a newer schema is refused untouched", async () => {
     const o = opts();
     const stores = Array.from({ length: 8 }, () => new PostgresStore(o));
@@ -60,7 +112,7 @@ describe("PostgresStore", () => {
       assert.deepEqual(await Promise.all(stores.map((s) => s.schemaVersion())), Array(8).fill(POSTGRES_SCHEMA_VERSION));
       await stores[0]!.create(record("kept"));
       assert.equal((await stores[7]!.get("kept"))?.id, "kept");
-      assert.deepEqual((await sql("SELECT version FROM segl_schema WHERE component = $1", [o.table])).rows, [{ version: 1 }]);
+      assert.deepEqual((await sql("SELECT version FROM segl_schema WHERE component = $1", [o.table])).rows, [{ version: POSTGRES_SCHEMA_VERSION }]);
       await sql("UPDATE segl_schema SET version = 99 WHERE component = $1", [o.table]);
       const newer = new PostgresStore(o);
       await assert.rejects(newer.get("kept"), (e: unknown) => isSeglError(e, "STORE_UNAVAILABLE") && /newer/.test((e as Error).message));
@@ -215,10 +267,6 @@ describe("PostgresStore", () => {
     }
   }, 60_000);
 
-  // SEGL_RACE_PROCS (default 4) × SEGL_RACE_TRIALS (default 300); the issue's figure by hand:
-  // SEGL_RACE_PROCS=8 SEGL_RACE_TRIALS=10000 npx vitest run host-sdk/test/verify-postgres
-  const PROCS = Number(process.env["SEGL_RACE_PROCS"] ?? 4);
-  const TRIALS = Number(process.env["SEGL_RACE_TRIALS"] ?? 300);
   test(`${PROCS} processes verify the same ${TRIALS} codes on one PostgreSQL; one more is SIGKILLed holding every row lock mid-transaction: every code accepted once, no failure counted`, async () => {
     const DEVICES = 8;
     const START_STEP = 56_666_667;

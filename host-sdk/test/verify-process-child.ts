@@ -7,10 +7,11 @@ const WORKER = new URL("./verify-process-worker.ts", import.meta.url).href;
 
 export interface Child { proc: ChildProcess; lines: string[]; exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>; line: (p: (l: string) => boolean) => Promise<void> }
 
-export function start(args: object): Child {
+/** Starts verify-process-worker.ts (or another worker of this directory) with `args` as JSON. */
+export function start(args: object, worker: string = WORKER): Child {
   const proc = spawn(process.execPath, [
     "--input-type=module", "-e", "const { runTs } = await import(process.argv[1]); await runTs(process.argv[2]);",
-    RUN_TS, WORKER, JSON.stringify(args),
+    RUN_TS, worker, JSON.stringify(args),
   ], { stdio: ["pipe", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: (() => void)[] = [];
@@ -37,3 +38,25 @@ export function start(args: object): Child {
 }
 
 export const accepted = (c: Child) => c.lines.filter((l) => l.startsWith("A ")).map((l) => Number(l.slice(2)));
+
+export const FIDO_COUNTER_WORKER = new URL("./fido-counter-worker.ts", import.meta.url).href;
+
+/**
+ * Starts `procs` FIDO broker processes (fido-counter-worker.ts) on one store, all submitting assertions
+ * with counters 1..counters of one credential at once; resolves the counters each accepted.
+ */
+export async function raceCounters(args: object, procs: number): Promise<number[][]> {
+  const children = Array.from({ length: procs }, () => start(args, FIDO_COUNTER_WORKER));
+  try {
+    await Promise.all(children.map((c) => c.line((l) => l === "READY")));
+    for (const c of children) c.proc.stdin!.write("go\n");
+    await Promise.all(children.map((c) => c.exit));
+    for (const c of children) {
+      const errors = c.lines.filter((l) => l.startsWith("E "));
+      if (errors.length > 0) throw new Error(errors.join(" | "));
+    }
+    return children.map(accepted);
+  } finally {
+    for (const c of children) if (c.proc.exitCode === null && c.proc.signalCode === null) c.proc.kill("SIGKILL");
+  }
+}

@@ -6,9 +6,9 @@
 // it takes SQLite's write lock and writes inside an open transaction, prints "HOLDING" and waits
 // there to be killed: the worst moment for a broker to die (the others are blocked on the lock). Pipes are synchronous on Linux,
 // so a line printed is a line the parent receives, even if this process is killed right after.
-import { createHmac } from "node:crypto";
 import { createRequire } from "node:module";
 import { PostgresStore, SqliteStore, TotpVerifier } from "../src/verify/index.js";
+import { referenceCode } from "./store-contract.js";
 
 /** With `pg`, the process uses a PostgresStore on that server and table instead of the SQLite file `path`. */
 interface PgArgs { host: string; port: number; user: string; database: string; table: string }
@@ -20,13 +20,7 @@ const seeds = a.seedsHex.map((h) => Buffer.from(h, "hex"));
 export function trial(t: number, seedCount: number, startStep: number): { device: number; step: number } {
   return { device: t % seedCount, step: startStep + Math.floor(t / seedCount) };
 }
-function code(seed: Buffer, step: number): string {
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(step));
-  const mac = createHmac("sha1", seed).update(msg).digest();
-  const off = mac[mac.length - 1]! & 0xf;
-  return String((mac.readUInt32BE(off) & 0x7fffffff) % 1_000_000).padStart(6, "0");
-}
+const code = referenceCode;
 
 const out = (line: string) => process.stdout.write(line + "\n");
 const secretKey = Buffer.from(a.keyHex, "hex");

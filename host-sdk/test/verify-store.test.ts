@@ -8,6 +8,7 @@ import { randomBytes } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import {
   MemoryStore,
+  SQLITE_SCHEMA_VERSION,
   SqliteStore,
   TotpVerifier,
   VerifierError,
@@ -118,24 +119,24 @@ test("SqliteStore behind TotpVerifier: verify, replay and lockout persist across
 
 const Sqlite = createRequire(import.meta.url)("better-sqlite3") as typeof import("better-sqlite3");
 
-test("SqliteStore schema: a file of the previous store (user_version 0) is migrated to version 1 with its rows intact; a newer version is refused untouched", async () => {
+test("SqliteStore schema: a file of the previous store (user_version 0) is migrated to the current version with its rows intact; a newer version is refused untouched", async () => {
   const t = tmp();
   const key = randomBytes(32);
   try {
     // The current schema as the previous (WASM) SqliteStore left it: same table, user_version 0, a sealed row.
     const s0 = new SqliteStore(t.file, { secretKey: key });
     await s0.create(record("kept"));
-    assert.equal(await s0.schemaVersion(), 1);
+    assert.equal(await s0.schemaVersion(), SQLITE_SCHEMA_VERSION);
     s0.close();
     const raw = new Sqlite(t.file);
     raw.pragma("user_version = 0");
     raw.close();
     const s1 = new SqliteStore(t.file, { secretKey: key });
     assert.equal((await s1.get("kept"))?.driftSteps, -2, "the row survives the migration and still opens");
-    assert.equal(await s1.schemaVersion(), 1);
+    assert.equal(await s1.schemaVersion(), SQLITE_SCHEMA_VERSION);
     s1.close();
     const check = new Sqlite(t.file, { readonly: true });
-    assert.equal(check.pragma("user_version", { simple: true }), 1);
+    assert.equal(check.pragma("user_version", { simple: true }), SQLITE_SCHEMA_VERSION);
     assert.equal(check.pragma("journal_mode", { simple: true }), "wal", "WAL is on (it is a property of the file)");
     check.close();
 

@@ -13,6 +13,10 @@
 //                                         failErases?: boolean}: write failures to inject ({} clears them)
 //   GET  /devices/:name/flash             the flash content (application/octet-stream)
 //   PUT  /devices/:name/flash             replaces it (a running device is power-cycled)
+//   GET  /devices/:name/boot              the boot ROM: record, the last boot's choice, boot-flash operations
+//   POST /devices/:name/boot              {cutAtOperation}: power cut at the nth boot-flash (slot, record) operation
+//   PUT  /devices/:name/slot-a|slot-b     a signed image file (application/octet-stream) written into the slot;
+//                                         ?mark=pending|active (default none), as a factory programmer would
 //   GET  /clock                           {unixMs, mode}
 //   POST /clock/advance                   {ms}
 //   POST /clock/set                       {unixMs}
@@ -24,6 +28,7 @@ import type { Simulator } from "./fleet.js";
 import type { Device } from "./device.js";
 import type { FlashFaultPlan } from "./flash.js";
 import { renderSvg } from "./render.js";
+import { SLOT_SIZE } from "./boot-rom.js";
 import { SimRng, type RngFault } from "./rng.js";
 
 export interface ControlServerOptions {
@@ -320,6 +325,30 @@ export async function startControlServer(sim: Simulator, opts: ControlServerOpti
         if (bytes.length !== d.flash.size) throw new HttpError(400, `flash image must be ${d.flash.size} bytes, got ${bytes.length}`);
         d.restoreFlash(new Uint8Array(bytes));
         send(res, 200, summary(d));
+        return;
+      }
+      case "boot": {
+        allow("GET", "POST");
+        if (method === "POST") {
+          const n = num(await jsonBody(req), "cutAtOperation", (x) => Number.isInteger(x) && x >= 0, "a whole number (1 = the next slot or record write or erase; 0 cancels)");
+          d.cutPowerAtBootFlashOperation(n);
+        }
+        const c = d.lastBootChoice;
+        send(res, 200, {
+          name: d.name, record: d.bootRecord(), bootFlashOperations: d.bootRom.flash.operations,
+          lastBoot: c ? { slot: c.slot, trial: c.trial, notes: c.notes, ...c.header } : null,
+        });
+        return;
+      }
+      case "slot-a":
+      case "slot-b": {
+        allow("PUT");
+        if (mediaType(req) !== "application/octet-stream") throw new HttpError(415, "send the image file as application/octet-stream");
+        const mark = url.searchParams.get("mark") ?? "none";
+        if (mark !== "none" && mark !== "pending" && mark !== "active") throw new HttpError(400, `"mark" must be none, pending or active`);
+        const bytes = await readBody(req, SLOT_SIZE);
+        d.installImage(parts[2] === "slot-a" ? "A" : "B", new Uint8Array(bytes), mark);
+        send(res, 200, { name: d.name, record: d.bootRecord() });
         return;
       }
       default:

@@ -2,24 +2,33 @@
 // display and ports. The HAL below is the TypeScript side of docs/hal.md.
 import { EventEmitter } from "node:events";
 import { NorFlash, PowerCut, FlashViolation, type FlashGeometry, type FlashFaultPlan } from "./flash.js";
-import { loadImage, type FirmwareImage } from "./image.js";
+import { loadImage, imageFromBytes, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
 import { SimRng, type RngFault } from "./rng.js";
 import { GuardViolation, brokenGuards } from "./guards.js";
+import { BootRom, NoBootableImage, testSignedImage, SLOT_SIZE, type BootRecord, type BootChoice, type SlotName, type BootRomOptions } from "./boot-rom.js";
 
 export type PowerState = "off" | "on" | "crashed";
 
 export interface DeviceFault {
   /** "trap": the image trapped; "violation": it broke a flash rule; "power": a power cut;
-   *  "guard": a guarded test image wrote past a static buffer. */
-  kind: "trap" | "violation" | "power" | "guard";
+   *  "guard": a guarded test image wrote past a static buffer; "boot": the boot ROM found no valid image. */
+  kind: "trap" | "violation" | "power" | "guard" | "boot";
   code: number;
   line: number;
   message: string;
 }
 
 export interface DeviceOptions {
+  /**
+   * The image installed in slot A at manufacture, signed with the test maker key (default: the
+   * shipping image). Ignored when `slots` is given.
+   */
   image?: FirmwareImage;
+  /** Signed image files (docs/image-format.md) written into the slots at manufacture; slot A boots first. */
+  slots?: { A?: Uint8Array; B?: Uint8Array };
+  /** Boot ROM set-up at manufacture: maker keys (default: the test maker key at index 0), revocation mask, hardware model. */
+  bootRom?: Omit<BootRomOptions, "flashFile">;
   clock?: SimClock;
   flash?: NorFlash;
   flashGeometry?: Partial<FlashGeometry>;
@@ -47,6 +56,10 @@ interface FirmwareExports {
   uart_rx(len: number): void;
   tick(): void;
   hid_rx?(len: number): void;
+  update_begin?(len: number): number;
+  update_data?(offset: number, len: number): number;
+  update_finish?(): number;
+  update_abort?(): void;
   [name: string]: unknown;
 }
 
@@ -61,10 +74,29 @@ export interface DeviceEvents {
 
 let nextId = 1;
 
+const NO_RECEIVER = "this image has no update receiver";
+/** An update receiver export; an image without one (a test harness) cannot take updates. */
+function receiver<F>(f: F | undefined): F {
+  if (f === undefined) throw new TypeError(NO_RECEIVER);
+  return f;
+}
+
+const compiled = new Map<string, FirmwareImage>();
+/** The module of a slot's payload, compiled once per payload hash (many devices, many boots). */
+function imageForPayload(payload: Uint8Array<ArrayBuffer>, key: string): FirmwareImage {
+  let img = compiled.get(key);
+  if (!img) { img = imageFromBytes(payload, `<slot ${key.slice(0, 12)}>`); compiled.set(key, img); }
+  return img;
+}
+
 export class Device extends EventEmitter<DeviceEvents> implements ClockListener {
   readonly name: string;
-  readonly image: FirmwareImage;
   readonly clock: SimClock;
+  /** The immutable bootloader: maker keys, slots, boot record (simulator/src/boot-rom.ts). */
+  readonly bootRom: BootRom;
+  private current: FirmwareImage;
+  private lastBoot: BootChoice | undefined;
+  private resetRequested = false;
   readonly flash: NorFlash;
   readonly rng: SimRng;
   private exports: FirmwareExports | undefined;
@@ -85,9 +117,15 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   constructor(opts: DeviceOptions = {}) {
     super();
     this.name = opts.name ?? `device-${nextId++}`;
-    this.image = opts.image ?? loadImage();
+    this.current = opts.image ?? loadImage();
     this.clock = opts.clock ?? new SimClock();
     this.flash = opts.flash ?? new NorFlash(opts.flashGeometry, opts.flashFile);
+    // Manufacture: the given slots, or the image (default: the shipping one) signed with the test maker key.
+    this.bootRom = new BootRom({
+      ...opts.bootRom,
+      slots: opts.slots ?? { A: testSignedImage(this.current.bytes) },
+      ...(opts.flashFile !== undefined ? { flashFile: `${opts.flashFile}.boot` } : {}),
+    });
     this.rng = new SimRng(opts.rngSeed);
     this.guardChecks = opts.guardChecks ?? true;
     this.drift = opts.driftPpm ?? 0;
@@ -113,6 +151,39 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   }
   get boots(): number {
     return this.bootCount;
+  }
+
+  /** The image running now (or last run): the payload of the slot the boot ROM picked. */
+  get image(): FirmwareImage {
+    return this.current;
+  }
+
+  /** What the boot ROM decided at the last power-on (slot, trial, header, notes). */
+  get lastBootChoice(): BootChoice | undefined {
+    return this.lastBoot;
+  }
+
+  /** The boot record as stored now. */
+  bootRecord(): BootRecord {
+    return this.bootRom.readRecord();
+  }
+
+  /**
+   * Writes a signed image file into a slot as a factory programmer would (bypassing the running
+   * image), optionally marking it pending (tried at the next boot) or active.
+   */
+  installImage(slot: SlotName, file: Uint8Array, mark: "none" | "pending" | "active" = "none"): void {
+    this.bootRom.install(slot, file, mark);
+  }
+
+  /** Cuts power in the middle of the nth program/erase operation of the boot flash (slots, boot record) from now. */
+  cutPowerAtBootFlashOperation(n: number): void {
+    this.bootRom.cutPowerAtOperation(n);
+  }
+
+  /** Injects write failures into the boot flash (slots, boot record). */
+  setBootFlashFaults(plan: FlashFaultPlan): void {
+    this.bootRom.setFaults(plan);
   }
 
   /** The device's RTC reading now (ms). */
@@ -179,6 +250,32 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   powerOn(): void {
     if (this.powerState === "on") return;
+    this.resetRequested = false;
+    let choice: BootChoice;
+    try {
+      choice = this.bootRom.boot();
+    } catch (err) {
+      if (err instanceof PowerCut) {
+        this.record({ kind: "power", code: 0, line: 0, message: err.message });
+        this.setPower("off");
+        return;
+      }
+      if (err instanceof NoBootableImage) {
+        this.record({ kind: "boot", code: 0, line: 0, message: err.message });
+        this.setPower("crashed");
+        return;
+      }
+      throw err;
+    }
+    this.lastBoot = choice;
+    try {
+      this.current = imageForPayload(choice.payload, choice.payloadSha256);
+    } catch (err) {
+      // A signed payload that is no WebAssembly module for this HAL: as good as an image that traps at once.
+      this.record({ kind: "trap", code: 0, line: 0, message: `slot ${choice.slot}: ${err instanceof Error ? err.message : String(err)}` });
+      this.setPower("crashed");
+      return;
+    }
     const instance = new WebAssembly.Instance(this.image.module, { hal: this.hal() });
     this.exports = this.guarded(instance.exports as unknown as FirmwareExports);
     this.rtcAtBoot = this.rtcMs();
@@ -194,6 +291,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   /** Cuts power now: RAM is lost, flash keeps what was written. */
   cutPower(): void {
     this.exports = undefined;
+    this.bootRom.powerOff();
     this.wakeUptime = undefined;
     this.clock.reschedule();
     if (this.displayText !== "") { this.displayText = ""; this.emit("display", ""); }
@@ -244,6 +342,30 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   /** One HID output report from the host (64 bytes). */
   hidWrite(report: Uint8Array): void {
     this.feed(report, (e, n) => e.hid_rx?.(n));
+  }
+
+  // ---------------- the update receiver, as a USB DFU class driver drives it ----------------
+  // (docs/image-format.md): the bytes go into the exchange buffer and the export runs like any
+  // event (a power cut turns the device off, a trap crashes it). Each returns the export's result,
+  // or undefined when the device was not on or did not survive the call.
+
+  /** update_begin with the 128-byte header: bytes already received, or a negative UPDATE_ERR_*. */
+  updateBegin(header: Uint8Array): number | undefined {
+    return this.callValue((e) => { this.ioWrite(0, header); return receiver(e.update_begin)(header.length); });
+  }
+
+  /** update_data with payload bytes at `offset` (at most io_size() bytes): the new count, or an error. */
+  updateData(offset: number, bytes: Uint8Array): number | undefined {
+    return this.callValue((e) => { this.ioWrite(0, bytes); return receiver(e.update_data)(offset >>> 0, bytes.length); });
+  }
+
+  /** update_finish: 0 (the slot is pending) or a negative UPDATE_ERR_*. */
+  updateFinish(): number | undefined {
+    return this.callValue((e) => receiver(e.update_finish)());
+  }
+
+  updateAbort(): void {
+    this.callValue((e) => { receiver(e.update_abort)(); return 0; });
   }
 
   /** Direct access to an export, for known-answer tests and benchmarks. */
@@ -340,9 +462,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
 
   /** Runs an export; a power cut turns the device off, a trap marks it crashed. */
   private call(fn: (e: FirmwareExports) => void): void {
-    if (this.powerState !== "on" || !this.exports) return;
+    this.callValue((e) => { fn(e); return 0; });
+  }
+
+  /** As call, with the export's result (undefined when the device was off or did not survive). */
+  private callValue<T>(fn: (e: FirmwareExports) => T): T | undefined {
+    if (this.powerState !== "on" || !this.exports) return undefined;
     try {
-      fn(this.exports);
+      const r = fn(this.exports);
+      if (this.resetRequested) { this.resetRequested = false; this.reboot(); }
+      return r;
     } catch (err) {
       if (err instanceof GuardViolation) {
         this.record({ kind: "guard", code: 0, line: 0, message: err.message });
@@ -353,14 +482,18 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       if (err instanceof PowerCut) {
         this.record({ kind: "power", code: 0, line: 0, message: err.message });
         this.cutPower();
-        return;
+        return undefined;
       }
+      // the caller's mistakes, not the image's
+      if (err instanceof RangeError && err.message === "outside the exchange buffer") throw err;
+      if (err instanceof TypeError && err.message === NO_RECEIVER) throw err;
       const kind = err instanceof FlashViolation ? "violation" : "trap";
       const f = this.pendingFault ?? { code: 0, line: 0 };
       this.pendingFault = undefined;
       this.record({ kind, code: f.code, line: f.line, message: err instanceof Error ? err.message : String(err) });
       this.exports = undefined;
       this.setPower("crashed");
+      return undefined;
     }
   }
 
@@ -395,6 +528,30 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
         if (page >>> 0 >= g.pageCount) return errRange;
         return this.flash.erase(page >>> 0) ? ok : errFlash;
       },
+      slot_size: () => SLOT_SIZE,
+      slot_erase: (page: number) => this.bootRom.slotErase(page >>> 0),
+      slot_write: (addr: number, src: number, len: number) => {
+        addr >>>= 0; len >>>= 0;
+        if (addr + len > SLOT_SIZE) return errRange;
+        return this.bootRom.slotWrite(addr, this.mem().slice(src >>> 0, (src >>> 0) + len));
+      },
+      slot_read: (addr: number, dst: number, len: number) => {
+        const r = this.bootRom.slotRead(addr >>> 0, len >>> 0);
+        if (typeof r === "number") return r;
+        this.mem().set(r, dst >>> 0);
+        return ok;
+      },
+      slot_pending: () => this.bootRom.markPending(),
+      boot_key: (index: number, dst: number) => {
+        const k = this.bootRom.key(index >>> 0);
+        if (typeof k === "number") return k;
+        this.mem().set(k, dst >>> 0);
+        return ok;
+      },
+      boot_counter: () => this.bootRom.counter(),
+      boot_state: () => this.bootRom.state(),
+      boot_confirm: () => this.bootRom.confirm(),
+      reset: () => { this.resetRequested = true; },
       rtc_ms: () => BigInt(this.rtcMs()),
       uptime_ms: () => BigInt(this.uptimeMs()),
       wake_at: (at: bigint) => {

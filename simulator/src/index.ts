@@ -28,3 +28,8 @@ export {
   hidCall, hidOpenChannel, chipInfo, provisionChip, ChipError, HID_VENDOR_SERVICE,
   type ChipInfo, type ProvisionChipOptions,
 } from "./chip.js";
+export {
+  BootRom, NoBootableImage, TEST_MAKER_KEY_PEM, SLOT_SIZE, SLOT_PAGES, BOOT_PAGE_SIZE, IMAGE_HEADER_SIZE, MAX_MAKER_KEYS,
+  signImageForTest, testSignedImage, rawPublicKey as makerKeyRaw,
+  type BootRecord, type BootChoice, type SlotName, type SlotVerdict, type BootRomReason, type BootRomOptions, type ImageHeaderFields,
+} from "./boot-rom.js";

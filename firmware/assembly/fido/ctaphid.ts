@@ -8,13 +8,17 @@ import { readU16BE, writeU16BE, readU32BE, writeU32BE } from "../util/bytes";
 import { Buf, buf, bufPtr, bufCopy, BUF_OK } from "../platform/buffer";
 import { ctap2Dispatch } from "./ctap2";
 import { u2fDispatch } from "./u2f";
-import { upLatch, upClear } from "../platform/presence";
+import { upLatch, upClear, upConsume } from "../platform/presence";
 import {
   NEED_UP, CTAP1_ERR_INVALID_COMMAND, CTAP1_ERR_INVALID_PARAMETER, CTAP1_ERR_INVALID_LENGTH, CTAP1_ERR_INVALID_SEQ,
   CTAP1_ERR_TIMEOUT, CTAP1_ERR_CHANNEL_BUSY, CTAP1_ERR_INVALID_CHANNEL, CTAP1_ERR_OTHER,
   CTAP2_ERR_KEEPALIVE_CANCEL, CTAP2_ERR_USER_ACTION_TIMEOUT,
 } from "./status";
-import { serviceRun, serviceOutLen, CMD_PROVISION as SVC_PROVISION, CMD_ATTESTATION as SVC_ATTESTATION, ST_IN_USE } from "../service/protocol";
+import {
+  serviceRun, serviceOutLen, CMD_PROVISION as SVC_PROVISION, CMD_ATTESTATION as SVC_ATTESTATION, CMD_UPDATE_BEGIN as SVC_UPDATE_BEGIN,
+  ST_IN_USE, ST_PRESENCE_REQUIRED,
+} from "../service/protocol";
+import { updateResumes } from "../update/receiver";
 import { locked } from "../state";
 import { credInUse } from "./credential";
 import { pinIsSet } from "./pin";
@@ -230,8 +234,12 @@ function execute(cid: u32, cmd: u8, len: u32, upGranted: bool): void {
     if (len < 1) { sendError(cid, CTAP1_ERR_INVALID_LENGTH); return; }
     const sc = load<u8>(req);
     // Factory set-up only: a chip someone already uses keeps its identity (docs/serial-protocol.md).
-    if ((sc == SVC_PROVISION || sc == SVC_ATTESTATION) && !locked && (credInUse() || pinIsSet())) {
-      store<u8>(resp, ST_IN_USE);
+    let refuse: u8 = 0;
+    if ((sc == SVC_PROVISION || sc == SVC_ATTESTATION) && !locked && (credInUse() || pinIsSet())) refuse = ST_IN_USE;
+    // A new image over the tunnel needs a touch (latched within UP_LATCH_MS); a resumed one was approved.
+    if (sc == SVC_UPDATE_BEGIN && !updateResumes(req + 1, len - 1) && !upConsume()) refuse = ST_PRESENCE_REQUIRED;
+    if (refuse != 0) {
+      store<u8>(resp, refuse);
       send(cid, CMD_VENDOR_SERVICE, resp, 1);
       return;
     }

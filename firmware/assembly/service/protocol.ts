@@ -4,7 +4,8 @@ import {
   frameType, frameSeq, framePayload, framePayloadLen, sendResponse, responseData, RESPONSE_DATA_MAX,
 } from "./frame";
 import { readU16BE, readU64BE, writeU16BE, writeU32BE, writeU64BE } from "../util/bytes";
-import { uptime_ms } from "../hal";
+import { uptime_ms, reset } from "../hal";
+import { updateBegin, updateData, updateFinish, updateAbort } from "../update/receiver";
 import {
   provisioned, locked, timeSet, model, algorithm, digits, period, serial, serialLen, deviceState,
   saveProvisioning, saveTime, saveLock, nowUnixMs, SERIAL_MAX, SEED_MIN, SEED_MAX,
@@ -24,6 +25,11 @@ export const CMD_STATUS: u8 = 0x04;
 export const CMD_LOCK: u8 = 0x05;
 export const CMD_PING: u8 = 0x06;
 export const CMD_ATTESTATION: u8 = 0x07;
+export const CMD_UPDATE_BEGIN: u8 = 0x08;
+export const CMD_UPDATE_DATA: u8 = 0x09;
+export const CMD_UPDATE_FINISH: u8 = 0x0a;
+export const CMD_UPDATE_ABORT: u8 = 0x0b;
+export const CMD_REBOOT: u8 = 0x0c;
 
 /** Largest attestation certificate accepted (the store holds values up to 1024 bytes). */
 const ATT_CERT_MAX: u32 = 1024;
@@ -39,6 +45,10 @@ export const ST_STORAGE_FAILURE: u8 = 0x06;
 export const ST_ENTROPY_FAILURE: u8 = 0x07;
 /** Refused over the chip's HID tunnel: the chip already holds a credential or a PIN. */
 export const ST_IN_USE: u8 = 0x08;
+/** The update receiver refused; one detail byte follows: the UPDATE_ERR_* code negated (1..9). */
+export const ST_UPDATE_REFUSED: u8 = 0x09;
+/** Over the chip's HID tunnel: UPDATE_BEGIN of a new image needs a touch first (docs/serial-protocol.md). */
+export const ST_PRESENCE_REQUIRED: u8 = 0x0a;
 
 const PROTOCOL_VERSION: u8 = 1;
 const MIN_TIME_MS: i64 = 1577836800000; // 2020-01-01
@@ -51,7 +61,7 @@ export function handleFrame(): void {
   const type = frameType;
   if (type >= 0x80) return; // a response echoed back, or noise
   const status = serviceRun(type, framePayload, framePayloadLen, responseData, RESPONSE_DATA_MAX);
-  sendResponse(type, frameSeq, status, status == ST_OK ? serviceOutLen : 0);
+  sendResponse(type, frameSeq, status, serviceOutLen);
 }
 
 /** Data length written by the last serviceRun (valid when it returned ST_OK). */
@@ -78,8 +88,9 @@ export function serviceRun(type: u8, payload: usize, len: u32, out: usize, max: 
     if (copyInto(outPtr, outMax, 0, payload, len) != BUF_OK) status = ST_BAD_LENGTH;
     else serviceOutLen = len;
   } else if (type == CMD_ATTESTATION) status = attestation(payload, len);
+  else if (type >= CMD_UPDATE_BEGIN && type <= CMD_REBOOT) status = update(type, payload, len);
   else status = ST_UNKNOWN_COMMAND;
-  if (status != ST_OK) serviceOutLen = 0;
+  if (status != ST_OK && status != ST_UPDATE_REFUSED) serviceOutLen = 0;
   return status;
 }
 
@@ -169,6 +180,26 @@ function attestation(p: usize, len: u32): u8 {
   if (r == ATT_ERR_STORE) { flashErrors++; return ST_STORAGE_FAILURE; } // only a failed write counts
 
   return r < 0 ? ST_BAD_PARAMETER : ST_OK;
+}
+
+/** UPDATE_BEGIN/DATA/FINISH/ABORT and REBOOT (docs/image-format.md "Transports"); counts are u32 little-endian. */
+function update(type: u8, p: usize, len: u32): u8 {
+  let r: i32 = 0;
+  if (type == CMD_UPDATE_BEGIN) r = updateBegin(p, len);
+  else if (type == CMD_UPDATE_DATA) {
+    if (len < 4) return ST_BAD_LENGTH;
+    r = updateData(load<u32>(p), p + 4, len - 4);
+  } else if (len != 0) return ST_BAD_LENGTH;
+  else if (type == CMD_UPDATE_FINISH) r = updateFinish();
+  else if (type == CMD_UPDATE_ABORT) updateAbort();
+  else reset(); // REBOOT: the host power-cycles the device once this answer is out
+  if (r < 0) {
+    store<u8>(outPtr, <u8>-r);
+    serviceOutLen = 1;
+    return ST_UPDATE_REFUSED;
+  }
+  if (type <= CMD_UPDATE_DATA) { store<u32>(outPtr, <u32>r); serviceOutLen = 4; }
+  return ST_OK;
 }
 
 function storeStatus(r: i32): u8 {

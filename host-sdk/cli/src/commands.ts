@@ -21,6 +21,8 @@ export const COMMANDS: CommandEntry[] = [
   { name: "info", summary: "show a display's or reader's identity and status (--port PATH)", load: () => import("./info.js") },
   { name: "provision", summary: "seed, set the clock of and lock displays (--port PATH… or --sim --count N), seeds to a PSKC file", load: () => import("./provision.js") },
   { name: "broker", summary: "broker tools: import FILE loads a PSKC file's seeds into the SQLite store", load: () => import("./broker.js") },
+  { name: "serve", summary: "the broker's verification service: OTP and FIDO over HTTP/JSON (SQLite or PostgreSQL)", load: () => import("./serve.js") },
+  { name: "image", summary: "signed firmware images: keygen, pack, sign, verify, inspect", load: () => import("./image.js") },
   { name: "totp", summary: "compute the TOTP code of a seed (pure math)", load: () => import("./totp.js") },
 ];
 

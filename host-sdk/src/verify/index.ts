@@ -9,3 +9,13 @@ export {
 export { SqliteStore, type SqliteStoreOptions } from "./sqlite-store.js";
 export { SeglError, isSeglError, type ErrorCode } from "../errors.js";
 export { PostgresStore, POSTGRES_SCHEMA_VERSION, type PostgresStoreOptions } from "./postgres-store.js";
+export { SQLITE_SCHEMA_VERSION } from "./sqlite-store.js";
+export {
+  validateCredential, validateChallenge,
+  type CredentialRecord, type CredentialStore, type CredentialUse, type CredentialTrust, type ChallengeRecord,
+} from "./credentials.js";
+export {
+  FidoBroker,
+  type FidoBrokerOptions, type FidoAuditEvent, type RegistrationOptionsJSON, type AssertionOptionsJSON,
+  type RegisterInput, type AssertInput, type FidoRegisterResult, type FidoAssertResult,
+} from "./fido-broker.js";

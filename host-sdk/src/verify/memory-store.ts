@@ -3,6 +3,10 @@ import { randomBytes } from "node:crypto";
 import { checkKeys, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
 import type { TokenRecord, VerifierStore } from "./types.js";
+import {
+  credentialKey, nextCredential, openChallenge, openCredential, sealChallenge, sealCredential,
+  type ChallengeRecord, type CredentialRecord, type CredentialStore, type CredentialUse, type SealedChallenge, type SealedCredential,
+} from "./credentials.js";
 
 export interface MemoryStoreOptions {
   /** Seal keys (a 32-byte key or a key ring). Default: a random key for the life of the store. */
@@ -13,8 +17,10 @@ export interface MemoryStoreOptions {
  * Keeps records in memory, sealed like SqliteStore's rows. Safe for any number of verifiers in ONE
  * process (each call runs to completion between awaits); use SqliteStore or another shared store across processes.
  */
-export class MemoryStore implements VerifierStore {
+export class MemoryStore implements VerifierStore, CredentialStore {
   private readonly rows = new Map<string, SealedRow>();
+  private readonly creds = new Map<string, SealedCredential>();
+  private readonly challenges = new Map<string, SealedChallenge>();
   private readonly keys: SealKeys;
 
   constructor(options: MemoryStoreOptions = {}) {
@@ -55,6 +61,53 @@ export class MemoryStore implements VerifierStore {
       n++;
     }
     return n;
+  }
+
+  async getCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    const r = this.creds.get(credentialKey(credentialId));
+    return r === undefined ? undefined : openCredential(this.keys, r);
+  }
+
+  async listCredentials(rpId: string, userHandle: Uint8Array): Promise<CredentialRecord[]> {
+    const want = credentialKey(userHandle);
+    return [...this.creds.values()]
+      .filter((r) => r.rpId === rpId && credentialKey(r.userHandle) === want)
+      .map((r) => openCredential(this.keys, r))
+      .sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  async createCredential(rec: CredentialRecord): Promise<void> {
+    const s = sealCredential(this.keys, rec);
+    const k = credentialKey(s.credentialId);
+    if (this.creds.has(k)) throw new SeglError("ALREADY_EXISTS", `credential ${k} already registered`, { details: { credentialId: k } });
+    this.creds.set(k, Object.freeze(s));
+  }
+
+  async updateCredential(read: CredentialRecord, use: CredentialUse): Promise<boolean> {
+    const k = credentialKey(read.credentialId);
+    const cur = this.creds.get(k);
+    if (cur === undefined || cur.version !== read.version) return false;
+    this.creds.set(k, Object.freeze(nextCredential(this.keys, cur, use, read.version)));
+    return true;
+  }
+
+  async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
+    return this.creds.delete(credentialKey(credentialId));
+  }
+
+  async putChallenge(c: ChallengeRecord): Promise<void> {
+    const s = sealChallenge(this.keys, c);
+    if (this.challenges.has(s.challenge)) throw new SeglError("ALREADY_EXISTS", "challenge already pending", { details: {} });
+    this.challenges.set(s.challenge, Object.freeze(s));
+  }
+
+  async takeChallenge(challenge: string, now: number): Promise<ChallengeRecord | undefined> {
+    const s = this.challenges.get(challenge);
+    this.challenges.delete(challenge);
+    for (const [k, v] of this.challenges) if (v.expiresAt <= now) this.challenges.delete(k);
+    if (s === undefined) return undefined;
+    const c = openChallenge(this.keys, s);
+    return c.expiresAt > now ? c : undefined;
   }
 
   /** Number of records (for tests and metrics). */

@@ -4,6 +4,11 @@ import { checkStoreOptions, currentKeyId, fieldsFromColumns, needsReseal, nextRo
 import { SeglError } from "../errors.js";
 import { importOptional } from "../transport/native.js";
 import type { TokenRecord, VerifierStore } from "./types.js";
+import {
+  CHALLENGE_COLS, CREDENTIAL_COLS, challengeFromColumns, challengeValues, credentialFromColumns, credentialKey, credentialValues,
+  nextCredential, openChallenge, openCredential, sealChallenge, sealCredential,
+  type ChallengeRecord, type CredentialRecord, type CredentialStore, type CredentialUse,
+} from "./credentials.js";
 
 type PgModule = typeof Pg;
 type Row = Record<string, unknown>;
@@ -40,14 +45,17 @@ export interface PostgresStoreOptions {
 }
 
 /** The schema version this code writes (table `segl_schema`, component = the tokens table's name). */
-export const POSTGRES_SCHEMA_VERSION = 1;
+export const POSTGRES_SCHEMA_VERSION = 2;
 
 /** The advisory lock every migrator takes (transaction scope): "segl" in ASCII. */
 const MIGRATION_LOCK = 0x7365676c;
 
 const COLS = "id, kind, secret, algorithm, digits, period, t0, drift_steps, last_accepted_step, failures, locked_until, lockouts, version, mac";
 
-/** Migration steps, index i takes the table from version i to i + 1 (run inside the migration transaction). */
+/**
+ * Migration steps, index i takes the tables from version i to i + 1 (run inside the migration transaction).
+ * `t` is the tokens table; the FIDO tables are named after it (`${t}_fido`, `${t}_challenges`).
+ */
 const MIGRATIONS: ReadonlyArray<(t: string) => string> = [
   (t) => `CREATE TABLE ${t} (
     id                 TEXT     PRIMARY KEY,
@@ -65,6 +73,31 @@ const MIGRATIONS: ReadonlyArray<(t: string) => string> = [
     version            BIGINT   NOT NULL,
     mac                BYTEA    NOT NULL
   )`,
+  // 1 → 2: FIDO credentials and ceremony challenges.
+  (t) => `CREATE TABLE IF NOT EXISTS ${t}_fido (
+    credential_id BYTEA   PRIMARY KEY,
+    rp_id         TEXT    NOT NULL,
+    user_handle   BYTEA   NOT NULL,
+    public_key    BYTEA   NOT NULL,
+    algorithm     INTEGER NOT NULL,
+    aaguid        TEXT    NOT NULL,
+    trust         TEXT    NOT NULL,
+    sign_count    BIGINT  NOT NULL,
+    created_at    BIGINT  NOT NULL,
+    last_used_at  BIGINT  NOT NULL,
+    version       BIGINT  NOT NULL,
+    mac           BYTEA   NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS ${t}_fido_user ON ${t}_fido (rp_id, user_handle);
+  CREATE TABLE IF NOT EXISTS ${t}_challenges (
+    challenge   TEXT   PRIMARY KEY,
+    purpose     TEXT   NOT NULL,
+    rp_id       TEXT   NOT NULL,
+    user_handle BYTEA  NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    mac         BYTEA  NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS ${t}_challenges_expiry ON ${t}_challenges (expires_at)`,
 ];
 
 /**
@@ -88,7 +121,7 @@ const TRANSIENT_MESSAGE = /Connection terminated|connection timeout|timeout exce
  * The schema is versioned in `segl_schema`; the first call of each node migrates inside one transaction
  * under an advisory lock, so many nodes may start at once.
  */
-export class PostgresStore implements VerifierStore {
+export class PostgresStore implements VerifierStore, CredentialStore {
   private readonly keys: SealKeys;
   private readonly table: string;
   private readonly config: Pg.PoolConfig;
@@ -100,8 +133,9 @@ export class PostgresStore implements VerifierStore {
   constructor(options: PostgresStoreOptions) {
     checkStoreOptions(options, "{ secretKey: 32 bytes, connectionString | host/database }");
     const table = options.table ?? "segl_otp_tokens";
-    if (typeof table !== "string" || !/^[a-z_][a-z0-9_]{0,62}$/.test(table)) {
-      throw new SeglError("INVALID_ARGUMENT", "table must be a lower-case SQL identifier (a-z, 0-9, _)", { details: { field: "table" } });
+    // At most 48 characters: the FIDO tables and indexes are named after it (`…_challenges_expiry`).
+    if (typeof table !== "string" || !/^[a-z_][a-z0-9_]{0,47}$/.test(table)) {
+      throw new SeglError("INVALID_ARGUMENT", "table must be a lower-case SQL identifier (a-z, 0-9, _) of at most 48 characters", { details: { field: "table" } });
     }
     const int = (field: string, v: unknown, dflt: number, min: number, max: number): number => {
       const n = v ?? dflt;
@@ -163,6 +197,54 @@ export class PostgresStore implements VerifierStore {
 
   async delete(id: string): Promise<boolean> {
     return (await this.query("delete", id, `DELETE FROM ${this.table} WHERE id = $1`, [id])).rowCount === 1;
+  }
+
+  async getCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    const r = await this.query("getCredential", credentialKey(credentialId), `SELECT ${CREDENTIAL_COLS} FROM ${this.table}_fido WHERE credential_id = $1`, [Buffer.from(credentialId)]);
+    const row = r.rows[0];
+    return row === undefined ? undefined : openCredential(this.keys, credentialFromColumns(row));
+  }
+
+  async listCredentials(rpId: string, userHandle: Uint8Array): Promise<CredentialRecord[]> {
+    const r = await this.query("listCredentials", "*",
+      `SELECT ${CREDENTIAL_COLS} FROM ${this.table}_fido WHERE rp_id = $1 AND user_handle = $2 ORDER BY created_at, credential_id`, [rpId, Buffer.from(userHandle)]);
+    return r.rows.map((row) => openCredential(this.keys, credentialFromColumns(row)));
+  }
+
+  async createCredential(rec: CredentialRecord): Promise<void> {
+    const s = sealCredential(this.keys, rec);
+    await this.query("createCredential", credentialKey(rec.credentialId),
+      `INSERT INTO ${this.table}_fido (${CREDENTIAL_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`, credentialValues(s, toBuffer));
+  }
+
+  async updateCredential(cur: CredentialRecord, use: CredentialUse): Promise<boolean> {
+    // One round trip, conditional on the version: of two nodes accepting one counter value, one changes the row.
+    const n = nextCredential(this.keys, cur, use, cur.version);
+    const r = await this.query("updateCredential", credentialKey(cur.credentialId),
+      `UPDATE ${this.table}_fido SET sign_count = $1, last_used_at = $2, mac = $3, version = version + 1 WHERE credential_id = $4 AND version = $5 RETURNING version`,
+      [n.signCount, n.lastUsedAt, Buffer.from(n.mac), Buffer.from(cur.credentialId), cur.version]);
+    return r.rowCount === 1 && Number(r.rows[0]?.["version"]) === cur.version + 1;
+  }
+
+  async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
+    return (await this.query("deleteCredential", credentialKey(credentialId), `DELETE FROM ${this.table}_fido WHERE credential_id = $1`, [Buffer.from(credentialId)])).rowCount === 1;
+  }
+
+  async putChallenge(c: ChallengeRecord): Promise<void> {
+    const s = sealChallenge(this.keys, c);
+    await this.query("putChallenge", "*", `INSERT INTO ${this.table}_challenges (${CHALLENGE_COLS}) VALUES ($1, $2, $3, $4, $5, $6)`, challengeValues(s, toBuffer));
+  }
+
+  async takeChallenge(challenge: string, now: number): Promise<ChallengeRecord | undefined> {
+    // One statement: the challenge taken (single use) and the expired ones swept.
+    const r = await this.query("takeChallenge", "*",
+      `WITH taken AS (DELETE FROM ${this.table}_challenges WHERE challenge = $1 RETURNING ${CHALLENGE_COLS}), ` +
+        `swept AS (DELETE FROM ${this.table}_challenges WHERE expires_at <= $2 AND challenge <> $1) SELECT * FROM taken`,
+      [challenge, now]);
+    const row = r.rows[0];
+    if (row === undefined) return undefined;
+    const c = openChallenge(this.keys, challengeFromColumns(row));
+    return c.expiresAt > now ? c : undefined;
   }
 
   /** Key rotation, as SqliteStore.reseal(): re-seals every row not sealed with the current key; resolves how many. */
@@ -318,3 +400,5 @@ export class PostgresStore implements VerifierStore {
     };
   }
 }
+
+const toBuffer = (b: Uint8Array): Buffer => Buffer.from(b);

@@ -275,3 +275,22 @@ export function validateFields(r: RowFields): void {
   if (!int(r.version, 0)) bad.push("version");
   if (bad.length > 0) throw new SeglError("INVALID_ARGUMENT", `record fields out of range: ${bad.join(", ")}`, { details: { field: bad[0], fields: bad } });
 }
+
+// ---------------------------------------------------------------------------------------------
+// MACs of other rows (FIDO credentials, challenges): the same key ring and MAC key, the same
+// header; the text always starts with its own tag ("segl-cred/1", "segl-challenge/1"), so a MAC made
+// for one kind of row never opens another.
+
+/** header(keyId) ‖ HMAC-SHA256(macKey, text) under the current key. */
+export function macText(k: SealKeys, rowId: string, text: string): Uint8Array {
+  const id = ring(k).current;
+  const tag = createHmac("sha256", keyFor(k, id, rowId).mac).update(text).digest();
+  return new Uint8Array(Buffer.concat([header(id), tag]));
+}
+
+/** Checks a MAC made by {@link macText} under any configured key: ROW_TAMPERED, or SECRET_UNREADABLE for an unknown key. */
+export function checkMacText(k: SealKeys, rowId: string, mac: Uint8Array, text: string, what: string): void {
+  const m = readHeader(mac, "mac", rowId);
+  const want = createHmac("sha256", keyFor(k, m.keyId, rowId).mac).update(text).digest();
+  if (m.body.length !== MAC || !timingSafeEqual(want, m.body)) tampered(rowId, `${what} changed`);
+}

@@ -6,6 +6,11 @@ import type BetterSqlite3 from "better-sqlite3";
 import { checkStoreOptions, currentKeyId, fieldsFromColumns, needsReseal, nextRow, openLegacySecret, openRow, sealRow, validateFields, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
 import type { TokenRecord, VerifierStore } from "./types.js";
+import {
+  CHALLENGE_COLS, CREDENTIAL_COLS, challengeFromColumns, challengeValues, credentialFromColumns, credentialKey, credentialValues,
+  nextCredential, openChallenge, openCredential, sealChallenge, sealCredential,
+  type ChallengeRecord, type CredentialRecord, type CredentialStore, type CredentialUse,
+} from "./credentials.js";
 
 type Database = BetterSqlite3.Database;
 type Statement = BetterSqlite3.Statement;
@@ -53,7 +58,7 @@ export interface SqliteStoreOptions {
 }
 
 /** The schema version this code writes (`PRAGMA user_version`). 0 = a file of an older SqliteStore. */
-export const SQLITE_SCHEMA_VERSION = 1;
+export const SQLITE_SCHEMA_VERSION = 2;
 
 const CREATE_TOKENS = `
 CREATE TABLE IF NOT EXISTS tokens (
@@ -87,10 +92,41 @@ const MIGRATIONS: ReadonlyArray<(db: Database) => void> = [
     if (missing.length > 0) throw new Error(`a tokens table of another shape (no ${missing.join(", ")})`);
     if (!cols.includes("mac")) db.exec("ALTER TABLE tokens ADD COLUMN mac BLOB");
   },
+  // 1 → 2: FIDO credentials and ceremony challenges.
+  (db) => {
+    db.exec(`CREATE TABLE IF NOT EXISTS fido_credentials (
+      credential_id BLOB    PRIMARY KEY NOT NULL,
+      rp_id         TEXT    NOT NULL,
+      user_handle   BLOB    NOT NULL,
+      public_key    BLOB    NOT NULL,
+      algorithm     INTEGER NOT NULL,
+      aaguid        TEXT    NOT NULL,
+      trust         TEXT    NOT NULL,
+      sign_count    INTEGER NOT NULL,
+      created_at    INTEGER NOT NULL,
+      last_used_at  INTEGER NOT NULL,
+      version       INTEGER NOT NULL,
+      mac           BLOB    NOT NULL
+    ) STRICT`);
+    db.exec("CREATE INDEX IF NOT EXISTS fido_credentials_user ON fido_credentials (rp_id, user_handle)");
+    db.exec(`CREATE TABLE IF NOT EXISTS fido_challenges (
+      challenge   TEXT    PRIMARY KEY NOT NULL,
+      purpose     TEXT    NOT NULL,
+      rp_id       TEXT    NOT NULL,
+      user_handle BLOB    NOT NULL,
+      expires_at  INTEGER NOT NULL,
+      mac         BLOB    NOT NULL
+    ) STRICT`);
+    db.exec("CREATE INDEX IF NOT EXISTS fido_challenges_expiry ON fido_challenges (expires_at)");
+  },
 ];
 
 const COLS = "id, kind, secret, algorithm, digits, period, t0, drift_steps, last_accepted_step, failures, locked_until, lockouts, version, mac";
-type Stmts = { get: Statement; all: Statement; insert: Statement; cas: Statement; reseal: Statement; del: Statement };
+type Stmts = {
+  get: Statement; all: Statement; insert: Statement; cas: Statement; reseal: Statement; del: Statement;
+  credGet: Statement; credList: Statement; credInsert: Statement; credCas: Statement; credDel: Statement;
+  chalInsert: Statement; chalTake: (challenge: string, now: number) => Row | undefined;
+};
 
 /**
  * Verifier state in one SQLite file, shareable by several processes on one machine.
@@ -103,7 +139,7 @@ type Stmts = { get: Statement; all: Statement; insert: Statement; cas: Statement
  *
  * `id`, `kind` and `secret` are fixed at create; compareAndSet does not change them.
  */
-export class SqliteStore implements VerifierStore {
+export class SqliteStore implements VerifierStore, CredentialStore {
   readonly path: string;
   private readonly keys: SealKeys;
   private readonly busyTimeoutMs: number;
@@ -216,6 +252,43 @@ export class SqliteStore implements VerifierStore {
     return this.run("delete", id, (s) => s.del.run(id)).changes === 1;
   }
 
+  async getCredential(credentialId: Uint8Array): Promise<CredentialRecord | undefined> {
+    const row = this.run("getCredential", credentialKey(credentialId), (s) => s.credGet.get(credentialId) as Row | undefined);
+    return row === undefined ? undefined : openCredential(this.keys, credentialFromColumns(row));
+  }
+
+  async listCredentials(rpId: string, userHandle: Uint8Array): Promise<CredentialRecord[]> {
+    const rows = this.run("listCredentials", "*", (s) => s.credList.all(rpId, userHandle) as Row[]);
+    return rows.map((r) => openCredential(this.keys, credentialFromColumns(r)));
+  }
+
+  async createCredential(rec: CredentialRecord): Promise<void> {
+    const sealed = sealCredential(this.keys, rec);
+    this.run("createCredential", credentialKey(rec.credentialId), (s) => s.credInsert.run(...credentialValues(sealed)));
+  }
+
+  async updateCredential(cur: CredentialRecord, use: CredentialUse): Promise<boolean> {
+    // One conditional UPDATE on the version: a concurrent winner has bumped it, so this one changes nothing.
+    const n = nextCredential(this.keys, cur, use, cur.version);
+    return this.run("updateCredential", credentialKey(cur.credentialId), (s) => s.credCas.run(n.signCount, n.lastUsedAt, n.mac, cur.credentialId, cur.version)).changes === 1;
+  }
+
+  async deleteCredential(credentialId: Uint8Array): Promise<boolean> {
+    return this.run("deleteCredential", credentialKey(credentialId), (s) => s.credDel.run(credentialId)).changes === 1;
+  }
+
+  async putChallenge(c: ChallengeRecord): Promise<void> {
+    const sealed = sealChallenge(this.keys, c);
+    this.run("putChallenge", "*", (s) => s.chalInsert.run(...challengeValues(sealed)));
+  }
+
+  async takeChallenge(challenge: string, now: number): Promise<ChallengeRecord | undefined> {
+    const row = this.run("takeChallenge", "*", (s) => s.chalTake(challenge, now));
+    if (row === undefined) return undefined;
+    const c = openChallenge(this.keys, challengeFromColumns(row));
+    return c.expiresAt > now ? c : undefined;
+  }
+
   /** Closes the file. Further calls reopen it. */
   close(): void {
     this.stmts = undefined;
@@ -253,6 +326,13 @@ export class SqliteStore implements VerifierStore {
         ),
         reseal: db.prepare("UPDATE tokens SET secret = ?, mac = ? WHERE id = ? AND version = ?"),
         del: db.prepare("DELETE FROM tokens WHERE id = ?"),
+        credGet: db.prepare(`SELECT ${CREDENTIAL_COLS} FROM fido_credentials WHERE credential_id = ?`),
+        credList: db.prepare(`SELECT ${CREDENTIAL_COLS} FROM fido_credentials WHERE rp_id = ? AND user_handle = ? ORDER BY created_at, credential_id`),
+        credInsert: db.prepare(`INSERT INTO fido_credentials (${CREDENTIAL_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
+        credCas: db.prepare("UPDATE fido_credentials SET sign_count = ?, last_used_at = ?, mac = ?, version = version + 1 WHERE credential_id = ? AND version = ?"),
+        credDel: db.prepare("DELETE FROM fido_credentials WHERE credential_id = ?"),
+        chalInsert: db.prepare(`INSERT INTO fido_challenges (${CHALLENGE_COLS}) VALUES (?, ?, ?, ?, ?, ?)`),
+        chalTake: takeChallengeTx(db),
       };
     } catch (e) {
       try { db.close(); } catch { /* already unusable */ }
@@ -312,6 +392,19 @@ export class SqliteStore implements VerifierStore {
   private fromRow(r: Row): TokenRecord {
     return openRow(this.keys, this.sealedRow(r));
   }
+}
+
+/** The challenge taken (deleted and returned) and the expired ones swept, in one transaction: one commit. */
+function takeChallengeTx(db: Database): (challenge: string, now: number) => Row | undefined {
+  const take = db.prepare(`DELETE FROM fido_challenges WHERE challenge = ? RETURNING ${CHALLENGE_COLS}`);
+  const sweep = db.prepare("DELETE FROM fido_challenges WHERE expires_at <= ?");
+  const tx = db.transaction((challenge: string, now: number) => {
+    const r = take.get(challenge) as Row | undefined;
+    sweep.run(now);
+    return r;
+  });
+  // IMMEDIATE: the write lock from the start (waiting busy_timeout for it), never an upgrade that fails at once.
+  return (challenge, now) => tx.immediate(challenge, now);
 }
 
 function sqliteCode(e: unknown): string {

@@ -293,7 +293,9 @@ export abstract class OtpVerifierBase {
    * The same work is done on a decoy record kept in the store under an id enroll() refuses
    * (`~segl-decoy-totp` / `-hotp`): read and open it (AES-GCM, MAC), compute and compare the window's codes, and
    * write a new failure count back with compareAndSet (a real write, fsync included). The decoy
-   * never locks and never answers; any error here is swallowed, the answer is the same failure.
+   * never locks and never answers. A store failure (STORE_TRANSIENT, STORE_BUSY, STORE_UNAVAILABLE,
+   * STORE_ERROR) is thrown as it would be for a known id — during an outage an unknown id must not
+   * answer "rejected" where a known one answers STORE_TRANSIENT; anything else here is swallowed.
    */
   private async decoy(now: number, decide: (rec: TokenRecord) => unknown): Promise<void> {
     const id = decoyId(this.kind);
@@ -305,15 +307,18 @@ export abstract class OtpVerifierBase {
         await this.store.create({
           id, kind: this.kind, secret, algorithm: "SHA1", digits: 6, period: 30, t0: 0,
           driftSteps: 0, lastAcceptedStep: -1, failures: 0, lockedUntil: 0, lockouts: 0, version: 0,
-        }).catch(() => undefined);
+        }).catch((e: unknown) => {
+          if (!(e instanceof SeglError && e.code === "ALREADY_EXISTS")) throw e;
+        });
         rec = await this.store.get(id);
         if (!rec) return;
       }
       decide(rec);
       const next: TokenRecord = { ...rec, failures: rec.failures > 0 ? 0 : 1, lockedUntil: 0, version: rec.version + 1 };
       await this.store.compareAndSet(id, rec.version, next);
-    } catch {
-      /* the decoy only spends time; it never changes an answer */
+    } catch (e) {
+      if (e instanceof SeglError && STORE_FAILURES.has(e.code)) throw e;
+      /* otherwise the decoy only spends time; it never changes an answer */
     }
   }
 
@@ -386,6 +391,9 @@ function closer(s: number, best: number, center: number): boolean {
   const b = Math.abs(best - center);
   return a < b || (a === b && s > best);
 }
+
+/** Errors of the store itself, which the decoy passes on as a known id's read or write would. */
+const STORE_FAILURES: ReadonlySet<string> = new Set(["STORE_TRANSIENT", "STORE_BUSY", "STORE_UNAVAILABLE", "STORE_ERROR"]);
 
 /** Longest device id enroll() accepts. */
 const MAX_ID_LENGTH = 256;
@@ -494,9 +502,14 @@ export class HotpVerifier extends OtpVerifierBase {
     });
   }
 
+  /**
+   * The look-ahead window after the floor, and as many counters below it: a code accepted a moment ago
+   * (a double click, an HTTP retry, the loser of a race between two nodes) is then recognised as a
+   * replay, which does not count towards the lockout, instead of a wrong code, which would.
+   */
   protected verifyRange(rec: TokenRecord): Range {
     const first = rec.lastAcceptedStep + 1;
-    return { from: first, to: first + this.window - 1, center: first };
+    return { from: Math.max(0, first - this.window), to: first + this.window - 1, center: first };
   }
 
   protected resyncRange(rec: TokenRecord): Range {

@@ -14,6 +14,11 @@ export const Command = {
   LOCK: 0x05,
   PING: 0x06,
   ATTESTATION: 0x07,
+  UPDATE_BEGIN: 0x08,
+  UPDATE_DATA: 0x09,
+  UPDATE_FINISH: 0x0a,
+  UPDATE_ABORT: 0x0b,
+  REBOOT: 0x0c,
 } as const;
 export type CommandName = keyof typeof Command;
 
@@ -29,7 +34,17 @@ export const DeviceStatusCode = {
   ENTROPY_FAILURE: 0x07,
   /** Over the chip's HID tunnel: the chip already holds a credential or a PIN (PROVISION, ATTESTATION refused). */
   IN_USE: 0x08,
+  /** The update receiver refused (UPDATE_BEGIN/DATA/FINISH); one detail byte follows (UPDATE_REFUSED_REASONS). */
+  UPDATE_REFUSED: 0x09,
+  /** Over the chip's HID tunnel: UPDATE_BEGIN of a new image needs a touch of the chip first. */
+  PRESENCE_REQUIRED: 0x0a,
 } as const;
+
+/** The detail byte of UPDATE_REFUSED (the firmware's UPDATE_ERR_* negated; docs/image-format.md). */
+export const UPDATE_REFUSED_REASONS = {
+  1: "FORMAT", 2: "MODEL", 3: "KEY", 4: "SIGNATURE", 5: "ROLLBACK", 6: "SEQUENCE", 7: "HASH", 8: "FLASH", 9: "UNSUPPORTED",
+} as const;
+export type UpdateRefusedReason = (typeof UPDATE_REFUSED_REASONS)[keyof typeof UPDATE_REFUSED_REASONS];
 export type DeviceStatusName = keyof typeof DeviceStatusCode;
 
 /** Stable name of a device status byte ("UNKNOWN_0x2A" for codes this SDK does not know). */
@@ -188,6 +203,14 @@ function u64be(v: number): Uint8Array {
   return b;
 }
 
+/** Largest UPDATE_DATA chunk (docs/image-format.md). */
+export const UPDATE_CHUNK_MAX = 1016;
+
+function u32le(command: number, d: Uint8Array): number {
+  if (d.length < 4) throw badResponse(command, `answer is ${d.length} bytes, a u32 expected`, d);
+  return new DataView(d.buffer, d.byteOffset, 4).getUint32(0, true);
+}
+
 const MODEL_NAMES: Record<number, ModelName | "none"> = { 0: "none", 1: "code-display", 2: "audio-reader", 3: "chip" };
 const STATE_NAMES: Record<number, DeviceStateName> = { 0: "blank", 1: "provisioned", 2: "locked" };
 const ALG_NAMES: Record<number, OtpAlgorithm> = { 1: "SHA1", 2: "SHA256", 3: "SHA512" };
@@ -340,6 +363,41 @@ export class ServiceClient {
     return echo;
   }
 
+  /**
+   * UPDATE_BEGIN with the 128-byte image header: resolves the payload bytes the device already
+   * holds for this very header (resume), 0 for a new download. UPDATE_REFUSED with the reason;
+   * DEVICE_STATUS PRESENCE_REQUIRED over the chip's tunnel until the chip was touched.
+   */
+  async updateBegin(header: Uint8Array, opts: ServiceCallOptions = {}): Promise<number> {
+    argCheck(header instanceof Uint8Array && header.length === 128, "an image header is 128 bytes");
+    return u32le(Command.UPDATE_BEGIN, await this.call(Command.UPDATE_BEGIN, () => header, opts, true));
+  }
+
+  /** UPDATE_DATA: payload bytes at `offset` (≤ 1016, a multiple of 4 except the last chunk); resolves the new count. */
+  async updateData(offset: number, bytes: Uint8Array, opts: ServiceCallOptions = {}): Promise<number> {
+    argCheck(Number.isInteger(offset) && offset >= 0 && offset <= 0xffffffff, "offset must be a u32", { offset });
+    argCheck(bytes instanceof Uint8Array && bytes.length >= 1 && bytes.length <= UPDATE_CHUNK_MAX, `a chunk is 1..${UPDATE_CHUNK_MAX} bytes`, { length: bytes.length });
+    const payload = new Uint8Array(4 + bytes.length);
+    new DataView(payload.buffer).setUint32(0, offset, true);
+    payload.set(bytes, 4);
+    return u32le(Command.UPDATE_DATA, await this.call(Command.UPDATE_DATA, () => payload, opts, false));
+  }
+
+  /** UPDATE_FINISH: the device reads the slot back, checks the hash and marks it pending. */
+  async updateFinish(opts: ServiceCallOptions = {}): Promise<void> {
+    await this.call(Command.UPDATE_FINISH, () => new Uint8Array(0), opts, false);
+  }
+
+  /** UPDATE_ABORT: the device forgets the download. */
+  async updateAbort(opts: ServiceCallOptions = {}): Promise<void> {
+    await this.call(Command.UPDATE_ABORT, () => new Uint8Array(0), opts, true);
+  }
+
+  /** REBOOT: the device answers, then power-cycles (its boot ROM tries a pending image). */
+  async reboot(opts: ServiceCallOptions = {}): Promise<void> {
+    await this.call(Command.REBOOT, () => new Uint8Array(0), opts, false);
+  }
+
   /** Any command, any payload; resolves with the device's status and data without judging them. */
   async request(command: number, payload: Uint8Array = new Uint8Array(0), opts: RawRequestOptions = {}): Promise<RawResponse> {
     const f = await this.transaction(command, () => payload, opts, opts.retry ?? false);
@@ -352,6 +410,13 @@ export class ServiceClient {
   private async call(command: number, payload: (attempt: number) => Uint8Array, opts: ServiceCallOptions, retry: boolean): Promise<Uint8Array> {
     const f = await this.transaction(command, payload, opts, retry);
     const status = f.payload[0]!;
+    if (status === DeviceStatusCode.UPDATE_REFUSED && f.payload.length >= 2) {
+      const detail = f.payload[1]!;
+      const reason = UPDATE_REFUSED_REASONS[detail as keyof typeof UPDATE_REFUSED_REASONS] ?? `UNKNOWN_${detail}`;
+      throw new SeglError("UPDATE_REFUSED", `${commandName(command)}: the device refused the image: ${reason}`, {
+        details: { reason, detail, command: commandName(command) },
+      });
+    }
     if (status !== DeviceStatusCode.OK) {
       const statusName = deviceStatusName(status);
       throw new SeglError("DEVICE_STATUS", `${commandName(command)} refused by the device: ${statusName}`, {
