@@ -4,6 +4,7 @@
 // device that boots a valid image with all its data; an interrupted download resumes.
 import { test, describe } from "vitest";
 import assert from "node:assert/strict";
+import { WATCHDOG_RESET_MS } from "@segl/simulator";
 import { CMD } from "./service-util.js";
 import {
   UPD, ERR, ST_UPDATE_REFUSED, KEYS, OTHER_KEY, OLD_PAYLOAD, OLD_IMAGE, newPayload, signed, updDevice, fieldDevice, sendImage,
@@ -219,6 +220,31 @@ describe("the boot ROM", () => {
       assert.equal(d.device.bootRecord().counter, 0, "the counter of an image that never confirmed does not count");
       assert.deepEqual(d.device.snapshotFlash(), data);
     }
+  });
+
+  test("the watchdog: a trial image that traps at boot is reset and reverted with nobody touching the device", () => {
+    const d = updDevice();
+    fieldDevice(d.port);
+    const data = d.device.snapshotFlash();
+    assert.deepEqual(sendImage(d.port, signed(unconfirmingPayload(true), { version: "9.9.9", securityCounter: 7 })), { ok: true });
+    d.port.request(UPD.REBOOT);
+    assert.equal(d.device.state, "crashed", "the trial image trapped in boot()");
+    d.clock.advance(WATCHDOG_RESET_MS - 1);
+    assert.equal(d.device.state, "crashed", "not before the watchdog's time");
+    d.clock.advance(1);
+    assert.equal(d.device.watchdogResets, 1);
+    assert.equal(d.device.state, "on");
+    assert.equal(d.device.lastBootChoice?.slot, "A", "reverted to the old image");
+    assert.match(d.device.lastBootChoice!.notes.join(), /reverted: slot B did not confirm/);
+    assert.equal(runningVersion(d.port), "0.1.0");
+    assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().trial, d.device.bootRecord().counter], ["A", false, 0]);
+    assert.deepEqual(d.device.snapshotFlash(), data, "data intact");
+    // Switched off, a trap stays a crash until someone power-cycles the device.
+    const off = updDevice({ watchdog: false });
+    assert.deepEqual(sendImage(off.port, signed(unconfirmingPayload(true), { version: "9.9.9" })), { ok: true });
+    off.port.request(UPD.REBOOT);
+    off.clock.advance(10 * WATCHDOG_RESET_MS);
+    assert.deepEqual([off.device.state, off.device.watchdogResets], ["crashed", 0]);
   });
 
   test("a trial image whose self-test fails (its store does not mount) resets at once and the old image runs", () => {
