@@ -262,6 +262,26 @@ describe("the boot ROM", () => {
     assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().counter], ["A", 0]);
   });
 
+  test("the trial self-test verifies a P-256 known answer (RFC 6979 A.2.5): an image where it fails never confirms", () => {
+    // A purpose-built image: the next build with one bit of the known-answer signature (or public
+    // key) flipped in its data segment, as broken P-256 code would see a good one.
+    for (const [what, hex] of [["signature r", "efd48b2aacb6a8fd1140dd9cd45e81d6"], ["public key X", "60fed4ba255a9d31c961eb74c6356d68"]] as const) {
+      const d = field();
+      const payload = Buffer.from(newPayload());
+      const at = payload.indexOf(Buffer.from(hex, "hex"));
+      assert.ok(at > 0 && payload.indexOf(Buffer.from(hex, "hex"), at + 1) < 0, `${what}: once in the image's data`);
+      payload[at + 7]! ^= 0x01;
+      assert.deepEqual(sendImage(d.port, signed(new Uint8Array(payload), { version: "0.2.0", securityCounter: 2 })), { ok: true }, what);
+      const boots = d.device.boots;
+      d.port.request(UPD.REBOOT);
+      assert.equal(d.device.boots, boots + 2, `${what}: the trial boot, then the reset its self-test asked for`);
+      assert.match(d.device.lastBootChoice!.notes.join(), /reverted: slot B did not confirm/, what);
+      assert.equal(runningVersion(d.port), "0.1.0", what);
+      assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().counter], ["A", 0], what);
+      assert.equal(identity(d.port), d.before.id, what);
+    }
+  });
+
   test("a bit flip in the active slot boots the other valid slot", () => {
     const d = field();
     assert.deepEqual(sendImage(d.port, signed(newPayload(), { version: "0.2.0" })), { ok: true });
