@@ -95,8 +95,9 @@ export function readerButton(id: u32, down: u32): void {
     }
     return;
   }
-  // EN 301 549 5.8: the same key again within the delay after it was accepted is ignored.
-  if (id == lastKey && now - lastAt < <i64>keyDelay * 500) { skipUp = true; return; }
+  // EN 301 549 5.8: the same key again within the delay after it was accepted is ignored (unsigned:
+  // never with the delay off, nor when the clock went back).
+  if (id == lastKey && <u64>(now - lastAt) < <u64>(keyDelay * 500)) { skipUp = true; return; }
   skipUp = false;
   lastKey = id;
   lastAt = now;
