@@ -139,6 +139,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private watchdogAt: number | undefined;
   private watchdogCount = 0;
   private voiceRegion: Uint8Array | undefined;
+  private batteryPercent = 100;
   /** The audio output (an audio code reader's speaker or headset): the track it played, the FIFO. */
   readonly audio: AudioOut;
 
@@ -294,6 +295,17 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
    */
   setVoice(bytes: Uint8Array | undefined): void {
     this.voiceRegion = bytes?.slice();
+  }
+
+  /** The battery's charge, 0..100 % (hal.battery_level; 100 until set). */
+  get battery(): number {
+    return this.batteryPercent;
+  }
+
+  /** Sets the battery's charge (a whole percent 0..100); the image asks hal.battery_level when it needs it. */
+  setBattery(percent: number): void {
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError(`battery: ${percent} is not a whole percent 0..100`);
+    this.batteryPercent = percent;
   }
 
   /**
@@ -687,6 +699,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
         return n;
       },
       headset_state: () => (this.audio.output === "headset" ? 1 : 0),
+      battery_level: () => this.batteryPercent,
       voice_size: () => this.voiceRegion?.length ?? 0,
       voice_read: (addr: number, dst: number, len: number) => {
         addr >>>= 0; len >>>= 0;
