@@ -22,6 +22,7 @@ export const help = (prog: string) => `Usage: ${prog} <model> [options]
 Runs one simulated device from the firmware image, in real time.
 
 Models:
+  web            serve the browser page instead (\`${prog} sim web --help\`): devices run in the browser
   code-display   button, 6-digit LCD, UART service port
   chip           button (user presence), LED, CTAPHID over UDP (FIDO2/U2F)
   audio-reader   keys, LCD, speaker/headset (the code spoken in Danish or English), UART service port
@@ -205,6 +206,7 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
+  if (args[0] === "web") return (await import("./sim-web.js")).run(args.slice(1), ctx);
   const a = parse(args, ctx);
   if (a === "help") {
     ctx.stdout.write(help(ctx.prog));
