@@ -52,6 +52,7 @@ function logLine(l: Live, text: string): void {
 const hexShort = (b: Uint8Array, n = 24): string => hex(b.subarray(0, n)) + (b.length > n ? "…" : "");
 
 let audioCtx: AudioContext | undefined;
+let playAt = 0;
 function play(samples: Int16Array): void {
   audioCtx ??= new AudioContext();
   const buf = audioCtx.createBuffer(1, samples.length, AUDIO_RATE);
@@ -60,7 +61,10 @@ function play(samples: Int16Array): void {
   const src = audioCtx.createBufferSource();
   src.buffer = buf;
   src.connect(audioCtx.destination);
-  src.start();
+  // The DAC's chunks one after another, not on top of each other.
+  playAt = Math.max(playAt, audioCtx.currentTime);
+  src.start(playAt);
+  playAt += buf.duration;
 }
 
 function drawFlash(l: Live, box: HTMLElement): void {
@@ -98,8 +102,8 @@ function addDeviceView(saved: Saved, device: Device): Live {
   const controls: HTMLElement[] = [];
   if (saved.model === "code-display") controls.push(btn("Press button", () => device.click(), "press"));
   if (saved.model === "audio-reader") controls.push(btn("Press main key (speak)", () => device.click(READER_KEYS.main), "press"), btn("Repeat", () => device.click(READER_KEYS.repeat)),
-    btn("Volume up", () => device.click(READER_KEYS.volumeUp), "volume-up"), btn("Volume down", () => device.click(READER_KEYS.volumeDown)),
-    btn("Faster", () => device.click(READER_KEYS.speedUp)), btn("Slower", () => device.click(READER_KEYS.speedDown)), btn("Language", () => device.click(READER_KEYS.language)));
+    btn("Volume up", () => device.click(READER_KEYS.volumeUp)), btn("Volume down", () => device.click(READER_KEYS.volumeDown)),
+    btn("Faster", () => device.click(READER_KEYS.speedUp), "speed-up"), btn("Slower", () => device.click(READER_KEYS.speedDown)), btn("Language", () => device.click(READER_KEYS.language)));
   if (saved.model === "chip") controls.push(btn("Touch", () => device.click(), "press"));
   const led = el("span", { className: "led", "data-on": String(device.led), "aria-live": "polite" }, `LED ${device.led ? "on" : "off"}`);
   const view = el("article", { className: "device", "aria-labelledby": `${id}-h`, "data-device": id },
@@ -125,8 +129,15 @@ function addDeviceView(saved: Saved, device: Device): Live {
   const onUart = (b: Uint8Array) => logLine(l, `UART → host ${b.length} B ${hexShort(b)}`);
   const onHid = (b: Uint8Array) => logLine(l, `CTAPHID → host cid ${hex(b.subarray(0, 4))} cmd 0x${(b[4]! & 0x7f).toString(16)} ${hexShort(b.subarray(5), 16)}`);
   const onLed = (on: boolean) => { led.dataset.on = String(on); led.textContent = `LED ${on ? "on" : "off"}`; logLine(l, `LED ${on ? "on" : "off"}`); };
-  let heard = 0;
-  const onAudio = (s: Int16Array) => { heard += s.length; view.dataset.audioSamples = String(heard); logLine(l, `audio ${s.length} samples (${(s.length / AUDIO_RATE * 1000).toFixed(0)} ms)`); play(s); };
+  // Audio: every chunk is played at once; the log gets one line per burst (a pause of 300 ms ends it).
+  let heard = 0, burst = 0, burstTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAudio = (s: Int16Array) => {
+    heard += s.length; burst += s.length;
+    view.dataset.audioSamples = String(heard);
+    play(s);
+    clearTimeout(burstTimer);
+    burstTimer = setTimeout(() => { logLine(l, `audio out: ${burst} samples, ${(burst / AUDIO_RATE).toFixed(2)} s at ${AUDIO_RATE} Hz`); burst = 0; }, 300);
+  };
   const onPower = (s: string) => { power.textContent = `power: ${s}`; logLine(l, `power ${s}`); };
   const onFault = (f: { kind: string; message: string }) => logLine(l, `fault ${f.kind}: ${f.message}`);
   device.on("display", onDisplay); device.on("uart", onUart); device.on("hid", onHid); device.on("led", onLed);
