@@ -2,8 +2,8 @@
 // Bundles the simulator's browser page (simulator/web/app.ts + index.html + app.css) with esbuild into
 // simulator/web/dist/, next to the shipping image (firmware.wasm) and the voice pack
 // (voice-pack.bin) copied byte for byte, and manifest.json naming their SHA-256. `segl sim web`
-// serves that directory with node:http only. The simulator core's Node module (simulator/src/host.ts:
-// node:crypto, files) is swapped for simulator/src/browser/host.ts, and node:events for the npm
+// serves that directory with node:http only. The Node modules in SWAPS (simulator/src/host.ts:
+// node:crypto, files; the SDK's OTP HMAC) are swapped for their browser twins, and node:events for the npm
 // `events` package; any other node: import is an error, so Node-only parts cannot slip into the page.
 // Skips work when every output is newer than every input; `--force` rebuilds.
 import { build } from "esbuild";
@@ -29,20 +29,24 @@ function newest(dir) {
   }
   return n;
 }
-const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), statSync(image).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
 const stamp = join(out, "manifest.json");
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs > inputs) process.exit(0);
 
 const require = createRequire(import.meta.url);
-const hostNode = join(root, "simulator/src/host.ts");
+// Node module → its browser twin (same functions): the only modules that differ between the two.
+const SWAPS = new Map([
+  ["simulator/src/host.ts", "simulator/src/browser/host.ts"],
+  ["host-sdk/src/otp/hmac.ts", "host-sdk/src/otp/hmac.browser.ts"],
+].map(([n, b]) => [join(root, n), join(root, b)]));
 const portable = {
   name: "segl-portable",
   setup(b) {
     b.onResolve({ filter: /^node:events$|^events$/ }, () => ({ path: require.resolve("events/") }));
     b.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.path} is Node-only and may not reach the browser bundle (imported by ${a.importer})` }] }));
-    b.onResolve({ filter: /\/host\.js$/ }, (a) => {
-      const p = join(a.resolveDir, a.path.replace(/\.js$/, ".ts"));
-      return p === hostNode ? { path: join(root, "simulator/src/browser/host.ts") } : undefined;
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) => {
+      const swap = SWAPS.get(join(a.resolveDir, a.path.replace(/\.js$/, ".ts")));
+      return swap ? { path: swap } : undefined;
     });
   },
 };

@@ -3,10 +3,11 @@
 import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, type FirmwareImage } from "../src/browser/index.js";
 import { MemoryTransport } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
+import { verifyCode, describeVerdict } from "./broker.js";
 import { provisionDevice } from "../../host-sdk/src/provision-device.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
-interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string }
+interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; lastStep?: number }
 interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; dispose(): void }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -86,6 +87,25 @@ function drawFlash(l: Live, box: HTMLElement): void {
   }
 }
 
+/** The page's broker for one enrolled display or reader: type a code (or take the LCD's) and verify it. */
+function brokerView(saved: Saved, lcd: HTMLElement): HTMLElement {
+  const seed = saved.seed!;
+  const code = el("input", { type: "text", inputMode: "numeric", autocomplete: "off", id: `${saved.id}-code` } as Record<string, unknown>);
+  const verdict = el("output", { className: "verdict", role: "status", "data-testid": "verdict" });
+  const check = (): void => {
+    const v = verifyCode(seed, code.value.trim(), clock.now(), saved.lastStep ?? -1);
+    if (v.accepted) { saved.lastStep = v.step; void save(saved); }
+    verdict.textContent = `${code.value.trim() || "(empty)"}: ${describeVerdict(v)}`;
+  };
+  return el("fieldset", {}, el("legend", {}, "Broker (in this page)"),
+    el("p", {}, "Enrolled seed (hex) ", el("code", { "data-testid": "seed" }, hex(seed))),
+    el("div", { className: "row" },
+      el("label", { for: code.id }, "Code to verify"), code,
+      el("button", { type: "button", onclick: check, "data-testid": "verify" } as Record<string, unknown>, "Verify"),
+      el("button", { type: "button", onclick: () => { code.value = (lcd.textContent ?? "").trim(); check(); }, "data-testid": "verify-lcd" } as Record<string, unknown>, "Verify the code on the LCD"),
+      verdict));
+}
+
 function addDeviceView(saved: Saved, device: Device): Live {
   const id = saved.id;
   const lcd = el("output", { className: "lcd", "aria-live": "polite", "aria-label": `${saved.serial} LCD`, "data-testid": "lcd" }, device.display || " ");
@@ -121,7 +141,7 @@ function addDeviceView(saved: Saved, device: Device): Live {
         btn("Remove device", () => void remove(id), "remove"))),
     el("details", {}, el("summary", {}, "Flash"), flashSummary, flashBox),
     el("details", { open: true }, el("summary", {}, "Event log"), log),
-    ...(saved.seed ? [el("p", {}, "Broker: enrolled seed ", el("code", { "data-testid": "seed" }, hex(saved.seed)))] : []),
+    ...(saved.seed ? [brokerView(saved, lcd)] : []),
   );
   $("devices").append(view);
   const l: Live = { saved, device, root: view, log, lastOps: 0, dispose: () => undefined };

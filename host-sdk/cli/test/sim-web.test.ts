@@ -55,6 +55,20 @@ describe("segl sim web (chromium headless)", () => {
     assert.equal(shown, totp(seed, { time: rtc / 1000 }));
   });
 
+  test("the page's broker (the SDK's TOTP on @noble/hashes) accepts the LCD's code once, refuses a replay and a wrong code", async () => {
+    const dev = lastDevice();
+    await dev.getByTestId("verify-lcd").click();
+    const verdict = dev.getByTestId("verdict");
+    const shown = (await dev.getByTestId("lcd").textContent())!;
+    assert.match((await verdict.textContent())!, new RegExp(`^${shown}: ACCEPTED`));
+    await dev.getByTestId("verify-lcd").click();
+    assert.equal(await verdict.textContent(), `${shown}: REFUSED: already used`);
+    const wrong = String((Number(shown) + 1) % 1_000_000).padStart(6, "0");
+    await dev.getByLabel("Code to verify").fill(wrong);
+    await dev.getByTestId("verify").click();
+    assert.equal(await verdict.textContent(), `${wrong}: REFUSED: wrong code`);
+  });
+
   test("the device and its flash survive a reload (IndexedDB): same serial, same seed, codes still right", async () => {
     const before = await page.locator("article.device h3").allTextContents();
     const seedBefore = await lastDevice().getByTestId("seed").textContent();
