@@ -4,6 +4,7 @@ import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, type Fi
 import { MemoryTransport } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
 import { verifyCode, describeVerdict } from "./broker.js";
+import { storeView } from "./store-view.js";
 import { provisionDevice } from "../../host-sdk/src/provision-device.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
@@ -70,20 +71,22 @@ function play(samples: Int16Array): void {
 
 function drawFlash(l: Live, box: HTMLElement): void {
   const f = l.device.flash;
-  const { pageSize, pageCount } = f.geometry;
+  const { pageSize } = f.geometry;
   const stats = f.stats();
-  const bytes = f.bytes;
-  if (box.childElementCount !== pageCount) box.replaceChildren(...Array.from({ length: pageCount }, () => el("div", { className: "page", role: "listitem" })));
-  for (let p = 0; p < pageCount; p++) {
-    let used = 0;
-    for (let i = p * pageSize; i < (p + 1) * pageSize; i++) if (bytes[i] !== 0xff) used++;
-    const pct = Math.round((used * 100) / pageSize);
-    const cell = box.children[p] as HTMLElement;
-    const text = `page ${p}: ${pct}% programmed, ${stats.eraseCounts[p]} erases`;
-    if (cell.getAttribute("aria-label") !== text) {
-      cell.setAttribute("aria-label", text);
-      cell.replaceChildren(el("div", { className: "bar", style: `width:${pct}%` } as Record<string, unknown>), `p${p} ${pct}% e${stats.eraseCounts[p]}`);
-    }
+  const pages = storeView(f.bytes, pageSize);
+  if (box.childElementCount !== pages.length) box.replaceChildren(...pages.map(() => el("div", { className: "page", role: "listitem" })));
+  for (const p of pages) {
+    const pct = (n: number) => Math.round((n * 100) / pageSize);
+    const cell = box.children[p.page] as HTMLElement;
+    const head = p.state === "active" ? `active, log position ${p.seq}` : p.state;
+    const text = `page ${p.page}: ${head}; ${p.live} bytes live, ${p.dead} bytes dead; erased ${stats.eraseCounts[p.page]} times`;
+    if (cell.getAttribute("aria-label") === text) continue;
+    cell.setAttribute("aria-label", text);
+    cell.dataset.state = p.state;
+    cell.replaceChildren(
+      el("div", { className: "bar", "aria-hidden": "true" }, el("span", { className: "live", style: `width:${pct(p.live)}%` } as Record<string, unknown>), el("span", { className: "dead", style: `width:${pct(p.dead)}%` } as Record<string, unknown>)),
+      el("span", { "aria-hidden": "true" }, `p${p.page} ${p.state === "active" ? `#${p.seq}` : p.state}`), el("br"),
+      el("span", { "aria-hidden": "true" }, `L${p.live} D${p.dead} e${stats.eraseCounts[p.page]}`));
   }
 }
 
@@ -139,7 +142,8 @@ function addDeviceView(saved: Saved, device: Device): Live {
       el("div", { className: "row" },
         ...field("RNG seed", seed), btn("Set RNG seed", () => { device.setRngSeed(seed.value || undefined); saved.rngSeed = seed.value; void save(saved); }),
         btn("Remove device", () => void remove(id), "remove"))),
-    el("details", {}, el("summary", {}, "Flash"), flashSummary, flashBox),
+    el("details", {}, el("summary", {}, "Flash"), flashSummary,
+      el("p", {}, "Each page: state (active with its log position, free, blank, torn), L bytes of live records (solid bar), D bytes of dead records (striped bar), e erase count."), flashBox),
     el("details", { open: true }, el("summary", {}, "Event log"), log),
     ...(saved.seed ? [brokerView(saved, lcd)] : []),
   );

@@ -99,6 +99,17 @@ describe("segl sim web (chromium headless)", () => {
     assert.match(await dev.locator(".log").textContent() ?? "", /power off[\s\S]*power cut armed/);
   }, 30_000);
 
+  test("the flash picture reads the store: active pages with live records, described in words", async () => {
+    const dev = lastDevice();
+    await dev.locator("summary", { hasText: "Flash" }).click();
+    const labels = dev.locator(".flash [role=listitem]");
+    await labels.first().waitFor();
+    const all = await labels.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+    assert.ok(all.length >= 2);
+    const live = all.map((t) => /active, log position \d+; (\d+) bytes live/.exec(t)).filter((m) => m !== null);
+    assert.ok(live.length >= 1 && live.some((m) => Number(m![1]) > 0), all.join("\n"));
+  });
+
   test("axe-core finds no serious or critical accessibility violation", async () => {
     await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
     const violations = await page.evaluate(async () => {
