@@ -46,6 +46,7 @@ try {
   await page.getByRole("button", { name: "Add FIDO chip" }).click();
   await page.locator("article.device").nth(2).waitFor();
   await page.locator("article.device summary", { hasText: "Flash" }).first().click();
+  await page.locator(".flash [role=listitem]").first().waitFor();
   await page.screenshot({ path: new URL("../docs/simulator-web.png", import.meta.url).pathname, fullPage: true });
 } finally {
   await browser.close();

@@ -79,14 +79,16 @@ function drawFlash(l: Live, box: HTMLElement): void {
     const pct = (n: number) => Math.round((n * 100) / pageSize);
     const cell = box.children[p.page] as HTMLElement;
     const head = p.state === "active" ? `active, log position ${p.seq}` : p.state;
-    const text = `page ${p.page}: ${head}; ${p.live} bytes live, ${p.dead} bytes dead; erased ${stats.eraseCounts[p.page]} times`;
+    // The store's own erase count (page header) when it has one; else the erases seen since the page loaded.
+    const erases = p.eraseCount ?? stats.eraseCounts[p.page]!;
+    const text = `page ${p.page}: ${head}; ${p.live} bytes live, ${p.dead} bytes dead; erase count ${erases}`;
     if (cell.getAttribute("aria-label") === text) continue;
     cell.setAttribute("aria-label", text);
     cell.dataset.state = p.state;
     cell.replaceChildren(
       el("div", { className: "bar", "aria-hidden": "true" }, el("span", { className: "live", style: `width:${pct(p.live)}%` } as Record<string, unknown>), el("span", { className: "dead", style: `width:${pct(p.dead)}%` } as Record<string, unknown>)),
       el("span", { "aria-hidden": "true" }, `p${p.page} ${p.state === "active" ? `#${p.seq}` : p.state}`), el("br"),
-      el("span", { "aria-hidden": "true" }, `L${p.live} D${p.dead} e${stats.eraseCounts[p.page]}`));
+      el("span", { "aria-hidden": "true" }, `L${p.live} D${p.dead} e${erases}`));
   }
 }
 
@@ -166,11 +168,13 @@ function addDeviceView(saved: Saved, device: Device): Live {
   const onFault = (f: { kind: string; message: string }) => logLine(l, `fault ${f.kind}: ${f.message}`);
   device.on("display", onDisplay); device.on("uart", onUart); device.on("hid", onHid); device.on("led", onLed);
   device.on("audio", onAudio); device.on("power", onPower); device.on("fault", onFault);
+  const flashDetails = flashBox.parentElement as HTMLDetailsElement;
+  flashDetails.addEventListener("toggle", () => { if (flashDetails.open) drawFlash(l, flashBox); });
   const timer = setInterval(() => {
     const st = device.flash.stats();
     const ops = st.writes + st.erases;
-    flashSummary.textContent = `${st.writes} writes, ${st.erases} erases, ${st.bytesWritten} bytes written`;
-    if ((view.querySelector("details") as HTMLDetailsElement).open) drawFlash(l, flashBox);
+    flashSummary.textContent = `Since this page loaded: ${st.writes} writes, ${st.erases} erases, ${st.bytesWritten} bytes written.`;
+    if (flashDetails.open) drawFlash(l, flashBox);
     if (ops !== l.lastOps) { l.lastOps = ops; saved.flash = device.snapshotFlash(); void save(saved); }
   }, 250);
   l.dispose = () => { clearInterval(timer); device.removeAllListeners(); device.dispose(); view.remove(); };
