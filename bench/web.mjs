@@ -1,7 +1,7 @@
 // The simulator's browser page (segl sim web) in Debian's chromium, headless: page load to the image
 // checked and compiled, adding a code display until it is provisioned, and a device's boot (new
 // Device: boot ROM checks + instantiating the image + boot()) in the tab against the same in Node.
-// Also writes docs/simulator-web.png. Needs the built page and `npx tsc -b` (host-sdk/cli/dist).
+// Then frames per second with 1…200 code displays pressed every frame. Also writes docs/simulator-web.png. Needs the built page and `npx tsc -b` (host-sdk/cli/dist).
 // node bench/web.mjs   (BENCH_ROUNDS as in lib.mjs)
 import { readFileSync } from "node:fs";
 import { chromium } from "playwright-core";
@@ -39,6 +39,26 @@ try {
   console.log(`device boot in the tab                         ${tab.toFixed(2)} ms (median of ${n})`);
   console.log(`device boot in Node                            ${median(node).toFixed(2)} ms (median of ${n})`);
   console.log(`ratio tab / Node                               ${(tab / median(node)).toFixed(2)}×`);
+  // Devices one tab runs at 60 frames per second: code displays, each pressed once per frame (a TOTP in
+  // the image, the LCD and the log redrawn), at growing counts on a fresh page.
+  {
+    const ctx = await browser.newContext();
+    const p2 = await ctx.newPage();
+    await p2.goto(server.url);
+    await p2.getByTestId("image-sha").waitFor();
+    let have = 0;
+    try {
+      for (const n of [1, 10, 50, 100, 150, 200]) {
+        while (have < n) { await p2.evaluate(() => globalThis.seglBench.add()); have++; }
+        const fps = await p2.evaluate((ms) => globalThis.seglBench.fps(ms), 2000);
+        console.log(`${String(n).padStart(3)} displays pressed every frame             ${fps.toFixed(1)} frames/s`);
+      }
+    } catch (e) {
+      // Each Wasm memory reserves its guard region of address space; the tab runs out of it first.
+      console.log(`display ${have + 1} not created: ${String(e.message).split("\n")[0].replace(/^page.evaluate: /, "")}`);
+    }
+    await ctx.close();
+  }
   // The screenshot for the README: a display (pressed), a reader and a chip.
   await page.getByTestId("press").first().click();
   await page.getByRole("button", { name: "Add audio code reader" }).click();

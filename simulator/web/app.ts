@@ -256,6 +256,23 @@ async function start(): Promise<void> {
     }
     return times.sort((a, b) => a - b)[n >> 1]!;
   },
+  /** Adds a code display through the page's own path (boot, provision over the UART, IndexedDB). */
+  add: () => add("code-display"),
+  /** Frames per second over `ms` while every device on the page is pressed once per frame (and redrawn). */
+  fps(ms: number): Promise<number> {
+    return new Promise((resolve) => {
+      let frames = 0;
+      const t0 = performance.now();
+      const step = (): void => {
+        for (const l of live.values()) l.device.click();
+        frames++;
+        const t = performance.now() - t0;
+        if (t < ms) requestAnimationFrame(step);
+        else resolve(frames / (t / 1000));
+      };
+      requestAnimationFrame(step);
+    });
+  },
 };
 
 void start();
