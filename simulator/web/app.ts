@@ -9,7 +9,7 @@ import { provisionDevice } from "../../host-sdk/src/provision-device.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
 interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; lastStep?: number }
-interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; dispose(): void }
+interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; dispose(keepDevice?: boolean): void }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const clock = new SimClock({ mode: "real" });
@@ -177,7 +177,7 @@ function addDeviceView(saved: Saved, device: Device): Live {
     if (flashDetails.open) drawFlash(l, flashBox);
     if (ops !== l.lastOps) { l.lastOps = ops; saved.flash = device.snapshotFlash(); void save(saved); }
   }, 250);
-  l.dispose = () => { clearInterval(timer); device.removeAllListeners(); device.dispose(); view.remove(); };
+  l.dispose = (keepDevice = false) => { clearInterval(timer); device.removeAllListeners(); if (!keepDevice) device.dispose(); view.remove(); };
   live.set(id, l);
   $("no-devices").hidden = live.size > 0;
   return l;
@@ -207,10 +207,10 @@ async function add(model: Model): Promise<void> {
     } finally {
       await t.close();
     }
-    l.dispose(); live.delete(saved.id);
+    l.dispose(true); live.delete(saved.id);
     saved.flash = device.snapshotFlash();
-    // Rebuilt with the broker panel, from the flash the provisioning wrote (as after a reload).
-    logLine(addDeviceView(saved, makeDevice(saved, false)), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
+    // The view rebuilt with the broker panel (the same device: one Wasm instance per device).
+    logLine(addDeviceView(saved, device), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
   }
   saved.flash = live.get(saved.id)!.device.snapshotFlash();
   await save(saved);
