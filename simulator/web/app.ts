@@ -241,7 +241,9 @@ async function start(): Promise<void> {
   status.replaceChildren(`Image ${manifest.image.file}, ${bytes.length} bytes, SHA-256 `, el("code", { "data-testid": "image-sha" }, digest), " (matches the server's). Ready in ", el("span", { "data-testid": "ready-ms" }, (performance.now() - t0).toFixed(0)), " ms.");
   status.dataset.ready = String(live.size);
   status.dataset.readyAt = performance.now().toFixed(1); // ms since navigation start (bench/web.mjs)
-  for (const [b, m] of [["add-display", "code-display"], ["add-reader", "audio-reader"], ["add-chip", "chip"]] as const) $(b).addEventListener("click", () => void add(m));
+  for (const [b, m] of [["add-display", "code-display"], ["add-reader", "audio-reader"], ["add-chip", "chip"]] as const) $(b).addEventListener("click", () => {
+    add(m).catch((e: unknown) => { $("add-error").textContent = `Could not add the device: ${e instanceof Error ? e.message : String(e)}`; });
+  });
 }
 
 /** For bench/web.mjs: the median time (ms) of n boots of a fresh code display from the image in this tab. */

@@ -110,6 +110,27 @@ describe("segl sim web (chromium headless)", () => {
     assert.ok(live.length >= 1 && live.some((m) => Number(m![1]) > 0), all.join("\n"));
   });
 
+  test("keyboard only: Tab reaches “Add code display”, Enter adds one, Tab reaches its button, Space presses it", async () => {
+    const before = await page.locator("article.device").count();
+    await page.locator("body").focus();
+    let name = "";
+    for (let i = 0; i < 10 && name !== "Add code display"; i++) {
+      await page.keyboard.press("Tab");
+      name = await page.evaluate(() => document.activeElement?.textContent ?? "");
+    }
+    assert.equal(name, "Add code display");
+    await page.keyboard.press("Enter");
+    const dev = page.locator("article.device").nth(before);
+    await dev.getByTestId("seed").waitFor();
+    for (let i = 0; i < 200 && name !== "Press button"; i++) {
+      await page.keyboard.press("Tab");
+      name = await page.evaluate((n) => (document.activeElement?.closest("article.device") === document.querySelectorAll("article.device")[n] ? document.activeElement?.textContent ?? "" : ""), before);
+    }
+    assert.equal(name, "Press button");
+    await page.keyboard.press("Space");
+    await page.waitForFunction((el) => /^\d{6}$/.test(el?.textContent ?? ""), await dev.getByTestId("lcd").elementHandle());
+  });
+
   test("axe-core finds no serious or critical accessibility violation", async () => {
     await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
     const violations = await page.evaluate(async () => {
