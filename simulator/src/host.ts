@@ -5,6 +5,9 @@
 import { createHash, createPublicKey, createPrivateKey, sign, verify, randomFillSync, type KeyObject } from "node:crypto";
 import { openSync, readSync, writeSync, fstatSync, closeSync, ftruncateSync, existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type { FlashBacking } from "./host-types.js";
+
+export type { FlashBacking };
 
 export const HOST = "node" as const;
 
@@ -69,11 +72,6 @@ export function p256Sign(privateKeyPem: string, msg: Uint8Array): Uint8Array {
 
 // ------------------------------------------------------------------ files
 
-/** A flash part's backing file: loaded at attach, every change written through. */
-export interface FlashBacking {
-  write(bytes: Uint8Array, addr: number, len: number): void;
-  close(): void;
-}
 
 /** Backs `bytes` by the file at `path`: loaded into `bytes` when it has their size, else (re)written from them. */
 export function openFlashFile(path: string, bytes: Uint8Array): FlashBacking {

@@ -4,6 +4,9 @@
 // RNG, and no files — a browser device gets its image and its flash from the page.
 import { sha256 as nobleSha256 } from "@noble/hashes/sha2.js";
 import { p256 } from "@noble/curves/nist.js";
+import type { FlashBacking } from "../host-types.js";
+
+export type { FlashBacking };
 
 export const HOST = "browser" as const;
 
@@ -76,10 +79,6 @@ export function p256Sign(privateKeyPem: string, msg: Uint8Array): Uint8Array {
   return p256.sign(msg, privateScalar(privateKeyPem), { prehash: true, lowS: false });
 }
 
-export interface FlashBacking {
-  write(bytes: Uint8Array, addr: number, len: number): void;
-  close(): void;
-}
 
 export function openFlashFile(path: string, _bytes: Uint8Array): FlashBacking {
   throw new NodeOnly(`the flash file ${path}`);
