@@ -1,6 +1,6 @@
 // The simulator's browser page (docs/simulator.md "In a browser"): devices run here, in the tab, from
 // the shipping image served next to this bundle; each one's flash is kept in IndexedDB.
-import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, type FirmwareImage } from "../src/browser/index.js";
+import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, hidCall, provisionChip, type FirmwareImage } from "../src/browser/index.js";
 import { MemoryTransport } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
 import { verifyCode, describeVerdict } from "./broker.js";
@@ -129,7 +129,16 @@ function addDeviceView(saved: Saved, device: Device): Live {
   if (saved.model === "audio-reader") controls.push(btn("Press main key (speak)", () => device.click(READER_KEYS.main), "press"), btn("Repeat", () => device.click(READER_KEYS.repeat)),
     btn("Volume up", () => device.click(READER_KEYS.volumeUp)), btn("Volume down", () => device.click(READER_KEYS.volumeDown)),
     btn("Faster", () => device.click(READER_KEYS.speedUp), "speed-up"), btn("Slower", () => device.click(READER_KEYS.speedDown)), btn("Language", () => device.click(READER_KEYS.language)));
-  if (saved.model === "chip") controls.push(btn("Touch", () => device.click(), "press"));
+  if (saved.model === "chip") {
+    controls.push(btn("Touch", () => device.click(), "press"), btn("CTAP2 getInfo over CTAPHID", () => {
+      try {
+        const r = hidCall(device, 0x10, new Uint8Array([0x04])); // CTAPHID_CBOR, authenticatorGetInfo
+        logLine(l, `getInfo answered: status 0x${r[0]!.toString(16).padStart(2, "0")}, ${r.length - 1} bytes of CBOR`);
+      } catch (e) {
+        logLine(l, `getInfo failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }, "get-info"));
+  }
   const led = el("span", { className: "led", "data-on": String(device.led), "aria-live": "polite" }, `LED ${device.led ? "on" : "off"}`);
   const view = el("article", { className: "device", "aria-labelledby": `${id}-h`, "data-device": id },
     el("h3", { id: `${id}-h` }, `${MODEL_LABEL[saved.model]} ${saved.serial}`),
@@ -199,7 +208,10 @@ async function add(model: Model): Promise<void> {
   const saved: Saved = { id: `dev-${n}`, model, serial: `SIM-${model === "chip" ? "CHIP" : model === "audio-reader" ? "READ" : "DISP"}-${n.slice(-6).toUpperCase()}`, flash: new Uint8Array(0), driftPpm: 0, rngSeed: "" };
   const device = makeDevice(saved, true);
   const l = addDeviceView(saved, device);
-  if (model !== "chip") {
+  if (model === "chip") {
+    const info = provisionChip(device, { serial: saved.serial }); // as it leaves the factory: a chip, locked
+    logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${info.serial}`);
+  } else {
     const t = new MemoryTransport(device);
     try {
       const p = await provisionDevice(new ServiceClient(t), { model, algorithm: "SHA1", digits: 6, period: 30, serial: saved.serial, timeMs: clock.now(), lock: true });

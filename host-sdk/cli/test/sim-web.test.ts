@@ -110,9 +110,21 @@ describe("segl sim web (chromium headless)", () => {
     assert.ok(live.length >= 1 && live.some((m) => Number(m![1]) > 0), all.join("\n"));
   });
 
+  test("a chip added on the page is provisioned as one, answers CTAP2 getInfo over CTAPHID, and the reports are in its log", async () => {
+    await page.getByRole("button", { name: "Add FIDO chip" }).click();
+    const dev = lastDevice();
+    const log = dev.locator(".log");
+    await page.waitForFunction((el) => /provisioned as a chip and locked/.test(el?.textContent ?? ""), await log.elementHandle());
+    await dev.getByTestId("get-info").click();
+    const text = (await log.textContent())!;
+    assert.match(text, /getInfo answered: status 0x00, \d+ bytes of CBOR/);
+    assert.match(text, /CTAPHID → host cid [0-9a-f]{8} cmd 0x10/);
+  });
+
   test("keyboard only: Tab reaches “Add code display”, Enter adds one, Tab reaches its button, Space presses it", async () => {
+    await page.reload(); // focus starts at the top of the page
+    await page.getByTestId("image-sha").waitFor();
     const before = await page.locator("article.device").count();
-    await page.locator("body").focus();
     let name = "";
     for (let i = 0; i < 10 && name !== "Add code display"; i++) {
       await page.keyboard.press("Tab");

@@ -8,3 +8,4 @@ export { SimClock } from "../clock.js";
 export { imageFromBytes, hex, type FirmwareImage } from "../image.js";
 export { AUDIO_RATE } from "../audio-out.js";
 export { segmentsFor, LCD_DIGITS } from "../render.js";
+export { hidCall, chipInfo, provisionChip, ChipError, type ChipInfo } from "../chip.js";
