@@ -29,7 +29,7 @@ for (let i = 0; i < 400; i++) {
   device.click(K.main); // interrupt
 }
 console.log("\n## Audio code reader: press to first sample, and the cost of speech in the image\n");
-console.log(`Press → first sample (the button export: code, clip entry + CRC, ADPCM decode of "your code is", first 32 ms frame): median **${(median(lat) * 1000).toFixed(0)} µs**, p90 ${(lat.sort((a, b) => a - b)[Math.floor(lat.length * 0.9)] * 1000).toFixed(0)} µs (${lat.length} presses)\n`);
+console.log(`Press → first sample (the button export: code, index CRC, clip entry + CRC, ADPCM decode of "your code is", first 32 ms frame): median **${(median(lat) * 1000).toFixed(0)} µs**, p90 ${(lat.sort((a, b) => a - b)[Math.floor(lat.length * 0.9)] * 1000).toFixed(0)} µs (${lat.length} presses)\n`);
 
 // 2. Host time spent in the image per second of speech produced, at each speed.
 console.log("| speed | host ms per s of speech (image + HAL) | × real time |");

@@ -152,6 +152,11 @@ export const MUTANTS = [
     images: ["firmware", "firmware-next"], tests: UPDATE_TESTS,
     patches: [[A + "update/receiver.ts", "&& boot_confirm() == 0) return;", "&& false) return;"]],
   },
+  {
+    id: "update-trial-p256-broken", area: "firmware update", why: "the new image's P-256 verify is broken (u1 and u2 swapped) and, with no P-256 known-answer test, it confirms itself anyway",
+    images: ["firmware-next"], tests: ["firmware/test/update"],
+    patches: [[A + "crypto/p256/ecdsa.ts", "  limbsToBytes(UB, T1);\n  limbsToBytes(UB + 32, T2);", "  limbsToBytes(UB, T2);\n  limbsToBytes(UB + 32, T1);"]],
+  },
 ];
 
 const args = process.argv.slice(2);

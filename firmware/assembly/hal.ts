@@ -98,6 +98,9 @@ export declare function audio_write(src: usize, samples: u32): i32;
 /** 1 while a headset is plugged in (the speaker is then muted by the hardware), else 0. */
 @external("hal", "headset_state")
 export declare function headset_state(): u32;
+/** The battery's charge in percent (0..100); 100 on a device powered otherwise (no gauge). */
+@external("hal", "battery_level")
+export declare function battery_level(): u32;
 /** Bytes in the voice region (read-only flash holding the voice pack); 0 when there is none. */
 @external("hal", "voice_size")
 export declare function voice_size(): u32;

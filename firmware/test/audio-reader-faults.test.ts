@@ -3,11 +3,16 @@ import { test } from "vitest";
 import assert from "node:assert/strict";
 import { NorFlash } from "@segl/simulator";
 import { CMD } from "./service-util.js";
-import { KEY, voiceBytes, pack, provisionedReader, pressAndListen, hear, clips, assertSaid, codeClips, expectedCode } from "./reader-util.js";
+import { KEY, voiceBytes, resealed, pack, provisionedReader, pressAndListen, hear, clips, assertSaid, codeClips, expectedCode } from "./reader-util.js";
 
 /** Every sample is silence or the firmware's own square-wave tone (±8000 × the default gain): no garbage. */
 function onlyTones(pcm: Int16Array): boolean {
   return pcm.every((v) => v === 0 || Math.abs(v) === 8000);
+}
+
+/** The byte address of index entry (language l, clip id c) of the committed pack. */
+function entryAt(b: Uint8Array, l: number, c: number): number {
+  return 32 + 4 * b[6]! + 20 * (l * b[7]! + c);
 }
 
 // Damage at every place the boot check covers (docs/voice-pack.md "What the firmware checks").
@@ -20,6 +25,10 @@ const damages: Array<[string, (b: Uint8Array) => Uint8Array]> = [
   ["truncated (half the region)", (b) => b.slice(0, b.length >> 1)],
   ["erased (all 0xFF)", (b) => b.fill(0xff)],
   ["too few clips", (b) => { b[7] = 33; return b; }],
+  // Each with both CRCs recomputed: only the check named catches it.
+  ["a flags bit set (CRCs recomputed)", (b) => { b[20] = 1; return resealed(b); }],
+  ["a reserved flags bit set (CRCs recomputed)", (b) => { b[23] = 0x80; return resealed(b); }],
+  ["a clip offset not 4-aligned (CRCs recomputed)", (b) => { b[entryAt(b, 0, 5)]! += 2; return resealed(b); }],
 ];
 
 test.each(damages)("a damaged voice pack (%s): every key gives the firmware's error tone, no clip, INFO bit 4; the LCD still shows the code", (_why, damage) => {
@@ -53,6 +62,35 @@ test("an intact pack: INFO bit 4 clear; a clip damaged after boot is caught by i
   assert.ok(onlyTones(tone), "after the prompt: only the firmware's tone");
   assert.equal(h.port.request(CMD.INFO)!.data[6]! & 16, 16, "and the error state");
   assert.ok(onlyTones(pressAndListen(h, KEY.main)), "which stays");
+});
+
+test.each([
+  ["the initial predictor", 12, 0x40],
+  ["the initial step index", 14, 0x08],
+])("an index entry's %s decayed after boot: caught by the index CRC before any clip plays; error tone and state, no clip", (_what, field, mask) => {
+  const h = provisionedReader();
+  const v = h.device.voice!.slice();
+  // Every digit's entry in both languages: the clip CRC does not cover these fields.
+  for (let l = 0; l < 2; l++) for (let d = 0; d <= 9; d++) v[entryAt(v, l, d) + field]! ^= mask;
+  h.device.setVoice(v);
+  // The index CRC is checked before every clip, the prompt too: nothing of the pack plays.
+  const pcm = pressAndListen(h, KEY.main);
+  assert.ok(onlyTones(pcm) && pcm.some((x) => x !== 0), "the firmware's tone, nothing else");
+  assert.equal(clips(hear(pcm)).length, 0, "no clip of the pack");
+  assert.equal(h.port.request(CMD.INFO)!.data[6]! & 16, 16, "the error state");
+  const again = pressAndListen(h, KEY.repeat);
+  assert.ok(onlyTones(again) && again.some((x) => x !== 0), "which stays: tones only");
+});
+
+test("a decayed language-table or header byte after boot is caught too (the index CRC covers them)", () => {
+  const h = provisionedReader();
+  const v = h.device.voice!.slice();
+  v[33]! ^= 0x01; // the first language's tag
+  h.device.setVoice(v);
+  const pcm = pressAndListen(h, KEY.main);
+  assert.ok(onlyTones(pcm) && pcm.some((x) => x !== 0), "no clip at all: the firmware's tone");
+  assert.equal(clips(hear(pcm)).length, 0);
+  assert.equal(h.port.request(CMD.INFO)!.data[6]! & 16, 16);
 });
 
 test("language and speed survive a power cut at every flash operation of their change (old or new, never lost)", () => {

@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { totp } from "@segl/host-sdk";
 import {
-  loadVoicePackFile, parseVoicePack, matchClips, clipSequence, pausesMs, describeTimeline, writeWav, readWav,
+  loadVoicePackFile, parseVoicePack, voiceCrc32, matchClips, clipSequence, pausesMs, describeTimeline, writeWav, readWav,
   READER_KEYS, AUDIO_RATE, type Timeline, type VoicePack, type DeviceOptions, type ClipMatch,
 } from "@segl/simulator";
 import { CMD, ST, SEED, newDevice, provisionPayload, timePayload } from "./service-util.js";
@@ -14,6 +14,15 @@ export const MODEL_READER = 2;
 export const voiceBytes = (): Uint8Array => loadVoicePackFile();
 let packCache: VoicePack | undefined;
 export const pack = (): VoicePack => (packCache ??= parseVoicePack(voiceBytes()));
+
+/** Recomputes the index CRC and the pack CRC, so that only the check under test can catch a change. */
+export function resealed(b: Uint8Array): Uint8Array {
+  const dv = new DataView(b.buffer, b.byteOffset, b.length);
+  const end = 32 + 4 * b[6]! + 20 * b[6]! * b[7]!;
+  dv.setUint32(end, voiceCrc32(b.subarray(0, end)), true);
+  dv.setUint32(b.length - 4, voiceCrc32(b.subarray(0, b.length - 4)), true);
+  return b;
+}
 
 /** A blank reader (voice region holds the committed pack unless `voice` says otherwise). */
 export function newReader(opts: DeviceOptions = {}) {

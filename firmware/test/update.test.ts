@@ -4,6 +4,7 @@
 // device that boots a valid image with all its data; an interrupted download resumes.
 import { test, describe } from "vitest";
 import assert from "node:assert/strict";
+import { WATCHDOG_RESET_MS } from "@segl/simulator";
 import { CMD } from "./service-util.js";
 import {
   UPD, ERR, ST_UPDATE_REFUSED, KEYS, OTHER_KEY, OLD_PAYLOAD, OLD_IMAGE, newPayload, signed, updDevice, fieldDevice, sendImage,
@@ -221,6 +222,31 @@ describe("the boot ROM", () => {
     }
   });
 
+  test("the watchdog: a trial image that traps at boot is reset and reverted with nobody touching the device", () => {
+    const d = updDevice();
+    fieldDevice(d.port);
+    const data = d.device.snapshotFlash();
+    assert.deepEqual(sendImage(d.port, signed(unconfirmingPayload(true), { version: "9.9.9", securityCounter: 7 })), { ok: true });
+    d.port.request(UPD.REBOOT);
+    assert.equal(d.device.state, "crashed", "the trial image trapped in boot()");
+    d.clock.advance(WATCHDOG_RESET_MS - 1);
+    assert.equal(d.device.state, "crashed", "not before the watchdog's time");
+    d.clock.advance(1);
+    assert.equal(d.device.watchdogResets, 1);
+    assert.equal(d.device.state, "on");
+    assert.equal(d.device.lastBootChoice?.slot, "A", "reverted to the old image");
+    assert.match(d.device.lastBootChoice!.notes.join(), /reverted: slot B did not confirm/);
+    assert.equal(runningVersion(d.port), "0.1.0");
+    assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().trial, d.device.bootRecord().counter], ["A", false, 0]);
+    assert.deepEqual(d.device.snapshotFlash(), data, "data intact");
+    // Switched off, a trap stays a crash until someone power-cycles the device.
+    const off = updDevice({ watchdog: false });
+    assert.deepEqual(sendImage(off.port, signed(unconfirmingPayload(true), { version: "9.9.9" })), { ok: true });
+    off.port.request(UPD.REBOOT);
+    off.clock.advance(10 * WATCHDOG_RESET_MS);
+    assert.deepEqual([off.device.state, off.device.watchdogResets], ["crashed", 0]);
+  });
+
   test("a trial image whose self-test fails (its store does not mount) resets at once and the old image runs", () => {
     // A data flash of 2 pages: no store mounts on it. The old image runs without storage; the new
     // one, on trial, must not format anything and asks for a reset instead of confirming.
@@ -234,6 +260,26 @@ describe("the boot ROM", () => {
     assert.match(d.device.lastBootChoice!.notes.join(), /reverted: slot B did not confirm/);
     assert.equal(runningVersion(d.port), "0.1.0");
     assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().counter], ["A", 0]);
+  });
+
+  test("the trial self-test verifies a P-256 known answer (RFC 6979 A.2.5): an image where it fails never confirms", () => {
+    // A purpose-built image: the next build with one bit of the known-answer signature (or public
+    // key) flipped in its data segment, as broken P-256 code would see a good one.
+    for (const [what, hex] of [["signature r", "efd48b2aacb6a8fd1140dd9cd45e81d6"], ["public key X", "60fed4ba255a9d31c961eb74c6356d68"]] as const) {
+      const d = field();
+      const payload = Buffer.from(newPayload());
+      const at = payload.indexOf(Buffer.from(hex, "hex"));
+      assert.ok(at > 0 && payload.indexOf(Buffer.from(hex, "hex"), at + 1) < 0, `${what}: once in the image's data`);
+      payload[at + 7]! ^= 0x01;
+      assert.deepEqual(sendImage(d.port, signed(new Uint8Array(payload), { version: "0.2.0", securityCounter: 2 })), { ok: true }, what);
+      const boots = d.device.boots;
+      d.port.request(UPD.REBOOT);
+      assert.equal(d.device.boots, boots + 2, `${what}: the trial boot, then the reset its self-test asked for`);
+      assert.match(d.device.lastBootChoice!.notes.join(), /reverted: slot B did not confirm/, what);
+      assert.equal(runningVersion(d.port), "0.1.0", what);
+      assert.deepEqual([d.device.bootRecord().active, d.device.bootRecord().counter], ["A", 0], what);
+      assert.equal(identity(d.port), d.before.id, what);
+    }
   });
 
   test("a bit flip in the active slot boots the other valid slot", () => {

@@ -22,6 +22,7 @@
 //   GET  /devices/:name/audio.wav         the same as a WAV file (16-bit mono, 8 kHz)
 //   DELETE /devices/:name/audio           clears it (starts a new recording)
 //   POST /devices/:name/headset           {plugged: boolean}
+//   POST /devices/:name/battery           {percent: 0..100}: the charge hal.battery_level reports
 //   GET  /clock                           {unixMs, mode}
 //   POST /clock/advance                   {ms}
 //   POST /clock/set                       {unixMs}
@@ -269,6 +270,13 @@ export async function startControlServer(sim: Simulator, opts: ControlServerOpti
         if (!d.voice) throw new HttpError(404, `${d.name} has no headset jack (not an audio reader)`);
         d.setHeadset(body.plugged);
         send(res, 200, { name: d.name, output: d.audio.output });
+        return;
+      }
+      case "battery": {
+        allow("POST");
+        const body = await jsonBody(req);
+        d.setBattery(num(body, "percent", (n) => Number.isInteger(n) && n >= 0 && n <= 100, "a whole percent 0..100"));
+        send(res, 200, { name: d.name, battery: d.battery });
         return;
       }
       case "button": {

@@ -49,6 +49,12 @@ export interface DeviceOptions {
    * audio hardware (hal.audio_write answers UNSUPPORTED, voice_size 0).
    */
   voice?: Uint8Array;
+  /**
+   * The watchdog (default true): an image that traps (or breaks a flash rule) is reset WATCHDOG_RESET_MS
+   * of world time later, as a hardware watchdog would, so a trial image that traps is reverted by the
+   * boot ROM with nobody power-cycling the device. false: a crashed device stays crashed, to inspect.
+   */
+  watchdog?: boolean;
   /** With a guarded test image, check its guard regions after every call (default true; benchmarks turn it off). */
   guardChecks?: boolean;
   name?: string;
@@ -102,6 +108,9 @@ export const READER_KEYS = { main: 0, repeat: 1, volumeUp: 2, volumeDown: 3, spe
 /** The headset jack's switch, reported as a button (down = plugged in); use setHeadset. */
 export const HEADSET_BUTTON = 7;
 
+/** World time from a trap to the watchdog's reset (docs/simulator.md "Watchdog"). */
+export const WATCHDOG_RESET_MS = 1000;
+
 export class Device extends EventEmitter<DeviceEvents> implements ClockListener {
   readonly name: string;
   readonly clock: SimClock;
@@ -126,7 +135,11 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   private readonly faultLog: DeviceFault[] = [];
   private bootCount = 0;
   private readonly guardChecks: boolean;
+  private readonly watchdog: boolean;
+  private watchdogAt: number | undefined;
+  private watchdogCount = 0;
   private voiceRegion: Uint8Array | undefined;
+  private batteryPercent = 100;
   /** The audio output (an audio code reader's speaker or headset): the track it played, the FIFO. */
   readonly audio: AudioOut;
 
@@ -144,6 +157,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     });
     this.rng = new SimRng(opts.rngSeed);
     this.guardChecks = opts.guardChecks ?? true;
+    this.watchdog = opts.watchdog ?? true;
     this.drift = opts.driftPpm ?? 0;
     this.rtcAtSync = opts.rtcMs ?? 0;
     this.worldAtSync = this.clock.now();
@@ -169,6 +183,10 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   }
   get boots(): number {
     return this.bootCount;
+  }
+  /** How many times the watchdog reset the device after a trap. */
+  get watchdogResets(): number {
+    return this.watchdogCount;
   }
 
   /** The image running now (or last run): the payload of the slot the boot ROM picked. */
@@ -279,6 +297,17 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     this.voiceRegion = bytes?.slice();
   }
 
+  /** The battery's charge, 0..100 % (hal.battery_level; 100 until set). */
+  get battery(): number {
+    return this.batteryPercent;
+  }
+
+  /** Sets the battery's charge (a whole percent 0..100); the image asks hal.battery_level when it needs it. */
+  setBattery(percent: number): void {
+    if (!Number.isInteger(percent) || percent < 0 || percent > 100) throw new RangeError(`battery: ${percent} is not a whole percent 0..100`);
+    this.batteryPercent = percent;
+  }
+
   /**
    * Plugs a headset in (true) or out (false): the speaker is muted while one is in. The image hears of
    * it as the jack's switch, button HEADSET_BUTTON (down = plugged), and can ask hal.headset_state.
@@ -316,6 +345,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       // A signed payload that is no WebAssembly module for this HAL: as good as an image that traps at once.
       this.record({ kind: "trap", code: 0, line: 0, message: `slot ${choice.slot}: ${err instanceof Error ? err.message : String(err)}` });
       this.setPower("crashed");
+      this.armWatchdog();
       return;
     }
     const instance = new WebAssembly.Instance(this.image.module, { hal: this.hal() });
@@ -333,6 +363,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   /** Cuts power now: RAM is lost, flash keeps what was written. */
   cutPower(): void {
     this.exports = undefined;
+    this.watchdogAt = undefined;
     this.bootRom.powerOff();
     this.audio.flush();
     this.wakeUptime = undefined;
@@ -434,6 +465,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   // ---------------- clock listener ----------------
 
   nextWakeWorldMs(): number | undefined {
+    if (this.powerState === "crashed") return this.watchdogAt;
     if (this.powerState !== "on") return undefined;
     const ready = this.audio.readyPosition();
     const audioWake = ready === undefined ? undefined : this.worldAtRtc(Math.ceil((ready * 1000) / AUDIO_RATE));
@@ -454,6 +486,11 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
   }
 
   onTime(): void {
+    if (this.powerState === "crashed" && this.watchdogAt !== undefined && this.clock.now() >= this.watchdogAt) {
+      this.watchdogCount++;
+      this.reboot();
+      return;
+    }
     if (this.powerState !== "on") return;
     const ready = this.audio.readyPosition();
     let tick = false;
@@ -551,8 +588,16 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
       this.record({ kind, code: f.code, line: f.line, message: err instanceof Error ? err.message : String(err) });
       this.exports = undefined;
       this.setPower("crashed");
+      this.armWatchdog();
       return undefined;
     }
+  }
+
+  /** After a trap: the watchdog resets the device WATCHDOG_RESET_MS later (unless it is off). */
+  private armWatchdog(): void {
+    if (!this.watchdog) return;
+    this.watchdogAt = this.clock.now() + WATCHDOG_RESET_MS;
+    this.clock.reschedule();
   }
 
   private record(f: DeviceFault): void {
@@ -654,6 +699,7 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
         return n;
       },
       headset_state: () => (this.audio.output === "headset" ? 1 : 0),
+      battery_level: () => this.batteryPercent,
       voice_size: () => this.voiceRegion?.length ?? 0,
       voice_read: (addr: number, dst: number, len: number) => {
         addr >>>= 0; len >>>= 0;

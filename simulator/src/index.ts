@@ -1,4 +1,4 @@
-export { Device, READER_KEYS, HEADSET_BUTTON, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
+export { Device, READER_KEYS, HEADSET_BUTTON, WATCHDOG_RESET_MS, type DeviceOptions, type DeviceFault, type PowerState, type DeviceEvents } from "./device.js";
 export { NorFlash, FlashViolation, PowerCut, DEFAULT_GEOMETRY, type FlashGeometry, type FlashStats, type FlashFaultPlan } from "./flash.js";
 export { SimClock, type ClockMode, type ClockListener, type SimClockOptions } from "./clock.js";
 export { SimRng, type RngFault } from "./rng.js";

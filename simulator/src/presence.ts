@@ -10,6 +10,9 @@
 //   answer is one request (a check-only AUTHENTICATE also answers 0x6985: it counts too). Further
 //   0x6985 polls of the same attempt are not asked about again until it ends (another answer) or
 //   3 s after the decision.
+// - A new image over the service tunnel (vendor command 0x51, UPDATE_BEGIN): the firmware answers
+//   status PRESENCE_REQUIRED at once and the host repeats UPDATE_BEGIN; like U2F, a touch is
+//   latched for 3 s and consumed by the next one (docs/image-format.md "Touch on the chip's tunnel").
 // The LED alone is not taken as a request: WINK blinks it too.
 //
 // Policies: "accept" presses at once; "deny" never presses (and, on a manual clock, moves the
@@ -21,7 +24,7 @@ import { EventEmitter } from "node:events";
 import type { Device } from "./device.js";
 import type { ClockListener } from "./clock.js";
 
-export type PresenceKind = "ctap2" | "u2f";
+export type PresenceKind = "ctap2" | "u2f" | "update";
 
 export interface PresenceRequest {
   kind: PresenceKind;
@@ -56,6 +59,8 @@ export interface PresenceEvents {
 const CMD_MSG = 0x83;
 const CMD_KEEPALIVE = 0xbb;
 const CMD_CBOR = 0x90;
+const CMD_VENDOR_SERVICE = 0xd1;
+const ST_PRESENCE_REQUIRED = 0x0a;
 const KEEPALIVE_UPNEEDED = 2;
 const UP_TIMEOUT_MS = 30_000;
 const U2F_LATCH_MS = 3_000;
@@ -150,13 +155,14 @@ export class UserPresence extends EventEmitter<PresenceEvents> {
       return;
     }
     if (this.ctapWait && this.ctapWait.cid === cid) this.endCtap();
-    if (cmd === CMD_MSG && bcnt === 2 && r[7] === 0x69 && r[8] === 0x85) {
+    const u2f = cmd === CMD_MSG && bcnt === 2 && r[7] === 0x69 && r[8] === 0x85;
+    if (u2f || (cmd === CMD_VENDOR_SERVICE && bcnt === 1 && r[7] === ST_PRESENCE_REQUIRED)) {
       const w = this.u2fWait;
       const fresh = w === undefined || w.cid !== cid || this.device.clock.now() - w.at > U2F_LATCH_MS;
-      if (fresh) this.ask("u2f", cid);
+      if (fresh) this.ask(u2f ? "u2f" : "update", cid);
       return;
     }
-    if (cmd === CMD_MSG || cmd === CMD_CBOR) {
+    if (cmd === CMD_MSG || cmd === CMD_CBOR || cmd === CMD_VENDOR_SERVICE) {
       if (this.u2fWait && this.u2fWait.cid === cid) { this.cancelDelayed(this.u2fWait.request); this.u2fWait = undefined; }
     }
   }

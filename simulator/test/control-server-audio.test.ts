@@ -46,3 +46,21 @@ test("HTTP: GET /audio is the clip timeline, /audio.wav the WAV, DELETE clears i
     sim.close();
   }
 });
+
+test("HTTP: POST /battery sets the charge hal.battery_level reports; anything but a whole percent 0..100 is a 400", async () => {
+  const sim = new Simulator({ startMs: 1_800_000_000_000 });
+  const reader = sim.add({ name: "reader", voice: loadVoicePackFile() });
+  const srv = await startControlServer(sim);
+  try {
+    assert.equal(reader.battery, 100, "full until set");
+    assert.deepEqual(await (await post(`${srv.url}/devices/reader/battery`, { percent: 12 })).json(), { name: "reader", battery: 12 });
+    assert.equal(reader.battery, 12);
+    for (const percent of [101, -1, 12.5, "12"]) {
+      assert.equal((await post(`${srv.url}/devices/reader/battery`, { percent })).status, 400, String(percent));
+    }
+    assert.equal(reader.battery, 12);
+  } finally {
+    await srv.close();
+    sim.close();
+  }
+});

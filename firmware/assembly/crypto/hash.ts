@@ -1,12 +1,10 @@
 // Hash algorithm identifiers shared by HMAC, OTP and the service protocol, and a generic
 // (alg-dispatching) one-shot and streaming API over sha1/sha256/sha512.
-// Contexts are HASH_CTX_SIZE bytes of caller-owned static memory (layout in sha256.ts).
-import {
-  HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE,
-  sha256Init, sha256Update, sha256Final, sha256Compress, sha256IV,
-} from "./sha256";
-import { sha1Init, sha1Update, sha1Final, sha1Compress, sha1IV } from "./sha1";
-import { sha512Init, sha512Update, sha512Final, sha512Compress, sha512IV } from "./sha512";
+// Contexts are HASH_CTX_SIZE bytes of caller-owned static memory (layout in hashctx.ts).
+import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF } from "./hashctx";
+import { sha256Init, sha256Compress, sha256IV } from "./sha256";
+import { sha1Init, sha1Compress, sha1IV } from "./sha1";
+import { sha512Init, sha512Compress, sha512IV } from "./sha512";
 
 export { HASH_CTX_SIZE };
 
@@ -78,22 +76,55 @@ export function hashResume(ctx: usize, alg: i32, state: usize, blocks: u32): i32
   return 0;
 }
 
-/** Feeds n bytes at p into a context set up by hashInit/hashResume. */
+/** Feeds n bytes at p into a context set up by hashInit/hashResume (one buffering code for
+ *  every algorithm; an unknown algorithm does nothing). */
 export function hashUpdate(ctx: usize, p: usize, n: u32): void {
   const alg = <i32>load<u32>(ctx + HCTX_ALG);
-  if (alg == ALG_SHA256) sha256Update(ctx, p, n);
-  else if (alg == ALG_SHA1) sha1Update(ctx, p, n);
-  else if (alg == ALG_SHA512) sha512Update(ctx, p, n);
+  const bl = <u32>blockLen(alg);
+  if (bl == 0) return;
+  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
+  let used = load<u32>(ctx + HCTX_USED);
+  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
+  if (used != 0) {
+    const take = min<u32>(bl - used, n);
+    memory.copy(buf + used, p, take);
+    used += take; p += take; n -= take;
+    if (used < bl) { store<u32>(ctx + HCTX_USED, used); return; }
+    hashCompress(alg, st, buf);
+  }
+  while (n >= bl) { hashCompress(alg, st, p); p += bl; n -= bl; }
+  if (n != 0) memory.copy(buf, p, n);
+  store<u32>(ctx + HCTX_USED, n);
 }
 
-/** Finishes the hash into out; returns the digest length, or -1 if ctx holds no valid algorithm. */
+/** Pads (64-bit length; 128-bit for SHA-512), writes the digest to out; returns the digest
+ *  length, or -1 if ctx holds no valid algorithm. The context must be re-initialised before reuse. */
 export function hashFinal(ctx: usize, out: usize): i32 {
   const alg = <i32>load<u32>(ctx + HCTX_ALG);
-  if (alg == ALG_SHA256) sha256Final(ctx, out);
-  else if (alg == ALG_SHA1) sha1Final(ctx, out);
-  else if (alg == ALG_SHA512) sha512Final(ctx, out);
-  else return -1;
-  return digestLen(alg);
+  const bl = <u32>blockLen(alg);
+  if (bl == 0) return -1;
+  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
+  const lenAt = bl - 8; // the low 64 bits of the bit length; SHA-512's high 64 bits (zero here) precede them
+  const total = load<u64>(ctx + HCTX_TOTAL);
+  let used = load<u32>(ctx + HCTX_USED);
+  store<u8>(buf + used, 0x80);
+  used++;
+  if (used > bl - (bl >> 3)) {
+    memory.fill(buf + used, 0, bl - used);
+    hashCompress(alg, st, buf);
+    used = 0;
+  }
+  memory.fill(buf + used, 0, lenAt - used);
+  store<u64>(buf + lenAt, bswap<u64>(total << 3));
+  if (alg == ALG_SHA512) store<u64>(buf + lenAt - 8, bswap<u64>(total >>> 61));
+  hashCompress(alg, st, buf);
+  const dl = digestLen(alg);
+  if (alg == ALG_SHA512) {
+    for (let i: usize = 0; i < 64; i += 8) store<u64>(out + i, bswap<u64>(load<u64>(st + i)));
+  } else {
+    for (let i: usize = 0; i < <usize>dl; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
+  }
+  return dl;
 }
 
 const ONESHOT: usize = memory.data(<i32>HASH_CTX_SIZE, 16);

@@ -1,6 +1,7 @@
 // SHA-1 (FIPS 180-4 §6.1). Needed by HOTP/TOTP/OCRA and RFC 2202; not for new signatures.
-// Context layout: see sha256.ts (shared by every hash).
-import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE, HCTX_BUF } from "./sha256";
+// Context layout: see hashctx.ts (shared by every hash; buffering and padding in hash.ts).
+import { HASH_CTX_SIZE, HCTX_ALG, HCTX_USED, HCTX_TOTAL, HCTX_STATE } from "./hashctx";
+import { hashUpdate, hashFinal } from "./hash";
 
 export const SHA1_CTX_SIZE: u32 = HASH_CTX_SIZE;
 export const SHA1_DIGEST_LEN: u32 = 20;
@@ -35,35 +36,23 @@ export function sha1Compress(state: usize, blk: usize): void {
   }
   let a = load<u32>(state, 0), b = load<u32>(state, 4), c = load<u32>(state, 8);
   let d = load<u32>(state, 12), e = load<u32>(state, 16);
-  // Five rounds per iteration; roles rotate (a,b,c,d,e) → (e,a,b,c,d) → … instead of shuffling.
+  // One round per iteration, the working variables shuffled; one loop per round function.
   let w = W;
-  for (let end = W + 80; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fch(b, c, d) + K0 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fch(a, b, c) + K0 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fch(e, a, b) + K0 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fch(d, e, a) + K0 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fch(c, d, e) + K0 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 80; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fch(b, c, d) + e + K0 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
-  for (let end = W + 160; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fpar(b, c, d) + K1 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fpar(a, b, c) + K1 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fpar(e, a, b) + K1 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fpar(d, e, a) + K1 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fpar(c, d, e) + K1 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 160; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fpar(b, c, d) + e + K1 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
-  for (let end = W + 240; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fmaj(b, c, d) + K2 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fmaj(a, b, c) + K2 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fmaj(e, a, b) + K2 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fmaj(d, e, a) + K2 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fmaj(c, d, e) + K2 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 240; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fmaj(b, c, d) + e + K2 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
-  for (let end = W + 320; w < end; w += 20) {
-    e += rotl<u32>(a, 5) + fpar(b, c, d) + K3 + load<u32>(w, 0); b = rotl<u32>(b, 30);
-    d += rotl<u32>(e, 5) + fpar(a, b, c) + K3 + load<u32>(w, 4); a = rotl<u32>(a, 30);
-    c += rotl<u32>(d, 5) + fpar(e, a, b) + K3 + load<u32>(w, 8); e = rotl<u32>(e, 30);
-    b += rotl<u32>(c, 5) + fpar(d, e, a) + K3 + load<u32>(w, 12); d = rotl<u32>(d, 30);
-    a += rotl<u32>(b, 5) + fpar(c, d, e) + K3 + load<u32>(w, 16); c = rotl<u32>(c, 30);
+  for (let end = W + 320; w < end; w += 4) {
+    const t = rotl<u32>(a, 5) + fpar(b, c, d) + e + K3 + load<u32>(w);
+    e = d; d = c; c = rotl<u32>(b, 30); b = a; a = t;
   }
   store<u32>(state, load<u32>(state, 0) + a, 0);
   store<u32>(state, load<u32>(state, 4) + b, 4);
@@ -82,37 +71,12 @@ export function sha1Init(ctx: usize): void {
 }
 
 export function sha1Update(ctx: usize, p: usize, n: u32): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  store<u64>(ctx + HCTX_TOTAL, load<u64>(ctx + HCTX_TOTAL) + <u64>n);
-  if (used != 0) {
-    const take = min<u32>(64 - used, n);
-    memory.copy(buf + used, p, take);
-    used += take; p += take; n -= take;
-    if (used < 64) { store<u32>(ctx + HCTX_USED, used); return; }
-    sha1Compress(st, buf);
-  }
-  while (n >= 64) { sha1Compress(st, p); p += 64; n -= 64; }
-  if (n != 0) memory.copy(buf, p, n);
-  store<u32>(ctx + HCTX_USED, n);
+  hashUpdate(ctx, p, n);
 }
 
 /** Pads, writes the 20-byte digest to out. */
 export function sha1Final(ctx: usize, out: usize): void {
-  const st = ctx + HCTX_STATE, buf = ctx + HCTX_BUF;
-  let used = load<u32>(ctx + HCTX_USED);
-  const bits = load<u64>(ctx + HCTX_TOTAL) << 3;
-  store<u8>(buf + used, 0x80);
-  used++;
-  if (used > 56) {
-    memory.fill(buf + used, 0, 64 - used);
-    sha1Compress(st, buf);
-    used = 0;
-  }
-  memory.fill(buf + used, 0, 56 - used);
-  store<u64>(buf + 56, bswap<u64>(bits));
-  sha1Compress(st, buf);
-  for (let i: usize = 0; i < 20; i += 4) store<u32>(out + i, bswap<u32>(load<u32>(st + i)));
+  hashFinal(ctx, out);
 }
 
 /** Zeroes the message schedule (it held the last block hashed). */

@@ -520,7 +520,12 @@ export class CborWriter {
     const p = this.reserve(len);
     if (this.err == 0) memory.copy(p, ptr, len);
   }
-  /** Text from an ASCII string literal (static data; nothing is allocated). */
+  /** Text from a static ASCII literal of lits.ts (a length byte, then the characters). */
+  textAscii(lit: usize): void {
+    this.text(lit + 1, <u32>load<u8>(lit));
+  }
+  /** Text from an ASCII string literal (static data; nothing is allocated). The firmware uses
+   *  textAscii (a string literal costs twice its text plus a header in the image). */
   textLit(s: string): void {
     const n = <u32>s.length;
     const src = changetype<usize>(s);

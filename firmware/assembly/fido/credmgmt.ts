@@ -4,6 +4,7 @@
 import {
   RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, readDescriptor, descId, descIdLen, openRequestMap, skipEntry,
   readUserEntity, userEntityId, userEntityIdLen, userEntityHasId, userEntityName, userEntityNameLen, userEntityDisplayName, userEntityDisplayNameLen,
+  writeCredDescriptor, writeUserEntity,
 } from "./ctapio";
 import { CBOR_ERR_TYPE } from "./cbor";
 import {
@@ -16,11 +17,12 @@ import { Buf, buf, bufPtr, bufCopy, BUF_OK } from "../platform/buffer";
 import { credUnwrap, CRED_ID_LEN } from "./credential";
 import {
   rkCount, rkListRps, rkListRp, rkRead, rkFindById, rkBuild, rkWrite, rkDelete, rkRpIdHash, rkFlags,
-  REC, REC_MAX, REC_ID, REC_SEQ, REC_FLAGS, REC_RPHASH, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN, REC_RPID_LEN,
-  recUserId, recName, recDisplayName, recRpId, RK_CAPACITY, RK_MAX_USER_ID,
+  REC, REC_MAX, REC_ID, REC_SEQ, REC_FLAGS, REC_RPHASH, REC_UID_LEN, REC_RPID_LEN,
+  recUserId, recRpId, RK_CAPACITY, RK_MAX_USER_ID,
 } from "./credstore";
 import { coseKey, COSE_KEY_LEN } from "./authdata";
 import { p256PublicKey, } from "../crypto/p256/ecdh";
+import { L_ID } from "./lits";
 
 const PERM_CM: u32 = 0x04;
 const SUB_METADATA: u64 = 0x01;
@@ -151,7 +153,7 @@ function writeRp(slot: u32, withTotal: bool, out: usize, outMax: u32): i32 {
   WR.init(out + 1, outMax - 1);
   WR.map(withTotal ? 3 : 2);
   WR.uint(3);
-  WR.map(1); WR.textLit("id"); WR.text(recRpId(REC), <u32>load<u8>(REC + REC_RPID_LEN));
+  WR.map(1); WR.textAscii(L_ID); WR.text(recRpId(REC), <u32>load<u8>(REC + REC_RPID_LEN));
   WR.uint(4); WR.bytes(rkRpIdHash(slot), 32);
   if (withTotal) { WR.uint(5); WR.uint(rpsCount); }
   return finish(out);
@@ -164,17 +166,10 @@ function writeCred(slot: u32, withTotal: bool, out: usize, outMax: u32): i32 {
   memory.fill(PRIV, 0, 32);
   if (!ok) return status(out, CTAP1_ERR_OTHER);
   coseKey(COSE, PUB);
-  const nl = <u32>load<u8>(REC + REC_NAME_LEN);
-  const dl = <u32>load<u8>(REC + REC_DNAME_LEN);
   WR.init(out + 1, outMax - 1);
   WR.map(withTotal ? 5 : 4);
-  WR.uint(6);
-  WR.map(1 + (nl > 0 ? 1 : 0) + (dl > 0 ? 1 : 0));
-  WR.textLit("id"); WR.bytes(recUserId(REC), <u32>load<u8>(REC + REC_UID_LEN));
-  if (nl > 0) { WR.textLit("name"); WR.text(recName(REC), nl); }
-  if (dl > 0) { WR.textLit("displayName"); WR.text(recDisplayName(REC), dl); }
-  WR.uint(7);
-  WR.map(2); WR.textLit("id"); WR.bytes(REC + REC_ID, CRED_ID_LEN); WR.textLit("type"); WR.textLit("public-key");
+  WR.uint(6); writeUserEntity(REC, true);
+  WR.uint(7); writeCredDescriptor(REC + REC_ID, CRED_ID_LEN);
   WR.uint(8); WR.raw(COSE, COSE_KEY_LEN);
   if (withTotal) { WR.uint(9); WR.uint(credsCount); }
   WR.uint(0x0a); WR.uint(<u64>(rkFlags(slot) & 3) + 1);

@@ -2,6 +2,8 @@
 // comparison without strings at run time, and the PublicKeyCredentialDescriptor parser.
 import { CborReader, CborWriter, CBOR_READER_SIZE, CBOR_WRITER_SIZE, CBOR_ERR_TYPE, cborErrToCtap } from "./cbor";
 import { CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE } from "./status";
+import { L_DISPLAY_NAME, L_ICON, L_ID, L_NAME, L_PUBLIC_KEY, L_TYPE } from "./lits";
+import { recUserId, recName, recDisplayName, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN } from "./credstore";
 
 /** The request reader (top-level map). */
 export const RD: CborReader = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
@@ -12,13 +14,11 @@ export const RD3: CborReader = CborReader.at(memory.data(CBOR_READER_SIZE, 16));
 /** The response writer. */
 export const WR: CborWriter = CborWriter.at(memory.data(CBOR_WRITER_SIZE, 16));
 
-/** True when the UTF-8/ASCII bytes (p, len) equal the ASCII literal s. */
-export function litEq(p: usize, len: u32, s: string): bool {
-  const n = <u32>s.length;
-  if (n != len) return false;
-  const src = changetype<usize>(s);
-  for (let i: u32 = 0; i < n; i++) {
-    if (<u32>load<u8>(p + i) != <u32>load<u16>(src + (<usize>i << 1))) return false;
+/** True when the UTF-8/ASCII bytes (p, len) equal the literal lit (lits.ts: length byte, then ASCII). */
+export function litEq(p: usize, len: u32, lit: usize): bool {
+  if (<u32>load<u8>(lit) != len) return false;
+  for (let i: u32 = 0; i < len; i++) {
+    if (load<u8>(p + i) != load<u8>(lit + 1 + i)) return false;
   }
   return true;
 }
@@ -61,16 +61,16 @@ export function readDescriptor(r: CborReader): i32 {
     if (k == 0) { const e = r.skip(); if (e < 0) return cst(e); const f = r.skip(); if (f < 0) return cst(f); continue; }
     const kp = r.slicePtr;
     const kl = r.sliceLen;
-    if (litEq(kp, kl, "id")) {
+    if (litEq(kp, kl, L_ID)) {
       const e = r.readBytes();
       if (e < 0) return cst(e);
       descId = r.slicePtr;
       descIdLen = r.sliceLen;
       haveId = true;
-    } else if (litEq(kp, kl, "type")) {
+    } else if (litEq(kp, kl, L_TYPE)) {
       const e = r.readText();
       if (e < 0) return cst(e);
-      descPublicKey = litEq(r.slicePtr, r.sliceLen, "public-key");
+      descPublicKey = litEq(r.slicePtr, r.sliceLen, L_PUBLIC_KEY);
       haveType = true;
     } else {
       const e = r.skip();
@@ -100,16 +100,16 @@ export function readUserEntity(r: CborReader): i32 {
   for (let i = 0; i < n; i++) {
     const k = textKey(r);
     if (k < 0) return cst(k);
-    if (k == 1 && litEq(r.slicePtr, r.sliceLen, "id")) {
+    if (k == 1 && litEq(r.slicePtr, r.sliceLen, L_ID)) {
       const e = r.readBytes(); if (e < 0) return cst(e);
       userEntityId = r.slicePtr; userEntityIdLen = r.sliceLen; userEntityHasId = true;
-    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, "name")) {
+    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, L_NAME)) {
       const e = r.readText(); if (e < 0) return cst(e);
       userEntityName = r.slicePtr; userEntityNameLen = r.sliceLen;
-    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, "displayName")) {
+    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, L_DISPLAY_NAME)) {
       const e = r.readText(); if (e < 0) return cst(e);
       userEntityDisplayName = r.slicePtr; userEntityDisplayNameLen = r.sliceLen;
-    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, "icon")) {
+    } else if (k == 1 && litEq(r.slicePtr, r.sliceLen, L_ICON)) {
       const e = r.readText(); if (e < 0) return cst(e);
     } else {
       if (k == 0) { const s = skipValue(r); if (s != 0) return s; }
@@ -159,4 +159,22 @@ export function statusOnly(out: usize, outMax: u32, st: i32): i32 {
   if (outMax < 1) return 0;
   store<u8>(out, <u8>st);
   return 1;
+}
+
+// ---------------------------------------------------------------- response pieces (WR)
+
+/** A PublicKeyCredentialDescriptor: {"id": the idLen bytes at id, "type": "public-key"}. */
+export function writeCredDescriptor(id: usize, idLen: u32): void {
+  WR.map(2); WR.textAscii(L_ID); WR.bytes(id, idLen); WR.textAscii(L_TYPE); WR.textAscii(L_PUBLIC_KEY);
+}
+
+/** The user entity of the resident-credential record rec: its id, then name and displayName
+ *  when withNames and not empty. */
+export function writeUserEntity(rec: usize, withNames: bool): void {
+  const nl = withNames ? <u32>load<u8>(rec + REC_NAME_LEN) : 0;
+  const dl = withNames ? <u32>load<u8>(rec + REC_DNAME_LEN) : 0;
+  WR.map(1 + (nl > 0 ? 1 : 0) + (dl > 0 ? 1 : 0));
+  WR.textAscii(L_ID); WR.bytes(recUserId(rec), <u32>load<u8>(rec + REC_UID_LEN));
+  if (nl > 0) { WR.textAscii(L_NAME); WR.text(recName(rec), nl); }
+  if (dl > 0) { WR.textAscii(L_DISPLAY_NAME); WR.text(recDisplayName(rec), dl); }
 }

@@ -1,6 +1,6 @@
 // authenticatorGetAssertion (CTAP 2.1 §6.2) and authenticatorGetNextAssertion (§6.3).
 import { uptime_ms } from "../hal";
-import { RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, checkDescriptorList, readDescriptor, descId, descIdLen, descPublicKey, openRequestMap, skipEntry } from "./ctapio";
+import { RD, RD2, WR, cst, intKey, textKey, litEq, skipValue, checkDescriptorList, readDescriptor, descId, descIdLen, descPublicKey, openRequestMap, skipEntry, writeCredDescriptor, writeUserEntity } from "./ctapio";
 import { parseOptions, optionsReset, optionUp, optionUv, optRkPresent } from "./makecred";
 import {
   NEED_UP, CTAP2_ERR_UNSUPPORTED_EXTENSION, CTAP2_ERR_MISSING_PARAMETER, CTAP2_ERR_CBOR_UNEXPECTED_TYPE, CTAP2_ERR_INVALID_OPTION,
@@ -10,8 +10,7 @@ import {
 import { pinIsSet, pinProtocolSupported, pinCheckAuth, pinTokenUsed } from "./pin";
 import { credUnwrap, counterNext, CRED_ID_LEN, CRED_FLAG_HMAC_SECRET } from "./credential";
 import {
-  rkListRp, rkFlags, rkRead, rkFindById, REC, REC_ID, REC_UID_LEN, REC_NAME_LEN, REC_DNAME_LEN, recUserId, recName, recDisplayName,
-  RK_CAPACITY,
+  rkListRp, rkFlags, rkRead, rkFindById, REC, REC_ID, RK_CAPACITY,
 } from "./credstore";
 import { adHeader, AD_UP, AD_UV, AD_ED, derSignature, DER_SIG_MAX } from "./authdata";
 import { hsPrepare, hsOutput, hsClear, HMAC_SECRET_OUT_MAX } from "./extensions";
@@ -19,6 +18,7 @@ import { Buf, buf, bufPtr } from "../platform/buffer";
 import { sha256, sha256Init, sha256Update, sha256Final, SHA256_CTX_SIZE } from "../crypto/sha256";
 import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { secret } from "../platform/secrets";
+import { L_HMAC_SECRET } from "./lits";
 
 const PERM_GA: u32 = 0x02;
 /** getNextAssertion must come within this long of the previous assertion. */
@@ -68,7 +68,7 @@ function parseExtensions(): i32 {
   for (let i = 0; i < n; i++) {
     const k = textKey(RD);
     if (k < 0) return cst(k);
-    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "hmac-secret")) {
+    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_HMAC_SECRET)) {
       const t = RD.peekType();
       if (t < 0) return cst(t);
       if (t != 5) return CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
@@ -247,7 +247,7 @@ function assertOne(slot: i32, up: bool, uv: bool, numberOfCredentials: u32, out:
   if (hsOut > 0) {
     WR.init(p, 16 + HMAC_SECRET_OUT_MAX);
     WR.map(1);
-    WR.textLit("hmac-secret");
+    WR.textAscii(L_HMAC_SECRET);
     WR.bytes(HSOUT, <u32>hsOut);
     p += <usize>WR.length();
   }
@@ -268,20 +268,11 @@ function assertOne(slot: i32, up: bool, uv: bool, numberOfCredentials: u32, out:
   if (numberOfCredentials > 0) entries++;
   WR.map(entries);
   WR.uint(1);
-  WR.map(2); WR.textLit("id"); WR.bytes(ID, CRED_ID_LEN); WR.textLit("type"); WR.textLit("public-key");
+  writeCredDescriptor(ID, CRED_ID_LEN);
   WR.uint(2); WR.bytes(AD, adLen);
   WR.uint(3); WR.bytes(SIG, sigLen);
   if (slot >= 0) {
-    // the user: only its id unless the user was verified
-    const nl = <u32>load<u8>(REC + REC_NAME_LEN);
-    const dl = <u32>load<u8>(REC + REC_DNAME_LEN);
-    const withName = uv && nl > 0;
-    const withDName = uv && dl > 0;
-    WR.uint(4);
-    WR.map(1 + (withName ? 1 : 0) + (withDName ? 1 : 0));
-    WR.textLit("id"); WR.bytes(recUserId(REC), <u32>load<u8>(REC + REC_UID_LEN));
-    if (withName) { WR.textLit("name"); WR.text(recName(REC), nl); }
-    if (withDName) { WR.textLit("displayName"); WR.text(recDisplayName(REC), dl); }
+    WR.uint(4); writeUserEntity(REC, uv); // the user: only its id unless the user was verified
   }
   if (numberOfCredentials > 0) { WR.uint(5); WR.uint(numberOfCredentials); }
   const n = WR.length();

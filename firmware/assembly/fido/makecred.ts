@@ -22,6 +22,7 @@ import { p256Sign, P256_OK } from "../crypto/p256/ecdsa";
 import { p256PublicKey } from "../crypto/p256/ecdh";
 import { STORE_FULL } from "../storage/store";
 import { secret } from "../platform/secrets";
+import { L_ALG, L_CRED_PROTECT, L_HMAC_SECRET, L_ICON, L_ID, L_NAME, L_PACKED, L_PUBLIC_KEY, L_RK, L_SIG, L_TYPE, L_UP, L_UV, L_X5C } from "./lits";
 
 const PERM_MC: u32 = 0x01;
 
@@ -64,10 +65,10 @@ function parseRp(): i32 {
   for (let i = 0; i < n; i++) {
     const k = textKey(RD);
     if (k < 0) return cst(k);
-    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "id")) {
+    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_ID)) {
       const e = RD.readText(); if (e < 0) return cst(e);
       rpId = RD.slicePtr; rpIdLen = RD.sliceLen; haveRp = true;
-    } else if (k == 1 && (litEq(RD.slicePtr, RD.sliceLen, "name") || litEq(RD.slicePtr, RD.sliceLen, "icon"))) {
+    } else if (k == 1 && (litEq(RD.slicePtr, RD.sliceLen, L_NAME) || litEq(RD.slicePtr, RD.sliceLen, L_ICON))) {
       const e = RD.readText(); if (e < 0) return cst(e);
     } else {
       if (k == 0) { const s = skipValue(RD); if (s != 0) return s; }
@@ -98,15 +99,15 @@ function parseParams(): i32 {
     for (let j = 0; j < m; j++) {
       const k = textKey(RD);
       if (k < 0) return cst(k);
-      if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "alg")) {
+      if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_ALG)) {
         const e = RD.readInt();
         if (e == CBOR_ERR_TYPE) return CTAP2_ERR_CBOR_UNEXPECTED_TYPE;
         if (e < 0) { const s = skipValue(RD); if (s != 0) return s; alg = 0; } // outside int64: not ours
         else alg = RD.i;
         haveAlg = true;
-      } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "type")) {
+      } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_TYPE)) {
         const e = RD.readText(); if (e < 0) return cst(e);
-        isPk = litEq(RD.slicePtr, RD.sliceLen, "public-key");
+        isPk = litEq(RD.slicePtr, RD.sliceLen, L_PUBLIC_KEY);
         haveType = true;
       } else {
         if (k == 0) { const s = skipValue(RD); if (s != 0) return s; }
@@ -125,10 +126,10 @@ function parseExtensions(): i32 {
   for (let i = 0; i < n; i++) {
     const k = textKey(RD);
     if (k < 0) return cst(k);
-    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "credProtect")) {
+    if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_CRED_PROTECT)) {
       const e = RD.readUint(); if (e < 0) return cst(e);
       credProtect = RD.u >= 1 && RD.u <= 3 ? <u32>RD.u : 0; // another value: the extension is ignored
-    } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, "hmac-secret")) {
+    } else if (k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_HMAC_SECRET)) {
       const e = RD.readBool(); if (e < 0) return cst(e);
       hmacSecret = e == 1;
     } else {
@@ -146,9 +147,9 @@ export function parseOptions(): i32 {
   for (let i = 0; i < n; i++) {
     const k = textKey(RD);
     if (k < 0) return cst(k);
-    const isRk = k == 1 && litEq(RD.slicePtr, RD.sliceLen, "rk");
-    const isUp = k == 1 && litEq(RD.slicePtr, RD.sliceLen, "up");
-    const isUv = k == 1 && litEq(RD.slicePtr, RD.sliceLen, "uv");
+    const isRk = k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_RK);
+    const isUp = k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_UP);
+    const isUv = k == 1 && litEq(RD.slicePtr, RD.sliceLen, L_UV);
     if (isRk || isUp || isUv) {
       const e = RD.readBool(); if (e < 0) return cst(e);
       if (isRk) { optRk = e == 1; optRkPresent = true; }
@@ -278,8 +279,8 @@ export function makeCredential(params: usize, len: u32, upGranted: bool, out: us
   if (ext) {
     WR.init(p, AD_MAX - <u32>(p - AD));
     WR.map((credProtect > 0 ? 1 : 0) + (hmacSecret ? 1 : 0));
-    if (credProtect > 0) { WR.textLit("credProtect"); WR.uint(credProtect); }
-    if (hmacSecret) { WR.textLit("hmac-secret"); WR.bool(true); }
+    if (credProtect > 0) { WR.textAscii(L_CRED_PROTECT); WR.uint(credProtect); }
+    if (hmacSecret) { WR.textAscii(L_HMAC_SECRET); WR.bool(true); }
     p += <usize>WR.length();
   }
   const adLen = <u32>(p - AD);
@@ -297,14 +298,14 @@ export function makeCredential(params: usize, len: u32, upGranted: bool, out: us
   if (outMax < 1) return 0;
   WR.init(out + 1, outMax - 1);
   WR.map(3);
-  WR.uint(1); WR.textLit("packed");
+  WR.uint(1); WR.textAscii(L_PACKED);
   WR.uint(2); WR.bytes(AD, adLen);
   WR.uint(3);
   WR.map(batch ? 3 : 2);
-  WR.textLit("alg"); WR.int(-7);
-  WR.textLit("sig"); WR.bytes(SIG, sigLen);
+  WR.textAscii(L_ALG); WR.int(-7);
+  WR.textAscii(L_SIG); WR.bytes(SIG, sigLen);
   if (batch) {
-    WR.textLit("x5c");
+    WR.textAscii(L_X5C);
     WR.array(1);
     // the certificate goes straight into the response: its length first, then the bytes
     const certLen = attestationCertLen();

@@ -4,14 +4,15 @@
 // speaks CTAPHID over UDP (--udp-port/--reply-port) to outside FIDO clients; who touches it
 // when it asks is the --presence policy.
 import { parseArgs } from "node:util";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import {
   Simulator, PtyBridge, UdpBridge, UdpBridgeError, ChipError, attachPresence, provisionChip, startControlServer, renderTerminal,
-  loadImage, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
+  loadImage, imageFromBytes, DEFAULT_IMAGE_PATH, UDP_DEFAULT_LISTEN_PORT, UDP_DEFAULT_REPLY_PORT,
   loadVoicePackFile, DEFAULT_VOICE_PACK_PATH, READER_KEYS, AUDIO_RATE,
   type ControlServer, type Device, type FirmwareImage, type UserPresence,
 } from "@segl/simulator";
+import { loadPublicKey, verifyImage, MAX_MAKER_KEYS } from "@segl/host-sdk/image";
 import { EXIT_OK, UsageError, type CliContext } from "./common.js";
 import { READER_KEY_NAMES, parseKeys, isBlank, provisionReader, runReaderOnce, type ReaderKey } from "./sim-reader.js";
 import { findPlayer, noPlayerMessage, startRawPlayer } from "./player.js";
@@ -35,7 +36,11 @@ Options:
   --http PORT     serve the HTTP control API on 127.0.0.1:PORT (0 = any free port)
   --rng-seed S    seed the device's random generator (reproducible runs)
   --drift PPM     RTC drift in parts per million (positive = runs fast)
-  --image FILE    firmware image (default: ${DEFAULT_IMAGE_PATH})
+  --image FILE    firmware image (default: ${DEFAULT_IMAGE_PATH}); with --maker-key, a signed image
+                  file (\`segl image pack --key\`) by one of those keys: the factory image in slot A
+  --maker-key PUB maker public key (SPKI PEM) the boot ROM holds, at index 0, 1, … in the order given
+                  (repeat, at most 4; default: the simulator's test key at 0, which then is not held)
+  --revoked MASK  maker keys revoked at manufacture (bit i = key i, 0..15; with --maker-key)
   --plain         no in-place redraw: print each LCD change (default when stdout is not a terminal)
   --json          JSON lines on stdout: {"event":"ready",…} once running, then {"event":"state",…} on each
                   change, {"event":"log",…} and {"event":"stopped"} (audio reader with --out: see below)
@@ -105,6 +110,9 @@ interface SimArgs {
   rngSeed: string | undefined;
   drift: number | undefined;
   image: string | undefined;
+  /** Maker public keys (SPKI PEM) and revocation mask set at manufacture; undefined = the test key. */
+  makerKeys: string[] | undefined;
+  revoked: number;
   plain: boolean;
   json: boolean;
 }
@@ -124,6 +132,8 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
         "rng-seed": { type: "string" },
         drift: { type: "string" },
         image: { type: "string" },
+        "maker-key": { type: "string", multiple: true },
+        revoked: { type: "string" },
         plain: { type: "boolean" },
         "udp-port": { type: "string" },
         "reply-port": { type: "string" },
@@ -197,12 +207,35 @@ function parse(args: string[], ctx: CliContext): SimArgs | "help" {
   }
   const name = v.name ?? (model === "chip" ? "chip" : model === "audio-reader" ? "reader" : "display");
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(name)) throw new UsageError(`--name: use letters, digits, '.', '_', '-'`);
+  const { makerKeys, revoked } = parseMakerKeys(v["maker-key"], v.revoked, v.image);
   return {
-    model: model as SimArgs["model"], chip, reader, name, http, drift,
+    model: model as SimArgs["model"], chip, reader, name, http, drift, makerKeys, revoked,
     flash: v.flash, pty: v.pty, rngSeed: v["rng-seed"], image: v.image,
     plain: v.json === true || (v.plain ?? !ctx.stdout.isTTY),
     json: v.json === true,
   };
+}
+
+/** --maker-key (repeatable, SPKI PEM files) and --revoked MASK: the boot ROM's manufacture page. */
+function parseMakerKeys(files: string[] | undefined, revokedText: string | undefined, image: string | undefined): { makerKeys: string[] | undefined; revoked: number } {
+  if (files === undefined) {
+    if (revokedText !== undefined) throw new UsageError("--revoked goes with --maker-key");
+    return { makerKeys: undefined, revoked: 0 };
+  }
+  if (files.length > MAX_MAKER_KEYS) throw new UsageError(`--maker-key: at most ${MAX_MAKER_KEYS} keys`);
+  if (image === undefined) throw new UsageError("--maker-key needs --image: a factory image signed by one of the keys (segl image pack --key)");
+  const makerKeys = files.map((f) => {
+    let pem: string;
+    try { pem = readFileSync(f, "utf8"); } catch (e) { throw new UsageError(`--maker-key: cannot read ${f} (${(e as NodeJS.ErrnoException).code ?? "error"})`); }
+    try { loadPublicKey(pem); } catch { throw new UsageError(`--maker-key: ${f} is not a P-256 public key (SPKI PEM)`); }
+    return pem;
+  });
+  let revoked = 0;
+  if (revokedText !== undefined) {
+    revoked = Number(revokedText);
+    if (!/^(\d+|0x[0-9a-fA-F]+)$/.test(revokedText) || revoked > 15) throw new UsageError(`--revoked takes a mask 0..15 (bit i = key i), got ${JSON.stringify(revokedText)}`);
+  }
+  return { makerKeys, revoked };
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
@@ -215,7 +248,16 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
 
   const imagePath = a.image !== undefined ? resolve(a.image) : DEFAULT_IMAGE_PATH;
   if (!existsSync(imagePath)) throw Object.assign(new Error(`no firmware image at ${imagePath}; build it with \`npm run build:firmware\``), { code: "IMAGE_MISSING" });
-  const image: FirmwareImage = loadImage(imagePath);
+  // With maker keys the factory image is a signed file (checked here against the keys: a clear error
+  // rather than a device whose boot ROM finds nothing to boot); its payload is what runs.
+  let factory: Uint8Array | undefined;
+  let image: FirmwareImage;
+  if (a.makerKeys) {
+    factory = new Uint8Array(readFileSync(imagePath));
+    const parsed = verifyImage(factory, a.makerKeys);
+    if ((a.revoked >> parsed.header.keyIndex) & 1) throw new UsageError(`--image is signed with maker key ${parsed.header.keyIndex}, which --revoked revokes`);
+    image = imageFromBytes(parsed.payload.slice(), imagePath);
+  } else image = loadImage(imagePath);
   let chipSerial = "";
   let voice: Uint8Array | undefined;
   if (a.reader) {
@@ -247,6 +289,7 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
       rngSeed: a.rngSeed,
       driftPpm: a.drift,
       voice,
+      ...(a.makerKeys ? { bootRom: { makerKeys: a.makerKeys, revoked: a.revoked }, slots: { A: factory! } } : {}),
     });
     if (a.reader && !a.reader.blank && (await isBlank(device))) {
       await provisionReader(device, a.reader.serial, sim.clock.now());

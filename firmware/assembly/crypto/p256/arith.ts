@@ -316,52 +316,33 @@ export function scSqr(r: usize, a: usize): void {
 /** Nothing to do: the scalar arithmetic keeps its intermediate values in locals. */
 export function scWipe(): void {}
 
+/** n as limbs (the scalar field's add-back). */
+export const SC_N_LIMBS: usize = memory.data<u32>([476259665, 500061719, 99066172, 234183502, 536869838, 536870911, 262143, 534773760, 16777215]);
+
+/** r = a + b mod n (sub false) or a − b mod n (sub true). */
+function scAddSub(r: usize, a: usize, b: usize, sub: bool): void {
+  let c: i64 = 0;
+  for (let i: usize = 0; i < 36; i += 4) {
+    const x = <i64>load<u32>(a + i), y = <i64>load<u32>(b + i);
+    c += sub ? x - y : x + y - <i64>load<u32>(SC_N_LIMBS + i);
+    store<u32>(r + i, <u32>(c & 536870911));
+    if (i < 32) c >>= 29;
+  }
+  const neg: i64 = c >> 63;
+  c = 0;
+  for (let i: usize = 0; i < 36; i += 4) {
+    c += <i64>load<u32>(r + i) + (<i64>load<u32>(SC_N_LIMBS + i) & neg);
+    store<u32>(r + i, <u32>(c & 536870911));
+    c >>= 29;
+  }
+}
+
 /** r = a + b mod n */
 export function scAdd(r: usize, a: usize, b: usize): void {
-  let c: i64 = 0;
-  let e0: i64 = <i64>load<u32>(a, 0) + <i64>load<u32>(b, 0) - 476259665 + c; c = e0 >> 29; e0 &= 536870911;
-  let e1: i64 = <i64>load<u32>(a, 4) + <i64>load<u32>(b, 4) - 500061719 + c; c = e1 >> 29; e1 &= 536870911;
-  let e2: i64 = <i64>load<u32>(a, 8) + <i64>load<u32>(b, 8) - 99066172 + c; c = e2 >> 29; e2 &= 536870911;
-  let e3: i64 = <i64>load<u32>(a, 12) + <i64>load<u32>(b, 12) - 234183502 + c; c = e3 >> 29; e3 &= 536870911;
-  let e4: i64 = <i64>load<u32>(a, 16) + <i64>load<u32>(b, 16) - 536869838 + c; c = e4 >> 29; e4 &= 536870911;
-  let e5: i64 = <i64>load<u32>(a, 20) + <i64>load<u32>(b, 20) - 536870911 + c; c = e5 >> 29; e5 &= 536870911;
-  let e6: i64 = <i64>load<u32>(a, 24) + <i64>load<u32>(b, 24) - 262143 + c; c = e6 >> 29; e6 &= 536870911;
-  let e7: i64 = <i64>load<u32>(a, 28) + <i64>load<u32>(b, 28) - 534773760 + c; c = e7 >> 29; e7 &= 536870911;
-  let e8: i64 = <i64>load<u32>(a, 32) + <i64>load<u32>(b, 32) - 16777215 + c;
-  const neg: i64 = e8 >> 63;
-  c = 0;
-  { const f: i64 = e0 + (476259665 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 0); }
-  { const f: i64 = e1 + (500061719 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 4); }
-  { const f: i64 = e2 + (99066172 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 8); }
-  { const f: i64 = e3 + (234183502 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 12); }
-  { const f: i64 = e4 + (536869838 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 16); }
-  { const f: i64 = e5 + (536870911 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 20); }
-  { const f: i64 = e6 + (262143 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 24); }
-  { const f: i64 = e7 + (534773760 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 28); }
-  { const f: i64 = e8 + (16777215 & neg) + c; store<u32>(r, <u32>f, 32); }
+  scAddSub(r, a, b, false);
 }
 
 /** r = a − b mod n */
 export function scSub(r: usize, a: usize, b: usize): void {
-  let c: i64 = 0;
-  let e0: i64 = <i64>load<u32>(a, 0) - <i64>load<u32>(b, 0) + c; c = e0 >> 29; e0 &= 536870911;
-  let e1: i64 = <i64>load<u32>(a, 4) - <i64>load<u32>(b, 4) + c; c = e1 >> 29; e1 &= 536870911;
-  let e2: i64 = <i64>load<u32>(a, 8) - <i64>load<u32>(b, 8) + c; c = e2 >> 29; e2 &= 536870911;
-  let e3: i64 = <i64>load<u32>(a, 12) - <i64>load<u32>(b, 12) + c; c = e3 >> 29; e3 &= 536870911;
-  let e4: i64 = <i64>load<u32>(a, 16) - <i64>load<u32>(b, 16) + c; c = e4 >> 29; e4 &= 536870911;
-  let e5: i64 = <i64>load<u32>(a, 20) - <i64>load<u32>(b, 20) + c; c = e5 >> 29; e5 &= 536870911;
-  let e6: i64 = <i64>load<u32>(a, 24) - <i64>load<u32>(b, 24) + c; c = e6 >> 29; e6 &= 536870911;
-  let e7: i64 = <i64>load<u32>(a, 28) - <i64>load<u32>(b, 28) + c; c = e7 >> 29; e7 &= 536870911;
-  let e8: i64 = <i64>load<u32>(a, 32) - <i64>load<u32>(b, 32) + c;
-  const neg: i64 = e8 >> 63;
-  c = 0;
-  { const f: i64 = e0 + (476259665 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 0); }
-  { const f: i64 = e1 + (500061719 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 4); }
-  { const f: i64 = e2 + (99066172 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 8); }
-  { const f: i64 = e3 + (234183502 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 12); }
-  { const f: i64 = e4 + (536869838 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 16); }
-  { const f: i64 = e5 + (536870911 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 20); }
-  { const f: i64 = e6 + (262143 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 24); }
-  { const f: i64 = e7 + (534773760 & neg) + c; c = f >> 29; store<u32>(r, <u32>(f & 536870911), 28); }
-  { const f: i64 = e8 + (16777215 & neg) + c; store<u32>(r, <u32>f, 32); }
+  scAddSub(r, a, b, true);
 }

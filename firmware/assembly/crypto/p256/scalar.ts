@@ -2,12 +2,12 @@
 // n = ffffffff 00000000 ffffffff ffffffff bce6faad a7179e84 f3b9cac2 fc632551.
 // Same representation as field.ts (9 × 29-bit limbs, Montgomery form R = 2^261, fully reduced).
 // Constant time: no branch or memory index depends on scalar values.
-import { scMul, scSqr, scAdd, scSub, scWipe } from "./arith";
+import { scMul, scSqr, scAdd, scSub, scWipe, SC_N_LIMBS } from "./arith";
 import { limbsFromBytes, limbsToBytes, limbsLtMask, limbsZeroMask, limbsCmov, LIMBS_ONE, LIMBS_ZERO } from "./field";
 export { scMul, scSqr, scAdd, scSub, scWipe };
 
-/** n as limbs. */
-export const SC_N: usize = memory.data<u32>([476259665, 500061719, 99066172, 234183502, 536869838, 536870911, 262143, 534773760, 16777215]);
+/** n as limbs (one copy, shared with the generated add/sub in arith.ts). */
+export const SC_N: usize = SC_N_LIMBS;
 /** (n − 1) / 2 as limbs: the largest "low" s. */
 export const SC_HALF_N: usize = memory.data<u32>([506565288, 250030859, 49533086, 117091751, 536870375, 536870911, 131071, 535822336, 8388607]);
 /** R² mod n. */
