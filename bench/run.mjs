@@ -3,7 +3,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
 const only = process.argv[2];
-for (const b of ["totp.mjs", "p256.mjs", "ctap.mjs", "fido-verify.mjs", "otp-verify.mjs", "pg-verify.mjs", "fido-store.mjs", "serve-http.mjs", "pskc.mjs", "fuzz.mjs", "crc.mjs", "update.mjs", "update-dfu.mjs", "voice-pack.mjs", "audio.mjs"]) {
+for (const b of ["totp.mjs", "web.mjs", "p256.mjs", "ctap.mjs", "fido-verify.mjs", "otp-verify.mjs", "pg-verify.mjs", "fido-store.mjs", "serve-http.mjs", "pskc.mjs", "fuzz.mjs", "crc.mjs", "update.mjs", "update-dfu.mjs", "voice-pack.mjs", "audio.mjs"]) {
   if (only && !b.startsWith(only)) continue;
   const path = new URL(b, import.meta.url);
   if (!existsSync(path)) continue;

@@ -34,4 +34,5 @@ if (!existsSync(join(root, stamp)) || mtime("package.json") > mtime(stamp) || mt
   run(existsSync(join(root, "package-lock.json")) ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund");
 }
 run(mode === "demo" ? "node scripts/build-firmware.mjs --image-only" : "node scripts/build-firmware.mjs");
+run("node scripts/build-web.mjs"); // the simulator's browser page (segl sim web), bundled with esbuild
 if (mode !== "test") run("npx tsc -b");

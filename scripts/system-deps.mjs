@@ -49,6 +49,7 @@ export const SYSTEM_PACKAGES = [
   { name: "python3-pytest", tool: "python3-pytest", usedBy: "runs the python-fido2 suite", present: () => !!findPython() },
   { name: "python3-pskc", tool: "python3-pskc", usedBy: "an independent PSKC (RFC 6030) reader and writer against the SDK's files", present: () => !!findPython(["pskc"]) },
   { name: "espeak-ng", tool: "espeak-ng", usedBy: "regenerating the voice pack (scripts/voice-pack/generate.mjs) and the test that it is reproducible; the pack itself is committed", present: () => runs("espeak-ng", ["--version"]) },
+  { name: "chromium", tool: "chromium", usedBy: "a real browser (headless, driven by playwright-core) for the simulator's page (segl sim web)", present: () => runs("chromium", ["--version"]) },
   { name: "postgresql", tool: "postgres", usedBy: "a throwaway PostgreSQL server (initdb in a temporary directory) for PostgresStore", present: () => findPostgresBin() !== undefined },
   // Build tools (every mode, the demo too): npm compiles better-sqlite3 with node-gyp when it cannot fetch a
   // prebuilt binary, which is always the case on a machine that reaches only the npm registry.

@@ -1,15 +1,16 @@
 // The boot ROM of a simulated device (docs/image-format.md): the immutable bootloader that holds
 // the maker keys and the revocation mask set at manufacture, keeps the boot record, verifies the
 // image slots and picks the one to run (pending → trial, unconfirmed trial → revert, a damaged
-// active slot → the other valid one). It has code of its own (node:crypto), as a hardware
-// bootloader does: it shares nothing with the SDK's image library.
+// active slot → the other valid one). It has code of its own (its crypto through ./host.js: node:crypto in Node, @noble in a browser),
+// as a hardware bootloader does: it shares nothing with the SDK's image library.
 //
 // Storage: one NorFlash of its own, apart from the data region the store lives in:
 //   pages  0..19  slot A (20 × 4096 = 81,920 bytes: room for the guarded test build too)
 //   pages 20..39  slot B
 //   page  40      manufacture page: model, initial revocation mask, maker keys (written once)
 //   pages 41..42  boot record log: 32-byte records, newest valid sequence number wins
-import { createHash, createPublicKey, createPrivateKey, sign as nodeSign, verify as nodeVerify, type KeyObject } from "node:crypto";
+import { sha256, p256PublicFromPem, p256ValidPublic, p256Verify, p256Sign } from "./host.js";
+import { hex } from "./image.js";
 import { NorFlash, type FlashFaultPlan } from "./flash.js";
 
 export const BOOT_PAGE_SIZE = 4096;
@@ -109,27 +110,10 @@ export function rawPublicKey(key: string | Uint8Array): Uint8Array {
     if (key.length !== 64) throw new RangeError("a raw maker key is 64 bytes X ‖ Y");
     return key.slice();
   }
-  const obj = key.includes("PRIVATE KEY") ? createPublicKey(createPrivateKey(key)) : createPublicKey(key);
-  const jwk = obj.export({ format: "jwk" });
-  if (jwk.crv !== "P-256" || !jwk.x || !jwk.y) throw new RangeError("maker keys are P-256");
-  const out = new Uint8Array(64);
-  out.set(Buffer.from(jwk.x, "base64url"), 0);
-  out.set(Buffer.from(jwk.y, "base64url"), 32);
-  return out;
+  return p256PublicFromPem(key);
 }
 
-function keyObject(xy: Uint8Array): KeyObject | undefined {
-  try {
-    return createPublicKey({
-      key: { kty: "EC", crv: "P-256", x: Buffer.from(xy.subarray(0, 32)).toString("base64url"), y: Buffer.from(xy.subarray(32, 64)).toString("base64url") },
-      format: "jwk",
-    });
-  } catch {
-    return undefined;
-  }
-}
-
-const sha256 = (b: Uint8Array): Buffer => createHash("sha256").update(b).digest();
+const sameBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 /**
  * A signed image file (docs/image-format.md) around a payload, for manufacture and tests: the
@@ -150,7 +134,7 @@ export function signImageForTest(payload: Uint8Array, opts: {
   v.setUint32(16, opts.securityCounter ?? 0, true);
   v.setUint32(20, payload.length, true);
   file.set(sha256(payload), 24);
-  const sig = nodeSign("sha256", file.subarray(0, 64), { key: opts.privateKeyPem ?? TEST_MAKER_KEY_PEM, dsaEncoding: "ieee-p1363" });
+  const sig = p256Sign(opts.privateKeyPem ?? TEST_MAKER_KEY_PEM, file.subarray(0, 64));
   file.set(sig, 64);
   file.set(payload, IMAGE_HEADER_SIZE);
   return file;
@@ -162,7 +146,7 @@ const manufacturedByObject = new WeakMap<Uint8Array, Uint8Array<ArrayBuffer>>();
 export function testSignedImage(payload: Uint8Array): Uint8Array<ArrayBuffer> {
   const known = manufacturedByObject.get(payload);
   if (known) return known;
-  const h = sha256(payload).toString("hex");
+  const h = hex(sha256(payload));
   let f = manufactured.get(h);
   if (!f) { f = signImageForTest(payload); manufactured.set(h, f); }
   manufacturedByObject.set(payload, f);
@@ -175,14 +159,13 @@ const ERASED_SLOT = new Uint8Array(SLOT_SIZE).fill(0xff);
 // Shared by every device of a process: manufacture pages by set-up, key objects by key, and the
 // verdicts on factory images (every simulated device boots the same signed shipping image).
 const pageCache = new Map<string, Uint8Array>();
-const keyObjCache = new Map<string, KeyObject | undefined>();
 const factoryVerdicts = new WeakMap<Uint8Array, Map<string, SlotVerdict>>();
 
 /** The manufacture page: magic, model, revocation mask, which keys are present, a checksum, the keys. */
 function manufacturePage(opts: BootRomOptions): Uint8Array {
   const keys = opts.makerKeys ?? [TEST_MAKER_KEY_PEM];
   if (keys.length > MAX_MAKER_KEYS) throw new RangeError(`at most ${MAX_MAKER_KEYS} maker keys`);
-  const id = JSON.stringify([opts.model ?? 0, opts.revoked ?? 0, keys.map((k) => (k instanceof Uint8Array ? Buffer.from(k).toString("hex") : k ?? null))]);
+  const id = JSON.stringify([opts.model ?? 0, opts.revoked ?? 0, keys.map((k) => (k instanceof Uint8Array ? hex(k) : k ?? null))]);
   let page = pageCache.get(id);
   if (page) return page;
   page = new Uint8Array(MFG_SIZE).fill(0xff);
@@ -211,7 +194,8 @@ export class BootRom {
   /** Slot A's image file while the boot flash has not been written yet (shared, read-only). */
   private factory: Uint8Array | undefined;
   private keys: (Uint8Array | undefined)[] = [];
-  private keyObjs: (KeyObject | undefined)[] = [];
+  /** The maker keys that are points of P-256 (an invalid key verifies nothing). */
+  private validKeys: (Uint8Array | undefined)[] = [];
   private keyId = "";
   private mfgRevoked = 0;
   private model = 0;
@@ -262,19 +246,17 @@ export class BootRom {
   private loadManufacture(page: Uint8Array): boolean {
     const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
     if (v.getUint32(0, true) !== MFG_MAGIC) return false;
-    if (!sha256(page.subarray(0, 8)).subarray(0, 4).equals(page.subarray(8, 12))) return false;
+    if (!sameBytes(sha256(page.subarray(0, 8)).subarray(0, 4), page.subarray(8, 12))) return false;
     this.model = page[4]!;
     this.mfgRevoked = page[5]! & 0x0f;
     this.keys = [];
-    this.keyObjs = [];
+    this.validKeys = [];
     for (let i = 0; i < MAX_MAKER_KEYS; i++) {
       const k = (page[6]! >> i) & 1 ? page.slice(16 + i * 64, 80 + i * 64) : undefined;
       this.keys.push(k);
-      const hex = k ? Buffer.from(k).toString("hex") : "";
-      if (k && !keyObjCache.has(hex)) keyObjCache.set(hex, keyObject(k));
-      this.keyObjs.push(k ? keyObjCache.get(hex) : undefined);
+      this.validKeys.push(k && p256ValidPublic(k) ? k : undefined);
     }
-    this.keyId = Buffer.from(page.subarray(0, 16 + MAX_MAKER_KEYS * 64)).toString("base64");
+    this.keyId = hex(page.subarray(0, 16 + MAX_MAKER_KEYS * 64));
     return true;
   }
 
@@ -322,7 +304,7 @@ export class BootRom {
   private decodeRecord(b: Uint8Array): BootRecord | undefined {
     const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
     if (v.getUint32(0, true) !== RECORD_MAGIC) return undefined;
-    if (!sha256(b.subarray(0, 28)).subarray(0, 4).equals(b.subarray(28, 32))) return undefined;
+    if (!sameBytes(sha256(b.subarray(0, 28)).subarray(0, 4), b.subarray(28, 32))) return undefined;
     const active = b[8]!, pending = b[9]!, trial = b[10]!;
     if (active > 1 || (pending > 1 && pending !== 0xff) || trial > 1) return undefined;
     return {
@@ -399,17 +381,11 @@ export class BootRom {
     if (header.payloadLength < IMAGE_PAYLOAD_MIN || header.payloadLength > SLOT_SIZE - IMAGE_HEADER_SIZE) return { ok: false, reason: "FORMAT" };
     if (header.keyIndex >= MAX_MAKER_KEYS || (header.revokeMask & ~0x0f) !== 0 || (header.revokeMask >> header.keyIndex) & 1) return { ok: false, reason: "FORMAT" };
     if (this.model !== 0 && ((header.modelMask >>> this.model) & 1) === 0) return { ok: false, reason: "MODEL" };
-    const key = this.keyObjs[header.keyIndex];
+    const key = this.validKeys[header.keyIndex];
     if (!key || (rec.revoked >> header.keyIndex) & 1) return { ok: false, reason: "KEY" };
-    let good = false;
-    try {
-      good = nodeVerify("sha256", h.subarray(0, 64), { key, dsaEncoding: "ieee-p1363" }, h.subarray(64, 128));
-    } catch {
-      good = false;
-    }
-    if (!good) return { ok: false, reason: "SIGNATURE" };
+    if (!p256Verify(key, h.subarray(0, 64), h.subarray(64, 128))) return { ok: false, reason: "SIGNATURE" };
     const payload = bytes.subarray(IMAGE_HEADER_SIZE, IMAGE_HEADER_SIZE + header.payloadLength);
-    if (payload.length !== header.payloadLength || !sha256(payload).equals(h.subarray(24, 56))) return { ok: false, reason: "HASH" };
+    if (payload.length !== header.payloadLength || !sameBytes(sha256(payload), h.subarray(24, 56))) return { ok: false, reason: "HASH" };
     if (header.securityCounter < rec.counter) return { ok: false, reason: "ROLLBACK" };
     return { ok: true, header };
   }
@@ -457,7 +433,7 @@ export class BootRom {
     this.running = { slot: slotIndex(slot), trial };
     const bytes = this.slotBytes(slotIndex(slot));
     const payload = bytes === this.factory ? bytes.subarray(IMAGE_HEADER_SIZE, IMAGE_HEADER_SIZE + header.payloadLength) : bytes.slice(IMAGE_HEADER_SIZE, IMAGE_HEADER_SIZE + header.payloadLength);
-    const payloadSha256 = Buffer.from(bytes.subarray(24, 56)).toString("hex"); // verified against the payload
+    const payloadSha256 = hex(bytes.subarray(24, 56)); // verified against the payload
     return { slot, trial, header, payload: payload as Uint8Array<ArrayBuffer>, payloadSha256, notes };
   }
 

@@ -2,7 +2,7 @@
 // factory provisioning of a blank device as a chip through the vendor command (0x51, the service
 // protocol tunnelled over HID). The device answers synchronously, so no waiting is involved; a
 // request that needs a touch is not what this is for (it would be parked, see presence.ts).
-import { randomBytes } from "node:crypto";
+import { randomFill } from "./host.js";
 import type { Device } from "./device.js";
 
 const BROADCAST = 0xffffffff;
@@ -73,7 +73,8 @@ function transact(device: Device, cid: number, cmd: number, msg: Uint8Array): Ui
 
 /** Opens a CTAPHID channel (INIT on the broadcast channel) and returns its id. */
 export function hidOpenChannel(device: Device): number {
-  const nonce = new Uint8Array(randomBytes(8));
+  const nonce = new Uint8Array(8);
+  randomFill(nonce);
   const r = transact(device, BROADCAST, CMD_INIT, nonce);
   if (r.length < 17 || !r.subarray(0, 8).every((b, i) => b === nonce[i])) throw new ChipError("bad CTAPHID INIT answer");
   return new DataView(r.buffer, r.byteOffset).getUint32(8);
@@ -143,7 +144,8 @@ export function provisionChip(device: Device, opts: ProvisionChipOptions): ChipI
   if (serial.length < 1 || serial.length > 32 || serial.some((c) => c < 0x21 || c > 0x7e)) {
     throw new ChipError("a serial is 1..32 printable ASCII characters");
   }
-  const seed = new Uint8Array(randomBytes(20));
+  const seed = new Uint8Array(20);
+  randomFill(seed);
   // model 3, SHA-1, 6 digits, period 30 s, serial, seed
   const p = new Uint8Array(7 + serial.length + seed.length);
   p.set([3, 1, 6, 0, 30, serial.length]);

@@ -141,7 +141,7 @@ export class SimClock {
     const delay = Math.min(Math.max(0, at - this.now()), MAX_TIMER_MS);
     this.timerAt = at;
     this.timer = setTimeout(() => this.fire(), delay);
-    if (!this.keepAlive) this.timer.unref();
+    if (!this.keepAlive) this.timer.unref?.(); // Node only: a browser's timer is a number
   }
 
   /** Runs every wake-up that is due now (in time order), then re-arms. */

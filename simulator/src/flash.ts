@@ -5,7 +5,7 @@
 // leaves a partial result, as a real part does. Write failures can be injected too (see
 // FlashFaultPlan): an operation that reports failure, a program that silently does not take
 // (worn cells), words that never program, erases that always fail (a store that cannot reclaim).
-import { openSync, readSync, writeSync, fstatSync, closeSync, ftruncateSync } from "node:fs";
+import { openFlashFile, type FlashBacking } from "./host.js";
 
 export class FlashViolation extends Error {
   override readonly name = "FlashViolation";
@@ -60,7 +60,7 @@ export class NorFlash {
   private worn = new Set<number>();
   private eraseFails = false;
   private injected = 0;
-  private fd: number | undefined;
+  private backing: FlashBacking | undefined;
 
   constructor(geometry: Partial<FlashGeometry> = {}, filePath?: string) {
     this.geometry = { ...DEFAULT_GEOMETRY, ...geometry };
@@ -75,22 +75,14 @@ export class NorFlash {
     return this.bytes.length;
   }
 
-  /** Backs the flash by a file: loaded now if it exists, every change written through. */
+  /** Backs the flash by a file (Node only): loaded now if it exists, every change written through. */
   private attachFile(path: string): void {
-    this.fd = openSync(path, "a+");
-    closeSync(this.fd);
-    this.fd = openSync(path, "r+");
-    const have = fstatSync(this.fd).size;
-    if (have === this.size) readSync(this.fd, this.bytes, 0, this.size, 0);
-    else {
-      ftruncateSync(this.fd, 0);
-      writeSync(this.fd, this.bytes, 0, this.size, 0);
-    }
+    this.backing = openFlashFile(path, this.bytes);
   }
 
   close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+    this.backing?.close();
+    this.backing = undefined;
   }
 
   /** Schedules a power cut at the nth program/erase operation from now (1 = the next one). 0 cancels. */
@@ -240,6 +232,6 @@ export class NorFlash {
   }
 
   private persist(addr: number, len: number): void {
-    if (this.fd !== undefined) writeSync(this.fd, this.bytes, addr, len, addr);
+    this.backing?.write(this.bytes, addr, len);
   }
 }

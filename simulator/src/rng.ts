@@ -6,7 +6,7 @@
 //   runs    every byte of the stream comes `length` times in a row (a slow, oversampled source)
 //   short   the HAL fills only half of what was asked and returns that count
 //   error   the HAL returns a negative error code (`code`, default -3)
-import { createHash, randomFillSync } from "node:crypto";
+import { sha256, randomFill } from "./host.js";
 
 export type RngFault =
   | { kind: "stuck"; value?: number }
@@ -100,11 +100,11 @@ export class SimRng {
 
   fill(out: Uint8Array): void {
     if (!this.seed) {
-      randomFillSync(out);
+      randomFill(out);
       return;
     }
     for (let off = 0; off < out.length; off += 32) {
-      const block = createHash("sha256").update(this.seed).update(this.counter.toString()).digest();
+      const block = sha256(this.seed, this.counter.toString());
       this.counter++;
       out.set(block.subarray(0, Math.min(32, out.length - off)), off);
     }

@@ -23,6 +23,7 @@ export const help = (prog: string) => `Usage: ${prog} <model> [options]
 Runs one simulated device from the firmware image, in real time.
 
 Models:
+  web            serve the browser page instead (\`${prog} sim web --help\`): devices run in the browser
   code-display   button, 6-digit LCD, UART service port
   chip           button (user presence), LED, CTAPHID over UDP (FIDO2/U2F)
   audio-reader   keys, LCD, speaker/headset (the code spoken in Danish or English), UART service port
@@ -238,6 +239,7 @@ function parseMakerKeys(files: string[] | undefined, revokedText: string | undef
 }
 
 export async function run(args: string[], ctx: CliContext): Promise<number> {
+  if (args[0] === "web") return (await import("./sim-web.js")).run(args.slice(1), ctx);
   const a = parse(args, ctx);
   if (a === "help") {
     ctx.stdout.write(help(ctx.prog));

@@ -1,5 +1,6 @@
-// HOTP (RFC 4226) and TOTP (RFC 6238): pure functions over node:crypto HMAC.
-import { createHmac } from "node:crypto";
+// HOTP (RFC 4226) and TOTP (RFC 6238): pure functions over HMAC (./hmac.ts: node:crypto; in the
+// simulator's browser page, @noble/hashes).
+import { hmac } from "./hmac.js";
 import { SeglError, argCheck } from "../errors.js";
 import type { OtpAlgorithm } from "./types.js";
 
@@ -66,7 +67,7 @@ export function hotp(secret: Uint8Array, counter: number | bigint, opts: HotpOpt
   const digits = opts.digits ?? 6;
   checkDigits(digits);
   checkSecret(secret);
-  const mac = createHmac(nodeHash(opts.algorithm ?? "SHA1"), secret).update(counterBytes(counter)).digest();
+  const mac = hmac(nodeHash(opts.algorithm ?? "SHA1"), secret, counterBytes(counter));
   return truncate(mac, digits);
 }
 

@@ -1,0 +1,164 @@
+// `segl sim web` in a real browser: Debian's chromium, headless, driven by playwright-core (the system
+// browser, nothing downloaded). The page runs the devices itself from the image the server hands out.
+import { test, describe, beforeAll, afterAll } from "vitest";
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { totp } from "@segl/host-sdk/otp";
+import { requireTools } from "../../../scripts/system-deps.mjs";
+import { startWebServer, type WebServer } from "../src/sim-web.js";
+import { ROOT } from "./root.js";
+
+const require = createRequire(import.meta.url);
+const shippedSha = createHash("sha256").update(readFileSync(`${ROOT}/firmware/build/firmware.wasm`)).digest("hex");
+
+describe("segl sim web (chromium headless)", () => {
+  let server: WebServer;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+
+  beforeAll(async () => {
+    requireTools("chromium");
+    server = await startWebServer({ port: 0 });
+    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", headless: true, args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"] });
+    context = await browser.newContext();
+    page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByTestId("image-sha").waitFor({ timeout: 15_000 });
+  }, 30_000);
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+  });
+
+  const lastDevice = () => page.locator("article.device").last();
+
+  test("the page runs the shipping image: the SHA-256 it shows is the built image's, and the server's", async () => {
+    assert.equal(server.imageSha256, shippedSha);
+    assert.equal(await page.getByTestId("image-sha").textContent(), shippedSha);
+  });
+
+  test("a code display added on the page shows, on a press, the TOTP of its enrolled seed at its RTC", async () => {
+    await page.getByRole("button", { name: "Add code display" }).click();
+    const dev = lastDevice();
+    await dev.getByTestId("seed").waitFor();
+    await dev.getByTestId("press").click();
+    const lcd = dev.getByTestId("lcd");
+    await page.waitForFunction((el) => /^\d{6}$/.test(el?.textContent ?? ""), await lcd.elementHandle());
+    const shown = (await lcd.textContent())!;
+    const rtc = Number(await lcd.getAttribute("data-rtc"));
+    const seed = Buffer.from((await dev.getByTestId("seed").textContent())!, "hex");
+    assert.equal(seed.length, 20);
+    assert.equal(shown, totp(seed, { time: rtc / 1000 }));
+  });
+
+  test("the page's broker (the SDK's TOTP on @noble/hashes) accepts the LCD's code once, refuses a replay and a wrong code", async () => {
+    const dev = lastDevice();
+    await dev.getByTestId("verify-lcd").click();
+    const verdict = dev.getByTestId("verdict");
+    const shown = (await dev.getByTestId("lcd").textContent())!;
+    assert.match((await verdict.textContent())!, new RegExp(`^${shown}: ACCEPTED`));
+    await dev.getByTestId("verify-lcd").click();
+    assert.equal(await verdict.textContent(), `${shown}: REFUSED: already used`);
+    const wrong = String((Number(shown) + 1) % 1_000_000).padStart(6, "0");
+    await dev.getByLabel("Code to verify").fill(wrong);
+    await dev.getByTestId("verify").click();
+    assert.equal(await verdict.textContent(), `${wrong}: REFUSED: wrong code`);
+  });
+
+  test("the device and its flash survive a reload (IndexedDB): same serial, same seed, codes still right", async () => {
+    const before = await page.locator("article.device h3").allTextContents();
+    const seedBefore = await lastDevice().getByTestId("seed").textContent();
+    await page.reload();
+    await page.getByTestId("image-sha").waitFor();
+    assert.deepEqual(await page.locator("article.device h3").allTextContents(), before);
+    const dev = lastDevice();
+    assert.equal(await dev.getByTestId("seed").textContent(), seedBefore);
+    await dev.getByTestId("press").click();
+    const lcd = dev.getByTestId("lcd");
+    await page.waitForFunction((el) => /^\d{6}$/.test(el?.textContent ?? ""), await lcd.elementHandle());
+    assert.equal(await lcd.textContent(), totp(Buffer.from(seedBefore!, "hex"), { time: Number(await lcd.getAttribute("data-rtc")) / 1000 }));
+  });
+
+  test("an audio reader speaks its code through WebAudio; a power cut at its next flash write (a speed change, kept in the store) leaves it off, and it comes back", async () => {
+    await page.getByRole("button", { name: "Add audio code reader" }).click();
+    const dev = lastDevice();
+    await dev.getByTestId("seed").waitFor();
+    await dev.getByTestId("press").click();
+    // Six digits and the words around them at 8 kHz: well over a second of samples.
+    await page.waitForFunction((el) => Number(el?.getAttribute("data-audio-samples") ?? 0) > 8000, await dev.elementHandle(), { timeout: 20_000 });
+    await dev.getByLabel("Cut at flash write N").fill("1");
+    await dev.getByTestId("arm-cut").click();
+    await dev.getByTestId("speed-up").click();
+    await page.waitForFunction((el) => el?.textContent === "power: off", await dev.getByTestId("power").elementHandle());
+    await dev.getByTestId("power-on").click();
+    assert.equal(await dev.getByTestId("power").textContent(), "power: on");
+    assert.match(await dev.locator(".log").textContent() ?? "", /power off[\s\S]*power cut armed/);
+  }, 30_000);
+
+  test("the flash picture reads the store: active pages with live records, described in words", async () => {
+    const dev = lastDevice();
+    await dev.locator("summary", { hasText: "Flash" }).click();
+    const labels = dev.locator(".flash [role=listitem]");
+    await labels.first().waitFor();
+    const all = await labels.evaluateAll((els) => els.map((e) => e.getAttribute("aria-label") ?? ""));
+    assert.ok(all.length >= 2);
+    const live = all.map((t) => /active, log position \d+; (\d+) bytes live/.exec(t)).filter((m) => m !== null);
+    assert.ok(live.length >= 1 && live.some((m) => Number(m![1]) > 0), all.join("\n"));
+  });
+
+  test("a chip added on the page is provisioned as one, answers CTAP2 getInfo over CTAPHID, and the reports are in its log", async () => {
+    await page.getByRole("button", { name: "Add FIDO chip" }).click();
+    const dev = lastDevice();
+    const log = dev.locator(".log");
+    await page.waitForFunction((el) => /provisioned as a chip and locked/.test(el?.textContent ?? ""), await log.elementHandle());
+    await dev.getByTestId("get-info").click();
+    const text = (await log.textContent())!;
+    assert.match(text, /getInfo answered: status 0x00, \d+ bytes of CBOR/);
+    assert.match(text, /CTAPHID → host cid [0-9a-f]{8} cmd 0x10/);
+  });
+
+  test("keyboard only: Tab reaches “Add code display”, Enter adds one, Tab reaches its button, Space presses it", async () => {
+    await page.reload(); // focus starts at the top of the page
+    await page.getByTestId("image-sha").waitFor();
+    const before = await page.locator("article.device").count();
+    let name = "";
+    for (let i = 0; i < 10 && name !== "Add code display"; i++) {
+      await page.keyboard.press("Tab");
+      name = await page.evaluate(() => document.activeElement?.textContent ?? "");
+    }
+    assert.equal(name, "Add code display");
+    await page.keyboard.press("Enter");
+    const dev = page.locator("article.device").nth(before);
+    await dev.getByTestId("seed").waitFor();
+    for (let i = 0; i < 200 && name !== "Press button"; i++) {
+      await page.keyboard.press("Tab");
+      name = await page.evaluate((n) => (document.activeElement?.closest("article.device") === document.querySelectorAll("article.device")[n] ? document.activeElement?.textContent ?? "" : ""), before);
+    }
+    assert.equal(name, "Press button");
+    await page.keyboard.press("Space");
+    await page.waitForFunction((el) => /^\d{6}$/.test(el?.textContent ?? ""), await dev.getByTestId("lcd").elementHandle());
+  });
+
+  test("axe-core finds no serious or critical accessibility violation", async () => {
+    await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+    const violations = await page.evaluate(async () => {
+      const r = await (globalThis as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run();
+      return r.violations.map((v) => ({ id: v.id, impact: v.impact, nodes: v.nodes.length }));
+    });
+    assert.deepEqual(violations.filter((v) => v.impact === "serious" || v.impact === "critical"), []);
+  });
+});
+
+test("the browser bundle holds the portable core only: browser/host.ts in, the Node host module and node: imports out", () => {
+  const meta = JSON.parse(readFileSync(`${ROOT}/simulator/web/dist/meta.json`, "utf8")) as { inputs: Record<string, { imports: { path: string }[] }> };
+  const inputs = Object.keys(meta.inputs);
+  assert.ok(inputs.includes("simulator/src/browser/host.ts"));
+  assert.ok(inputs.includes("simulator/src/device.ts"));
+  assert.ok(!inputs.includes("simulator/src/host.ts"));
+  for (const f of ["pty", "udp-bridge", "control-server", "serial-binding", "voice-file"]) assert.ok(!inputs.includes(`simulator/src/${f}.ts`), f);
+  assert.deepEqual(Object.values(meta.inputs).flatMap((i) => i.imports.map((x) => x.path)).filter((p) => p.startsWith("node:")), []);
+});

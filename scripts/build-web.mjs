@@ -1,0 +1,66 @@
+#!/usr/bin/env node
+// Bundles the simulator's browser page (simulator/web/app.ts + index.html + app.css) with esbuild into
+// simulator/web/dist/, next to the shipping image (firmware.wasm) and the voice pack
+// (voice-pack.bin) copied byte for byte, and manifest.json naming their SHA-256. `segl sim web`
+// serves that directory with node:http only. The Node modules in SWAPS (simulator/src/host.ts:
+// node:crypto, files; the SDK's OTP HMAC) are swapped for their browser twins, and node:events for the npm
+// `events` package; any other node: import is an error, so Node-only parts cannot slip into the page.
+// Skips work when every output is newer than every input; `--force` rebuilds.
+import { build } from "esbuild";
+import { createHash } from "node:crypto";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const web = join(root, "simulator/web");
+const out = join(web, "dist");
+const image = join(root, "firmware/build/firmware.wasm");
+const voice = join(root, "firmware/voice/voice-pack.bin");
+const force = process.argv.includes("--force");
+
+function newest(dir) {
+  let n = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) { if (e.name !== "dist" && e.name !== "test") n = Math.max(n, newest(p)); }
+    else n = Math.max(n, statSync(p).mtimeMs);
+  }
+  return n;
+}
+const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+const stamp = join(out, "manifest.json");
+if (!force && existsSync(stamp) && statSync(stamp).mtimeMs > inputs) process.exit(0);
+
+const require = createRequire(import.meta.url);
+// Node module → its browser twin (same functions): the only modules that differ between the two.
+const SWAPS = new Map([
+  ["simulator/src/host.ts", "simulator/src/browser/host.ts"],
+  ["host-sdk/src/otp/hmac.ts", "host-sdk/src/otp/hmac.browser.ts"],
+].map(([n, b]) => [join(root, n), join(root, b)]));
+const portable = {
+  name: "segl-portable",
+  setup(b) {
+    b.onResolve({ filter: /^node:events$|^events$/ }, () => ({ path: require.resolve("events/") }));
+    b.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.path} is Node-only and may not reach the browser bundle (imported by ${a.importer})` }] }));
+    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) => {
+      const swap = SWAPS.get(join(a.resolveDir, a.path.replace(/\.js$/, ".ts")));
+      return swap ? { path: swap } : undefined;
+    });
+  },
+};
+
+mkdirSync(out, { recursive: true });
+const result = await build({
+  entryPoints: [join(web, "app.ts")], bundle: true, format: "esm", platform: "browser", target: "es2022",
+  outfile: join(out, "app.js"), sourcemap: true, minify: false, plugins: [portable], metafile: true, logLevel: "warning",
+});
+writeFileSync(join(out, "meta.json"), JSON.stringify(result.metafile));
+copyFileSync(join(web, "index.html"), join(out, "index.html"));
+copyFileSync(join(web, "app.css"), join(out, "app.css"));
+copyFileSync(image, join(out, "firmware.wasm"));
+copyFileSync(voice, join(out, "voice-pack.bin"));
+const sha = (p) => createHash("sha256").update(readFileSync(p)).digest("hex");
+writeFileSync(stamp, JSON.stringify({ image: { file: "firmware.wasm", sha256: sha(image) }, voice: { file: "voice-pack.bin", sha256: sha(voice) } }, null, 2) + "\n");
+console.log(`built simulator/web/dist (app.js ${statSync(join(out, "app.js")).size} bytes)`);

@@ -1,0 +1,292 @@
+// The simulator's browser page (docs/simulator.md "In a browser"): devices run here, in the tab, from
+// the shipping image served next to this bundle; each one's flash is kept in IndexedDB.
+import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, hidCall, provisionChip, type FirmwareImage } from "../src/browser/index.js";
+import { MemoryTransport } from "../../host-sdk/src/transport/memory.js";
+import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
+import { verifyCode, describeVerdict } from "./broker.js";
+import { storeView } from "./store-view.js";
+import { provisionDevice } from "../../host-sdk/src/provision-device.js";
+
+type Model = "code-display" | "audio-reader" | "chip";
+interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; lastStep?: number }
+interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; dispose(keepDevice?: boolean): void }
+
+const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
+const clock = new SimClock({ mode: "real" });
+const live = new Map<string, Live>();
+let image: FirmwareImage;
+let voice: Uint8Array | undefined;
+
+// ---------------------------------------------------------------- IndexedDB
+const dbReady: Promise<IDBDatabase> = new Promise((resolve, reject) => {
+  const r = indexedDB.open("segl-sim", 1);
+  r.onupgradeneeded = () => r.result.createObjectStore("devices", { keyPath: "id" });
+  r.onsuccess = () => resolve(r.result);
+  r.onerror = () => reject(r.error);
+});
+async function tx<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequest<T>): Promise<T> {
+  const db = await dbReady;
+  return new Promise((resolve, reject) => {
+    const req = f(db.transaction("devices", mode).objectStore("devices"));
+    req.onsuccess = () => resolve(req.result);
+    req.onerror = () => reject(req.error);
+  });
+}
+const save = (s: Saved): Promise<IDBValidKey> => tx("readwrite", (st) => st.put(s));
+
+// ---------------------------------------------------------------- devices
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & Record<string, unknown> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (k.startsWith("aria-") || k.startsWith("data-") || k === "for" || k === "role") e.setAttribute(k, String(v));
+    else (e as unknown as Record<string, unknown>)[k] = v;
+  }
+  e.append(...kids);
+  return e;
+}
+const MODEL_LABEL: Record<Model, string> = { "code-display": "Code display", "audio-reader": "Audio code reader", chip: "FIDO chip" };
+
+function logLine(l: Live, text: string): void {
+  const t = new Date(clock.now()).toISOString().slice(11, 23);
+  l.log.prepend(el("li", {}, `${t} ${text}`));
+  while (l.log.childElementCount > 200) l.log.lastElementChild!.remove();
+}
+const hexShort = (b: Uint8Array, n = 24): string => hex(b.subarray(0, n)) + (b.length > n ? "…" : "");
+
+let audioCtx: AudioContext | undefined;
+let playAt = 0;
+function play(samples: Int16Array): void {
+  audioCtx ??= new AudioContext();
+  const buf = audioCtx.createBuffer(1, samples.length, AUDIO_RATE);
+  const ch = buf.getChannelData(0);
+  for (let i = 0; i < samples.length; i++) ch[i] = samples[i]! / 32768;
+  const src = audioCtx.createBufferSource();
+  src.buffer = buf;
+  src.connect(audioCtx.destination);
+  // The DAC's chunks one after another, not on top of each other.
+  playAt = Math.max(playAt, audioCtx.currentTime);
+  src.start(playAt);
+  playAt += buf.duration;
+}
+
+function drawFlash(l: Live, box: HTMLElement): void {
+  const f = l.device.flash;
+  const { pageSize } = f.geometry;
+  const stats = f.stats();
+  const pages = storeView(f.bytes, pageSize);
+  if (box.childElementCount !== pages.length) box.replaceChildren(...pages.map(() => el("div", { className: "page", role: "listitem" })));
+  for (const p of pages) {
+    const pct = (n: number) => Math.round((n * 100) / pageSize);
+    const cell = box.children[p.page] as HTMLElement;
+    const head = p.state === "active" ? `active, log position ${p.seq}` : p.state;
+    // The store's own erase count (page header) when it has one; else the erases seen since the page loaded.
+    const erases = p.eraseCount ?? stats.eraseCounts[p.page]!;
+    const text = `page ${p.page}: ${head}; ${p.live} bytes live, ${p.dead} bytes dead; erase count ${erases}`;
+    if (cell.getAttribute("aria-label") === text) continue;
+    cell.setAttribute("aria-label", text);
+    cell.dataset.state = p.state;
+    cell.replaceChildren(
+      el("div", { className: "bar", "aria-hidden": "true" }, el("span", { className: "live", style: `width:${pct(p.live)}%` } as Record<string, unknown>), el("span", { className: "dead", style: `width:${pct(p.dead)}%` } as Record<string, unknown>)),
+      el("span", { "aria-hidden": "true" }, `p${p.page} ${p.state === "active" ? `#${p.seq}` : p.state}`), el("br"),
+      el("span", { "aria-hidden": "true" }, `L${p.live} D${p.dead} e${erases}`));
+  }
+}
+
+/** The page's broker for one enrolled display or reader: type a code (or take the LCD's) and verify it. */
+function brokerView(saved: Saved, lcd: HTMLElement): HTMLElement {
+  const seed = saved.seed!;
+  const code = el("input", { type: "text", inputMode: "numeric", autocomplete: "off", id: `${saved.id}-code` } as Record<string, unknown>);
+  const verdict = el("output", { className: "verdict", role: "status", "data-testid": "verdict" });
+  const check = (): void => {
+    const v = verifyCode(seed, code.value.trim(), clock.now(), saved.lastStep ?? -1);
+    if (v.accepted) { saved.lastStep = v.step; void save(saved); }
+    verdict.textContent = `${code.value.trim() || "(empty)"}: ${describeVerdict(v)}`;
+  };
+  return el("fieldset", {}, el("legend", {}, "Broker (in this page)"),
+    el("p", {}, "Enrolled seed (hex) ", el("code", { "data-testid": "seed" }, hex(seed))),
+    el("div", { className: "row" },
+      el("label", { for: code.id }, "Code to verify"), code,
+      el("button", { type: "button", onclick: check, "data-testid": "verify" } as Record<string, unknown>, "Verify"),
+      el("button", { type: "button", onclick: () => { code.value = (lcd.textContent ?? "").trim(); check(); }, "data-testid": "verify-lcd" } as Record<string, unknown>, "Verify the code on the LCD"),
+      verdict));
+}
+
+function addDeviceView(saved: Saved, device: Device): Live {
+  const id = saved.id;
+  const lcd = el("output", { className: "lcd", "aria-live": "polite", "aria-label": `${saved.serial} LCD`, "data-testid": "lcd" }, device.display || " ");
+  const power = el("span", { "data-testid": "power" }, `power: ${device.state}`);
+  const log = el("ol", { className: "log", "aria-label": `${saved.serial} event log`, "aria-live": "polite", tabIndex: 0 } as Record<string, unknown>);
+  const flashBox = el("div", { className: "flash", role: "list", "aria-label": `${saved.serial} flash pages` });
+  const flashSummary = el("p", { "data-testid": "flash-summary" });
+  const btn = (label: string, fn: () => void, testid?: string) => el("button", { type: "button", onclick: fn, ...(testid ? { "data-testid": testid } : {}) } as Record<string, unknown>, label);
+  const field = (label: string, input: HTMLInputElement) => { input.id = `${id}-${label.replace(/\W+/g, "-")}`; return [el("label", { for: input.id }, label), input]; };
+  const drift = el("input", { type: "number", value: String(saved.driftPpm), step: "1" });
+  const cutN = el("input", { type: "number", value: "1", min: "1", step: "1" });
+  const seed = el("input", { type: "text", value: saved.rngSeed });
+  const rtcSkew = el("input", { type: "number", value: "0", step: "1" });
+  const controls: HTMLElement[] = [];
+  if (saved.model === "code-display") controls.push(btn("Press button", () => device.click(), "press"));
+  if (saved.model === "audio-reader") controls.push(btn("Press main key (speak)", () => device.click(READER_KEYS.main), "press"), btn("Repeat", () => device.click(READER_KEYS.repeat)),
+    btn("Volume up", () => device.click(READER_KEYS.volumeUp)), btn("Volume down", () => device.click(READER_KEYS.volumeDown)),
+    btn("Faster", () => device.click(READER_KEYS.speedUp), "speed-up"), btn("Slower", () => device.click(READER_KEYS.speedDown)), btn("Language", () => device.click(READER_KEYS.language)));
+  if (saved.model === "chip") {
+    controls.push(btn("Touch", () => device.click(), "press"), btn("CTAP2 getInfo over CTAPHID", () => {
+      try {
+        const r = hidCall(device, 0x10, new Uint8Array([0x04])); // CTAPHID_CBOR, authenticatorGetInfo
+        logLine(l, `getInfo answered: status 0x${r[0]!.toString(16).padStart(2, "0")}, ${r.length - 1} bytes of CBOR`);
+      } catch (e) {
+        logLine(l, `getInfo failed: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }, "get-info"));
+  }
+  const led = el("span", { className: "led", "data-on": String(device.led), "aria-live": "polite" }, `LED ${device.led ? "on" : "off"}`);
+  const view = el("article", { className: "device", "aria-labelledby": `${id}-h`, "data-device": id },
+    el("h3", { id: `${id}-h` }, `${MODEL_LABEL[saved.model]} ${saved.serial}`),
+    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, power),
+    el("fieldset", {}, el("legend", {}, "Control plane"),
+      el("div", { className: "row" },
+        ...field("Drift (ppm)", drift), btn("Set drift", () => { device.setDriftPpm(Number(drift.value)); saved.driftPpm = Number(drift.value); void save(saved); }),
+        ...field("RTC skew (s)", rtcSkew), btn("Set RTC", () => device.setRtcMs(clock.now() + Number(rtcSkew.value) * 1000))),
+      el("div", { className: "row" },
+        btn("Reboot", () => device.reboot(), "reboot"), btn("Power cut now", () => device.cutPower(), "cut-now"), btn("Power on", () => device.powerOn(), "power-on"),
+        ...field("Cut at flash write N", cutN), btn("Arm power cut", () => { device.cutPowerAtFlashOperation(Number(cutN.value)); logLine(l, `power cut armed at flash operation ${cutN.value}`); }, "arm-cut")),
+      el("div", { className: "row" },
+        ...field("RNG seed", seed), btn("Set RNG seed", () => { device.setRngSeed(seed.value || undefined); saved.rngSeed = seed.value; void save(saved); }),
+        btn("Remove device", () => void remove(id), "remove"))),
+    el("details", {}, el("summary", {}, "Flash"), flashSummary,
+      el("p", {}, "Each page: state (active with its log position, free, blank, torn), L bytes of live records (solid bar), D bytes of dead records (striped bar), e erase count."), flashBox),
+    el("details", { open: true }, el("summary", {}, "Event log"), log),
+    ...(saved.seed ? [brokerView(saved, lcd)] : []),
+  );
+  $("devices").append(view);
+  const l: Live = { saved, device, root: view, log, lastOps: 0, dispose: () => undefined };
+  const onDisplay = (t: string) => { lcd.textContent = t || " "; lcd.dataset.rtc = String(device.rtcMs()); logLine(l, `display "${t}"`); };
+  const onUart = (b: Uint8Array) => logLine(l, `UART → host ${b.length} B ${hexShort(b)}`);
+  const onHid = (b: Uint8Array) => logLine(l, `CTAPHID → host cid ${hex(b.subarray(0, 4))} cmd 0x${(b[4]! & 0x7f).toString(16)} ${hexShort(b.subarray(5), 16)}`);
+  const onLed = (on: boolean) => { led.dataset.on = String(on); led.textContent = `LED ${on ? "on" : "off"}`; logLine(l, `LED ${on ? "on" : "off"}`); };
+  // Audio: every chunk is played at once; the log gets one line per burst (a pause of 300 ms ends it).
+  let heard = 0, burst = 0, burstTimer: ReturnType<typeof setTimeout> | undefined;
+  const onAudio = (s: Int16Array) => {
+    heard += s.length; burst += s.length;
+    view.dataset.audioSamples = String(heard);
+    play(s);
+    clearTimeout(burstTimer);
+    burstTimer = setTimeout(() => { logLine(l, `audio out: ${burst} samples, ${(burst / AUDIO_RATE).toFixed(2)} s at ${AUDIO_RATE} Hz`); burst = 0; }, 300);
+  };
+  const onPower = (s: string) => { power.textContent = `power: ${s}`; logLine(l, `power ${s}`); };
+  const onFault = (f: { kind: string; message: string }) => logLine(l, `fault ${f.kind}: ${f.message}`);
+  device.on("display", onDisplay); device.on("uart", onUart); device.on("hid", onHid); device.on("led", onLed);
+  device.on("audio", onAudio); device.on("power", onPower); device.on("fault", onFault);
+  const flashDetails = flashBox.parentElement as HTMLDetailsElement;
+  flashDetails.addEventListener("toggle", () => { if (flashDetails.open) drawFlash(l, flashBox); });
+  const timer = setInterval(() => {
+    const st = device.flash.stats();
+    const ops = st.writes + st.erases;
+    flashSummary.textContent = `Since this page loaded: ${st.writes} writes, ${st.erases} erases, ${st.bytesWritten} bytes written.`;
+    if (flashDetails.open) drawFlash(l, flashBox);
+    if (ops !== l.lastOps) { l.lastOps = ops; saved.flash = device.snapshotFlash(); void save(saved); }
+  }, 250);
+  l.dispose = (keepDevice = false) => { clearInterval(timer); device.removeAllListeners(); if (!keepDevice) device.dispose(); view.remove(); };
+  live.set(id, l);
+  $("no-devices").hidden = live.size > 0;
+  return l;
+}
+
+function makeDevice(saved: Saved, fresh: boolean): Device {
+  const d = new Device({
+    image, clock, name: saved.id, rtcMs: clock.now(), driftPpm: saved.driftPpm, powerOn: false,
+    ...(saved.rngSeed ? { rngSeed: saved.rngSeed } : {}), ...(saved.model === "audio-reader" && voice ? { voice } : {}),
+  });
+  if (!fresh) d.flash.restore(saved.flash);
+  d.powerOn();
+  return d;
+}
+
+let counter = 0;
+async function add(model: Model): Promise<void> {
+  const n = Date.now().toString(36) + (counter++).toString(36);
+  const saved: Saved = { id: `dev-${n}`, model, serial: `SIM-${model === "chip" ? "CHIP" : model === "audio-reader" ? "READ" : "DISP"}-${n.slice(-6).toUpperCase()}`, flash: new Uint8Array(0), driftPpm: 0, rngSeed: "" };
+  const device = makeDevice(saved, true);
+  const l = addDeviceView(saved, device);
+  if (model === "chip") {
+    const info = provisionChip(device, { serial: saved.serial }); // as it leaves the factory: a chip, locked
+    logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${info.serial}`);
+  } else {
+    const t = new MemoryTransport(device);
+    try {
+      const p = await provisionDevice(new ServiceClient(t), { model, algorithm: "SHA1", digits: 6, period: 30, serial: saved.serial, timeMs: clock.now(), lock: true });
+      saved.seed = p.seed;
+    } finally {
+      await t.close();
+    }
+    l.dispose(true); live.delete(saved.id);
+    saved.flash = device.snapshotFlash();
+    // The view rebuilt with the broker panel (the same device: one Wasm instance per device).
+    logLine(addDeviceView(saved, device), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
+  }
+  saved.flash = live.get(saved.id)!.device.snapshotFlash();
+  await save(saved);
+  $("image-status").dataset.ready = String(live.size);
+}
+
+async function remove(id: string): Promise<void> {
+  live.get(id)?.dispose();
+  live.delete(id);
+  $("no-devices").hidden = live.size > 0;
+  await tx("readwrite", (s) => s.delete(id));
+}
+
+async function start(): Promise<void> {
+  const t0 = performance.now();
+  const manifest = await (await fetch("manifest.json")).json() as { image: { file: string; sha256: string }; voice: { file: string; sha256: string } };
+  const bytes = new Uint8Array(await (await fetch(manifest.image.file)).arrayBuffer());
+  const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+  const status = $("image-status");
+  if (digest !== manifest.image.sha256) {
+    status.textContent = `Image SHA-256 ${digest} does NOT match the announced ${manifest.image.sha256}: not running it.`;
+    return;
+  }
+  image = imageFromBytes(bytes, manifest.image.file);
+  voice = new Uint8Array(await (await fetch(manifest.voice.file)).arrayBuffer());
+  const stored = await tx("readonly", (s) => s.getAll() as IDBRequest<Saved[]>);
+  for (const s of stored) addDeviceView(s, makeDevice(s, false));
+  status.replaceChildren(`Image ${manifest.image.file}, ${bytes.length} bytes, SHA-256 `, el("code", { "data-testid": "image-sha" }, digest), " (matches the server's). Ready in ", el("span", { "data-testid": "ready-ms" }, (performance.now() - t0).toFixed(0)), " ms.");
+  status.dataset.ready = String(live.size);
+  status.dataset.readyAt = performance.now().toFixed(1); // ms since navigation start (bench/web.mjs)
+  for (const [b, m] of [["add-display", "code-display"], ["add-reader", "audio-reader"], ["add-chip", "chip"]] as const) $(b).addEventListener("click", () => {
+    add(m).catch((e: unknown) => { $("add-error").textContent = `Could not add the device: ${e instanceof Error ? e.message : String(e)}`; });
+  });
+}
+
+/** For bench/web.mjs: the median time (ms) of n boots of a fresh code display from the image in this tab. */
+(globalThis as unknown as { seglBench: unknown }).seglBench = {
+  boot(n: number): number {
+    const times: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const t0 = performance.now();
+      const d = new Device({ image, clock: new SimClock(), name: `bench-${i}` });
+      times.push(performance.now() - t0);
+      d.dispose();
+    }
+    return times.sort((a, b) => a - b)[n >> 1]!;
+  },
+  /** Adds a code display through the page's own path (boot, provision over the UART, IndexedDB). */
+  add: () => add("code-display"),
+  /** Frames per second over `ms` while every device on the page is pressed once per frame (and redrawn). */
+  fps(ms: number): Promise<number> {
+    return new Promise((resolve) => {
+      let frames = 0;
+      const t0 = performance.now();
+      const step = (): void => {
+        for (const l of live.values()) l.device.click();
+        frames++;
+        const t = performance.now() - t0;
+        if (t < ms) requestAnimationFrame(step);
+        else resolve(frames / (t / 1000));
+      };
+      requestAnimationFrame(step);
+    });
+  },
+};
+
+void start();
