@@ -1,10 +1,11 @@
 // The simulator's browser page (docs/simulator.md "In a browser"): devices run here, in the tab, from
 // the shipping image served next to this bundle; each one's flash is kept in IndexedDB.
 import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, hidCall, provisionChip, type FirmwareImage } from "../src/browser/index.js";
-import { MemoryTransport } from "../../host-sdk/src/transport/memory.js";
+import { MemoryTransport, type ByteEndpoint } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
 import { verifyCode, describeVerdict } from "./broker.js";
 import { storeView } from "./store-view.js";
+import { UartDecoder } from "./uart-log.js";
 import { provisionDevice } from "../../host-sdk/src/provision-device.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
@@ -52,6 +53,27 @@ function logLine(l: Live, text: string): void {
   while (l.log.childElementCount > 200) l.log.lastElementChild!.remove();
 }
 const hexShort = (b: Uint8Array, n = 24): string => hex(b.subarray(0, n)) + (b.length > n ? "…" : "");
+
+// Each device's UART, both directions, read as service frames (kept across a rebuild of its view).
+const uartDecoders = new WeakMap<Device, { toHost: UartDecoder; toDevice: UartDecoder }>();
+function decoders(d: Device): { toHost: UartDecoder; toDevice: UartDecoder } {
+  let x = uartDecoders.get(d);
+  if (!x) uartDecoders.set(d, (x = { toHost: new UartDecoder("←"), toDevice: new UartDecoder("→") }));
+  return x;
+}
+/** The device's UART for the page's host side: what the host sends is logged as frames before the device reads it. */
+function loggedUart(id: string, d: Device): ByteEndpoint {
+  return {
+    uartWrite(b) {
+      const l = live.get(id);
+      const lines = decoders(d).toDevice.push(b);
+      if (l) for (const line of lines) logLine(l, line);
+      d.uartWrite(b);
+    },
+    on: (ev, cb) => d.on(ev, cb),
+    off: (ev, cb) => d.off(ev, cb),
+  };
+}
 
 let audioCtx: AudioContext | undefined;
 let playAt = 0;
@@ -111,11 +133,11 @@ function brokerView(saved: Saved, lcd: HTMLElement): HTMLElement {
       verdict));
 }
 
-function addDeviceView(saved: Saved, device: Device): Live {
+function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement): Live {
   const id = saved.id;
   const lcd = el("output", { className: "lcd", "aria-live": "polite", "aria-label": `${saved.serial} LCD`, "data-testid": "lcd" }, device.display || " ");
   const power = el("span", { "data-testid": "power" }, `power: ${device.state}`);
-  const log = el("ol", { className: "log", "aria-label": `${saved.serial} event log`, "aria-live": "polite", tabIndex: 0 } as Record<string, unknown>);
+  const log = keptLog ?? el("ol", { className: "log", "aria-label": `${saved.serial} event log`, "aria-live": "polite", tabIndex: 0 } as Record<string, unknown>);
   const flashBox = el("div", { className: "flash", role: "list", "aria-label": `${saved.serial} flash pages` });
   const flashSummary = el("p", { "data-testid": "flash-summary" });
   const btn = (label: string, fn: () => void, testid?: string) => el("button", { type: "button", onclick: fn, ...(testid ? { "data-testid": testid } : {}) } as Record<string, unknown>, label);
@@ -161,7 +183,7 @@ function addDeviceView(saved: Saved, device: Device): Live {
   $("devices").append(view);
   const l: Live = { saved, device, root: view, log, lastOps: 0, dispose: () => undefined };
   const onDisplay = (t: string) => { lcd.textContent = t || " "; lcd.dataset.rtc = String(device.rtcMs()); logLine(l, `display "${t}"`); };
-  const onUart = (b: Uint8Array) => logLine(l, `UART → host ${b.length} B ${hexShort(b)}`);
+  const onUart = (b: Uint8Array) => { for (const line of decoders(device).toHost.push(b)) logLine(l, line); };
   const onHid = (b: Uint8Array) => logLine(l, `CTAPHID → host cid ${hex(b.subarray(0, 4))} cmd 0x${(b[4]! & 0x7f).toString(16)} ${hexShort(b.subarray(5), 16)}`);
   const onLed = (on: boolean) => { led.dataset.on = String(on); led.textContent = `LED ${on ? "on" : "off"}`; logLine(l, `LED ${on ? "on" : "off"}`); };
   // Audio: every chunk is played at once; the log gets one line per burst (a pause of 300 ms ends it).
@@ -212,7 +234,7 @@ async function add(model: Model): Promise<void> {
     const info = provisionChip(device, { serial: saved.serial }); // as it leaves the factory: a chip, locked
     logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${info.serial}`);
   } else {
-    const t = new MemoryTransport(device);
+    const t = new MemoryTransport(loggedUart(saved.id, device));
     try {
       const p = await provisionDevice(new ServiceClient(t), { model, algorithm: "SHA1", digits: 6, period: 30, serial: saved.serial, timeMs: clock.now(), lock: true });
       saved.seed = p.seed;
@@ -222,7 +244,7 @@ async function add(model: Model): Promise<void> {
     l.dispose(true); live.delete(saved.id);
     saved.flash = device.snapshotFlash();
     // The view rebuilt with the broker panel (the same device: one Wasm instance per device).
-    logLine(addDeviceView(saved, device), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
+    logLine(addDeviceView(saved, device, l.log), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
   }
   saved.flash = live.get(saved.id)!.device.snapshotFlash();
   await save(saved);

@@ -55,6 +55,14 @@ describe("segl sim web (chromium headless)", () => {
     assert.equal(shown, totp(seed, { time: rtc / 1000 }));
   });
 
+  test("the event log reads the UART as service frames: provisioning shows → PROVISION, ← PROVISION OK and the INFO answer decoded", async () => {
+    const log = (await lastDevice().locator(".log").textContent())!;
+    assert.match(log, /→ PROVISION \(\d+ B\)/);
+    assert.match(log, /← PROVISION OK/);
+    assert.match(log, /← INFO OK model 1 locked firmware \d+\.\d+\.\d+ serial SIM-DISP-/);
+    assert.doesNotMatch(log, /CRC failure|outside any frame/);
+  });
+
   test("the page's broker (the SDK's TOTP on @noble/hashes) accepts the LCD's code once, refuses a replay and a wrong code", async () => {
     const dev = lastDevice();
     await dev.getByTestId("verify-lcd").click();
