@@ -17,6 +17,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const web = join(root, "simulator/web");
 const out = join(web, "dist");
 const image = join(root, "firmware/build/firmware.wasm");
+// The next test image (a guarded build answering 0.2.0): the page signs it with the simulator's test maker key and offers it as an update.
+const next = join(root, "firmware/build/firmware-next.wasm");
 const voice = join(root, "firmware/voice/voice-pack.bin");
 const force = process.argv.includes("--force");
 
@@ -29,7 +31,7 @@ function newest(dir) {
   }
   return n;
 }
-const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(next).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
 const stamp = join(out, "manifest.json");
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs > inputs) process.exit(0);
 
@@ -61,6 +63,7 @@ copyFileSync(join(web, "index.html"), join(out, "index.html"));
 copyFileSync(join(web, "app.css"), join(out, "app.css"));
 copyFileSync(image, join(out, "firmware.wasm"));
 copyFileSync(voice, join(out, "voice-pack.bin"));
+copyFileSync(next, join(out, "firmware-next.wasm"));
 const sha = (p) => createHash("sha256").update(readFileSync(p)).digest("hex");
-writeFileSync(stamp, JSON.stringify({ image: { file: "firmware.wasm", sha256: sha(image) }, voice: { file: "voice-pack.bin", sha256: sha(voice) } }, null, 2) + "\n");
+writeFileSync(stamp, JSON.stringify({ image: { file: "firmware.wasm", sha256: sha(image) }, voice: { file: "voice-pack.bin", sha256: sha(voice) }, next: { file: "firmware-next.wasm", sha256: sha(next), version: "0.2.0" } }, null, 2) + "\n");
 console.log(`built simulator/web/dist (app.js ${statSync(join(out, "app.js")).size} bytes)`);

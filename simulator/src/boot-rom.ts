@@ -243,6 +243,25 @@ export class BootRom {
     return flash;
   }
 
+  /** Copy of the boot flash (slots, manufacture page, boot record); undefined while it was never written (as manufactured). */
+  snapshot(): Uint8Array | undefined {
+    return this.materialized?.snapshot();
+  }
+
+  /** Program and erase operations on the boot flash so far (0 while it was never written). */
+  operations(): number {
+    const st = this.materialized?.stats();
+    return st ? st.writes + st.erases : 0;
+  }
+
+  /** Replaces the boot flash with a snapshot (the part swapped while off); its manufacture page is read again. */
+  restore(image: Uint8Array): void {
+    this.flash.restore(image);
+    this.running = undefined;
+    this.confirmedThisBoot = false;
+    if (!this.loadManufacture(this.flash.read(MFG_PAGE * BOOT_PAGE_SIZE, MFG_SIZE))) throw new RangeError("boot flash snapshot has no valid manufacture page");
+  }
+
   private loadManufacture(page: Uint8Array): boolean {
     const v = new DataView(page.buffer, page.byteOffset, page.byteLength);
     if (v.getUint32(0, true) !== MFG_MAGIC) return false;

@@ -273,6 +273,19 @@ export class Device extends EventEmitter<DeviceEvents> implements ClockListener 
     return this.flash.snapshot();
   }
 
+  /** Copy of the boot ROM's flash (slots, boot record), undefined while it is as manufactured (never written). */
+  snapshotBootFlash(): Uint8Array | undefined {
+    return this.bootRom.snapshot();
+  }
+
+  /** Replaces the boot ROM's flash with a snapshot; a running device is power-cycled (it boots from it). */
+  restoreBootFlash(image: Uint8Array): void {
+    const wasOn = this.powerState !== "off";
+    if (wasOn) this.cutPower();
+    this.bootRom.restore(image);
+    if (wasOn) this.powerOn();
+  }
+
   /**
    * Replaces the flash content with a snapshot. A running device is power-cycled so that its RAM
    * matches the new flash (as if the part had been swapped while off).

@@ -1,14 +1,16 @@
 // The simulator's browser page (docs/simulator.md "In a browser"): devices run here, in the tab, from
 // the shipping image served next to this bundle; each one's flash is kept in IndexedDB.
-import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, hidCall, provisionChip, type FirmwareImage } from "../src/browser/index.js";
-import { MemoryTransport } from "../../host-sdk/src/transport/memory.js";
+import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, hidCall, provisionChip, signImageForTest, type FirmwareImage } from "../src/browser/index.js";
+import { MemoryTransport, type ByteEndpoint } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
 import { verifyCode, describeVerdict } from "./broker.js";
 import { storeView } from "./store-view.js";
+import { UartDecoder } from "./uart-log.js";
 import { provisionDevice } from "../../host-sdk/src/provision-device.js";
+import { updateFirmware } from "../../host-sdk/src/protocols/service/update.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
-interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; lastStep?: number }
+interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; bootFlash?: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; lastStep?: number }
 interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; dispose(keepDevice?: boolean): void }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
@@ -16,6 +18,9 @@ const clock = new SimClock({ mode: "real" });
 const live = new Map<string, Live>();
 let image: FirmwareImage;
 let voice: Uint8Array | undefined;
+/** The next test image as served (firmware-next.wasm), and its version; signed in the page when an update is asked for. */
+let next: { file: string; sha256: string; version: string } | undefined;
+let nextSigned: Promise<Uint8Array> | undefined;
 
 // ---------------------------------------------------------------- IndexedDB
 const dbReady: Promise<IDBDatabase> = new Promise((resolve, reject) => {
@@ -52,6 +57,27 @@ function logLine(l: Live, text: string): void {
   while (l.log.childElementCount > 200) l.log.lastElementChild!.remove();
 }
 const hexShort = (b: Uint8Array, n = 24): string => hex(b.subarray(0, n)) + (b.length > n ? "…" : "");
+
+// Each device's UART, both directions, read as service frames (kept across a rebuild of its view).
+const uartDecoders = new WeakMap<Device, { toHost: UartDecoder; toDevice: UartDecoder }>();
+function decoders(d: Device): { toHost: UartDecoder; toDevice: UartDecoder } {
+  let x = uartDecoders.get(d);
+  if (!x) uartDecoders.set(d, (x = { toHost: new UartDecoder("←"), toDevice: new UartDecoder("→") }));
+  return x;
+}
+/** The device's UART for the page's host side: what the host sends is logged as frames before the device reads it. */
+function loggedUart(id: string, d: Device): ByteEndpoint {
+  return {
+    uartWrite(b) {
+      const l = live.get(id);
+      const lines = decoders(d).toDevice.push(b);
+      if (l) for (const line of lines) logLine(l, line);
+      d.uartWrite(b);
+    },
+    on: (ev, cb) => d.on(ev, cb),
+    off: (ev, cb) => d.off(ev, cb),
+  };
+}
 
 let audioCtx: AudioContext | undefined;
 let playAt = 0;
@@ -111,11 +137,11 @@ function brokerView(saved: Saved, lcd: HTMLElement): HTMLElement {
       verdict));
 }
 
-function addDeviceView(saved: Saved, device: Device): Live {
+function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement): Live {
   const id = saved.id;
   const lcd = el("output", { className: "lcd", "aria-live": "polite", "aria-label": `${saved.serial} LCD`, "data-testid": "lcd" }, device.display || " ");
   const power = el("span", { "data-testid": "power" }, `power: ${device.state}`);
-  const log = el("ol", { className: "log", "aria-label": `${saved.serial} event log`, "aria-live": "polite", tabIndex: 0 } as Record<string, unknown>);
+  const log = keptLog ?? el("ol", { className: "log", "aria-label": `${saved.serial} event log`, "aria-live": "polite", tabIndex: 0 } as Record<string, unknown>);
   const flashBox = el("div", { className: "flash", role: "list", "aria-label": `${saved.serial} flash pages` });
   const flashSummary = el("p", { "data-testid": "flash-summary" });
   const btn = (label: string, fn: () => void, testid?: string) => el("button", { type: "button", onclick: fn, ...(testid ? { "data-testid": testid } : {}) } as Record<string, unknown>, label);
@@ -129,6 +155,10 @@ function addDeviceView(saved: Saved, device: Device): Live {
   if (saved.model === "audio-reader") controls.push(btn("Press main key (speak)", () => device.click(READER_KEYS.main), "press"), btn("Repeat", () => device.click(READER_KEYS.repeat)),
     btn("Volume up", () => device.click(READER_KEYS.volumeUp)), btn("Volume down", () => device.click(READER_KEYS.volumeDown)),
     btn("Faster", () => device.click(READER_KEYS.speedUp), "speed-up"), btn("Slower", () => device.click(READER_KEYS.speedDown)), btn("Language", () => device.click(READER_KEYS.language)));
+  if (saved.model !== "chip" && next) {
+    const to = next;
+    controls.push(btn(`Update to ${to.version}`, () => void update(l, to), "update"));
+  }
   if (saved.model === "chip") {
     controls.push(btn("Touch", () => device.click(), "press"), btn("CTAP2 getInfo over CTAPHID", () => {
       try {
@@ -139,10 +169,11 @@ function addDeviceView(saved: Saved, device: Device): Live {
       }
     }, "get-info"));
   }
+  const running = el("span", { "data-testid": "running" });
   const led = el("span", { className: "led", "data-on": String(device.led), "aria-live": "polite" }, `LED ${device.led ? "on" : "off"}`);
   const view = el("article", { className: "device", "aria-labelledby": `${id}-h`, "data-device": id },
     el("h3", { id: `${id}-h` }, `${MODEL_LABEL[saved.model]} ${saved.serial}`),
-    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, power),
+    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, power, running),
     el("fieldset", {}, el("legend", {}, "Control plane"),
       el("div", { className: "row" },
         ...field("Drift (ppm)", drift), btn("Set drift", () => { device.setDriftPpm(Number(drift.value)); saved.driftPpm = Number(drift.value); void save(saved); }),
@@ -161,7 +192,7 @@ function addDeviceView(saved: Saved, device: Device): Live {
   $("devices").append(view);
   const l: Live = { saved, device, root: view, log, lastOps: 0, dispose: () => undefined };
   const onDisplay = (t: string) => { lcd.textContent = t || " "; lcd.dataset.rtc = String(device.rtcMs()); logLine(l, `display "${t}"`); };
-  const onUart = (b: Uint8Array) => logLine(l, `UART → host ${b.length} B ${hexShort(b)}`);
+  const onUart = (b: Uint8Array) => { for (const line of decoders(device).toHost.push(b)) logLine(l, line); };
   const onHid = (b: Uint8Array) => logLine(l, `CTAPHID → host cid ${hex(b.subarray(0, 4))} cmd 0x${(b[4]! & 0x7f).toString(16)} ${hexShort(b.subarray(5), 16)}`);
   const onLed = (on: boolean) => { led.dataset.on = String(on); led.textContent = `LED ${on ? "on" : "off"}`; logLine(l, `LED ${on ? "on" : "off"}`); };
   // Audio: every chunk is played at once; the log gets one line per burst (a pause of 300 ms ends it).
@@ -173,7 +204,13 @@ function addDeviceView(saved: Saved, device: Device): Live {
     clearTimeout(burstTimer);
     burstTimer = setTimeout(() => { logLine(l, `audio out: ${burst} samples, ${(burst / AUDIO_RATE).toFixed(2)} s at ${AUDIO_RATE} Hz`); burst = 0; }, 300);
   };
-  const onPower = (s: string) => { power.textContent = `power: ${s}`; logLine(l, `power ${s}`); };
+  const showRunning = (): void => {
+    const b = device.lastBootChoice, r = device.bootRecord();
+    const v = b ? `${b.header.version >> 16}.${(b.header.version >> 8) & 0xff}.${b.header.version & 0xff}` : "none";
+    running.textContent = `running: image ${v} from slot ${b?.slot ?? "-"}; boot record #${r.seq}: active ${r.active}${r.pending ? `, pending ${r.pending}` : ""}${r.trial ? ", on trial" : ""}, counter ${r.counter}`;
+  };
+  showRunning();
+  const onPower = (s: string) => { power.textContent = `power: ${s}`; logLine(l, `power ${s}`); showRunning(); };
   const onFault = (f: { kind: string; message: string }) => logLine(l, `fault ${f.kind}: ${f.message}`);
   device.on("display", onDisplay); device.on("uart", onUart); device.on("hid", onHid); device.on("led", onLed);
   device.on("audio", onAudio); device.on("power", onPower); device.on("fault", onFault);
@@ -181,10 +218,10 @@ function addDeviceView(saved: Saved, device: Device): Live {
   flashDetails.addEventListener("toggle", () => { if (flashDetails.open) drawFlash(l, flashBox); });
   const timer = setInterval(() => {
     const st = device.flash.stats();
-    const ops = st.writes + st.erases;
+    const ops = st.writes + st.erases + device.bootRom.operations();
     flashSummary.textContent = `Since this page loaded: ${st.writes} writes, ${st.erases} erases, ${st.bytesWritten} bytes written.`;
     if (flashDetails.open) drawFlash(l, flashBox);
-    if (ops !== l.lastOps) { l.lastOps = ops; saved.flash = device.snapshotFlash(); void save(saved); }
+    if (ops !== l.lastOps) { l.lastOps = ops; keep(saved, device); void save(saved); showRunning(); }
   }, 250);
   l.dispose = (keepDevice = false) => { clearInterval(timer); device.removeAllListeners(); if (!keepDevice) device.dispose(); view.remove(); };
   live.set(id, l);
@@ -198,8 +235,49 @@ function makeDevice(saved: Saved, fresh: boolean): Device {
     ...(saved.rngSeed ? { rngSeed: saved.rngSeed } : {}), ...(saved.model === "audio-reader" && voice ? { voice } : {}),
   });
   if (!fresh) d.flash.restore(saved.flash);
+  if (!fresh && saved.bootFlash) d.restoreBootFlash(saved.bootFlash);
   d.powerOn();
   return d;
+}
+
+/** Both flashes into the record kept in IndexedDB (the boot flash once it was ever written: an update). */
+function keep(saved: Saved, d: Device): void {
+  saved.flash = d.snapshotFlash();
+  const boot = d.snapshotBootFlash();
+  if (boot) saved.bootFlash = boot;
+}
+
+/** Updates a display or reader to the next test image over its UART with the SDK's updateFirmware; the frames and the progress go to its log. */
+async function update(l: Live, to: { file: string; sha256: string; version: string }): Promise<void> {
+  nextSigned ??= (async () => {
+    const bytes = new Uint8Array(await (await fetch(to.file)).arrayBuffer());
+    const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
+    if (digest !== to.sha256) throw new Error(`${to.file} SHA-256 ${digest} does not match the announced ${to.sha256}`);
+    const [major, minor, patch] = to.version.split(".").map(Number) as [number, number, number];
+    return signImageForTest(bytes, { version: (major << 16) | (minor << 8) | patch, securityCounter: 1 });
+  })();
+  const id = l.saved.id, device = l.device;
+  const t = new MemoryTransport(loggedUart(id, device));
+  let lastPhase = "";
+  try {
+    const file = await nextSigned;
+    logLine(l, `update to ${to.version}: image of ${file.length} bytes signed with the simulator's test maker key`);
+    const r = await updateFirmware(new ServiceClient(t), file, {
+      onProgress: (p) => {
+        if (p.phase === "data" && p.sent < p.total && p.sent % (16 * 1016) !== 0) return; // a progress line every 16 chunks
+        if (p.phase === lastPhase && p.phase !== "data") return;
+        lastPhase = p.phase;
+        logLine(live.get(id) ?? l, `update ${p.phase}: ${p.sent} / ${p.total} B`);
+      },
+    });
+    logLine(live.get(id) ?? l, `updated: INFO reports firmware ${r.info.firmwareVersion} after the trial boot`);
+  } catch (e) {
+    logLine(live.get(id) ?? l, `update failed: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    await t.close();
+  }
+  keep(l.saved, device);
+  await save(l.saved);
 }
 
 let counter = 0;
@@ -212,7 +290,7 @@ async function add(model: Model): Promise<void> {
     const info = provisionChip(device, { serial: saved.serial }); // as it leaves the factory: a chip, locked
     logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${info.serial}`);
   } else {
-    const t = new MemoryTransport(device);
+    const t = new MemoryTransport(loggedUart(saved.id, device));
     try {
       const p = await provisionDevice(new ServiceClient(t), { model, algorithm: "SHA1", digits: 6, period: 30, serial: saved.serial, timeMs: clock.now(), lock: true });
       saved.seed = p.seed;
@@ -222,9 +300,9 @@ async function add(model: Model): Promise<void> {
     l.dispose(true); live.delete(saved.id);
     saved.flash = device.snapshotFlash();
     // The view rebuilt with the broker panel (the same device: one Wasm instance per device).
-    logLine(addDeviceView(saved, device), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
+    logLine(addDeviceView(saved, device, l.log), `provisioned over the UART and locked: serial ${saved.serial}, seed enrolled in the page's broker`);
   }
-  saved.flash = live.get(saved.id)!.device.snapshotFlash();
+  keep(saved, live.get(saved.id)!.device);
   await save(saved);
   $("image-status").dataset.ready = String(live.size);
 }
@@ -238,7 +316,8 @@ async function remove(id: string): Promise<void> {
 
 async function start(): Promise<void> {
   const t0 = performance.now();
-  const manifest = await (await fetch("manifest.json")).json() as { image: { file: string; sha256: string }; voice: { file: string; sha256: string } };
+  const manifest = await (await fetch("manifest.json")).json() as { image: { file: string; sha256: string }; voice: { file: string; sha256: string }; next?: { file: string; sha256: string; version: string } };
+  next = manifest.next;
   const bytes = new Uint8Array(await (await fetch(manifest.image.file)).arrayBuffer());
   const digest = hex(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes)));
   const status = $("image-status");

@@ -55,6 +55,14 @@ describe("segl sim web (chromium headless)", () => {
     assert.equal(shown, totp(seed, { time: rtc / 1000 }));
   });
 
+  test("the event log reads the UART as service frames: provisioning shows → PROVISION, ← PROVISION OK and the INFO answer decoded", async () => {
+    const log = (await lastDevice().locator(".log").textContent())!;
+    assert.match(log, /→ PROVISION \(\d+ B\)/);
+    assert.match(log, /← PROVISION OK/);
+    assert.match(log, /← INFO OK model 1 locked firmware \d+\.\d+\.\d+ serial SIM-DISP-/);
+    assert.doesNotMatch(log, /CRC failure|outside any frame/);
+  });
+
   test("the page's broker (the SDK's TOTP on @noble/hashes) accepts the LCD's code once, refuses a replay and a wrong code", async () => {
     const dev = lastDevice();
     await dev.getByTestId("verify-lcd").click();
@@ -82,6 +90,25 @@ describe("segl sim web (chromium headless)", () => {
     await page.waitForFunction((el) => /^\d{6}$/.test(el?.textContent ?? ""), await lcd.elementHandle());
     assert.equal(await lcd.textContent(), totp(Buffer.from(seedBefore!, "hex"), { time: Number(await lcd.getAttribute("data-rtc")) / 1000 }));
   });
+
+  test("a display updated in the page (firmware-next, signed there) runs 0.2.0 after its trial boot; a reload keeps the image and its boot record (IndexedDB)", async () => {
+    const dev = lastDevice();
+    await dev.getByTestId("update").click();
+    const log = dev.locator(".log");
+    await page.waitForFunction((el) => /updated: INFO reports firmware|update failed/.test(el?.textContent ?? ""), await log.elementHandle(), { timeout: 20_000 });
+    const text = (await log.textContent())!;
+    assert.match(text, /updated: INFO reports firmware 0\.2\.0 after the trial boot/);
+    assert.match(text, /update data: \d+ \/ \d+ B/);
+    assert.match(text, /→ UPDATE_DATA offset \d+ \(\d+ B\)[^]*← UPDATE_DATA OK \d+ B received/); // the log keeps the last 200 lines: the first chunks are gone
+    const running = dev.getByTestId("running");
+    // The trial image confirms itself at the end of its boot: B becomes the active slot, the counter rises to the image's.
+    await page.waitForFunction((el) => /image 0\.2\.0 from slot B; boot record #\d+: active B, counter 1$/.test(el?.textContent ?? ""), await running.elementHandle());
+    const before = (await running.textContent())!;
+    await page.waitForTimeout(400); // the page stores both flashes on its next 250 ms tick
+    await page.reload();
+    await page.getByTestId("image-sha").waitFor();
+    assert.equal(await lastDevice().getByTestId("running").textContent(), before);
+  }, 30_000);
 
   test("an audio reader speaks its code through WebAudio; a power cut at its next flash write (a speed change, kept in the store) leaves it off, and it comes back", async () => {
     await page.getByRole("button", { name: "Add audio code reader" }).click();

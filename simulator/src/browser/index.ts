@@ -9,3 +9,4 @@ export { imageFromBytes, hex, type FirmwareImage } from "../image.js";
 export { AUDIO_RATE } from "../audio-out.js";
 export { segmentsFor, LCD_DIGITS } from "../render.js";
 export { hidCall, chipInfo, provisionChip, ChipError, type ChipInfo } from "../chip.js";
+export { signImageForTest } from "../boot-rom.js";

@@ -53,7 +53,8 @@ export function deviceStatusName(status: number): DeviceStatusName | `UNKNOWN_0x
   return `UNKNOWN_0x${status.toString(16).padStart(2, "0").toUpperCase()}`;
 }
 
-function commandName(cmd: number): string {
+/** Name of a service command byte ("0x2a" for codes this SDK does not know). */
+export function commandName(cmd: number): string {
   for (const [k, v] of Object.entries(Command)) if (v === cmd) return k;
   return `0x${cmd.toString(16).padStart(2, "0")}`;
 }

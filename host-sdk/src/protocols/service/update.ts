@@ -3,7 +3,7 @@
 // REBOOT, then INFO must report the new version (docs/image-format.md).
 import { SeglError, argCheck, isSeglError } from "../../errors.js";
 import { abortError } from "../../transport/transport.js";
-import { parseImage, IMAGE_HEADER_SIZE } from "../../image/index.js";
+import { parseImage, IMAGE_HEADER_SIZE } from "../../image/format.js";
 import { UPDATE_CHUNK_MAX, type ServiceClient, type DeviceInfo } from "./client.js";
 
 export type UpdatePhase = "begin" | "touch" | "data" | "finish" | "reboot" | "verify" | "done";
