@@ -63,7 +63,7 @@ describe("segl flash", () => {
     const args = ["flash", "--image", "chip.img", "--device", "sim", "--sim-maker-key", "maker.pub.pem", "--sim-flash", "chip.flash", "--sim-busy", "40", "--yes", "--json"];
     let sent = false;
     const r = await run(args, { onStdout: (text, kill) => { if (!sent && /"phase":"download"/.test(text)) { sent = true; kill("SIGINT"); } } });
-    assert.ok(sent, "the download started");
+    assert.ok(sent, `the download started (exit ${r.code}): ${r.stderr}${r.stdout}`);
     assert.equal(r.code, 1, r.stderr + r.stdout);
     const last = lines(r.stdout).at(-1) as { ok: boolean; error: { code: string } };
     assert.deepEqual([last.ok, last.error.code], [false, "ABORTED"]);
