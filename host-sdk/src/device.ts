@@ -36,7 +36,7 @@ export { SeglError, isSeglError, type ErrorCode, type SeglErrorOptions } from ".
 
 // USB DFU 1.1 (the chip's firmware update; the `usb` package loads on first use)
 export {
-  findDfuDevices, dfuInterfaceOf, parseFunctionalDescriptor, DfuSession, dfuDownload, dfuUpdate, dfuStatusError, dfuStateName, dfuStatusName, realSleep,
+  findDfuDevices, dfuInterfaceOf, parseFunctionalDescriptor, DfuSession, dfuDownload, dfuUpdate, dfuStatusError, dfuStateName, dfuStatusName, realSleep, sleepAtLeast, type SleepTimer,
   DFU_REQUEST, DFU_STATE_NAMES, DFU_STATUS_NAMES, nativeUsb, mapUsbError,
   type DfuDeviceInfo, type DfuAttributes, type DfuStatus, type DfuProgress, type DfuPhase, type DfuDownloadOptions, type DfuUpdateOptions,
   type DfuUpdateResult, type FindDfuOptions, type Sleep, type UsbBackend, type UsbDeviceLike, type UsbInterfaceDescriptorLike,

@@ -5,6 +5,7 @@ import { afterEach, describe, test } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, VirtualUsbBus, provisionChip, type VirtualUsbOptions } from "@segl/simulator";
 import {
+  sleepAtLeast, type SleepTimer,
   DfuSession, SeglError, dfuDownload, dfuUpdate, findDfuDevices, mapUsbError, parseFunctionalDescriptor, isSeglError, type DfuProgress, type Sleep,
 } from "../src/device.js";
 import { FakeReceiver, fakeImage } from "../../simulator/test/fake-receiver.js";
@@ -221,5 +222,35 @@ describe("DFU client pieces", () => {
     assert.deepEqual([4, -9, 5, -4, 2, -7, -3, -6, -5, -12, -99].map(code), [
       "DFU_STALL", "DFU_STALL", "DISCONNECTED", "DISCONNECTED", "TIMEOUT", "TIMEOUT", "PERMISSION_DENIED", "DEVICE_BUSY", "DEVICE_NOT_FOUND", "UNSUPPORTED", "TRANSPORT_ERROR",
     ]);
+  });
+});
+
+describe("the client's wait for bwPollTimeout", () => {
+  test("a timer that fires early does not end the wait: it re-arms until the time has passed", async () => {
+    // A timer counting whole milliseconds may fire up to 1 ms early against a finer clock; a poll
+    // sent then reaches a device still in dfuDNBUSY, which stalls. This clock advances by what was
+    // asked minus 0.7 ms on every firing.
+    let clock = 1000.3;
+    const armed: number[] = [];
+    const early: SleepTimer = {
+      now: () => clock,
+      setTimer: (fn, ms) => { armed.push(ms); queueMicrotask(() => { clock += Math.max(0, ms - 0.7); fn(); }); return armed.length; },
+      clearTimer: () => {},
+    };
+    const t0 = clock;
+    await sleepAtLeast(early)(40);
+    assert.ok(clock - t0 >= 40, `returned after ${(clock - t0).toFixed(1)} ms of 40`);
+    assert.equal(armed[0], 40);
+    assert.ok(armed.length > 1 && armed.slice(1).every((ms) => ms === 1), `re-armed for the rest: ${armed.join(", ")}`);
+  });
+
+  test("an abort ends the wait at once with ABORTED and clears its timer", async () => {
+    const cleared: unknown[] = [];
+    const never: SleepTimer = { now: () => 0, setTimer: () => "t1", clearTimer: (h) => cleared.push(h) };
+    const ac = new AbortController();
+    const p = sleepAtLeast(never)(1000, ac.signal);
+    ac.abort();
+    await assert.rejects(p, (e: unknown) => isSeglError(e) && e.code === "ABORTED");
+    assert.deepEqual(cleared, ["t1"]);
   });
 });

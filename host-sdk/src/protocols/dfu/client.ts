@@ -166,11 +166,39 @@ export interface DfuStatus {
 
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
-/** setTimeout as a promise that an AbortSignal ends early (ABORTED). */
-export const realSleep: Sleep = (ms, signal) => {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  return abortable<void>(signal, (resolve) => { timer = setTimeout(resolve, ms); }, () => clearTimeout(timer));
+/** The timer and clock a sleep uses (tests pass ones that misbehave on purpose). */
+export interface SleepTimer {
+  now(): number;
+  setTimer(fn: () => void, ms: number): unknown;
+  clearTimer(handle: unknown): void;
+}
+
+const hostTimer: SleepTimer = {
+  now: () => performance.now(),
+  setTimer: (fn, ms) => setTimeout(fn, ms),
+  clearTimer: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
 };
+
+/** A sleep of at least `ms` by `timer.now()`, which an AbortSignal ends early (ABORTED). Timers
+ *  count whole milliseconds and may fire a fraction early; a poll that reaches a device still in
+ *  dfuDNBUSY makes it stall, so the wait re-arms until the time has really passed. */
+export function sleepAtLeast(timer: SleepTimer = hostTimer): Sleep {
+  return (ms, signal) => {
+    let handle: unknown;
+    const until = timer.now() + ms;
+    return abortable<void>(signal, (resolve) => {
+      const wait = (): void => {
+        const left = until - timer.now();
+        if (left <= 0) resolve();
+        else handle = timer.setTimer(wait, Math.ceil(left));
+      };
+      wait();
+    }, () => { if (handle !== undefined) timer.clearTimer(handle); });
+  };
+}
+
+/** At least `ms` of real time (bwPollTimeout), ended early by an AbortSignal (ABORTED). */
+export const realSleep: Sleep = sleepAtLeast();
 
 /** An open DFU interface: one request at a time. */
 export class DfuSession {
