@@ -108,8 +108,14 @@ function service(device: Device, cmd: number, payload: Uint8Array = new Uint8Arr
 
 /** INFO over the vendor command (docs/serial-protocol.md). */
 export function chipInfo(device: Device): ChipInfo {
-  const d = service(device, 0x01);
-  if (d.length < 12 || d.length < 12 + d[11]!) throw new ChipError("short INFO answer");
+  const info = decodeInfo(service(device, 0x01));
+  if (!info) throw new ChipError("short INFO answer");
+  return info;
+}
+
+/** INFO's data after the status byte (docs/serial-protocol.md), or undefined when it is short. */
+export function decodeInfo(d: Uint8Array): ChipInfo | undefined {
+  if (d.length < 12 || d.length < 12 + d[11]!) return undefined;
   const states = ["blank", "provisioned", "locked"] as const;
   return {
     model: d[4]!,

@@ -3,11 +3,11 @@
 // UART is used rather than the CTAPHID tunnel because HID traffic makes a blank device act as a
 // chip. A host speaking on the device's PTY at that very moment could see its frame disturbed:
 // the probe is for listings, not for a device in the middle of a transaction.
-import { crc32 } from "node:zlib";
 import type { Device } from "./device.js";
+import { crc32 } from "./crc32.js";
+import { decodeInfo } from "./chip.js";
 
 const MODEL_NAMES = ["none", "code-display", "audio-reader", "chip"];
-const STATE_NAMES = ["blank", "provisioned", "locked"];
 
 export interface ProbedInfo {
   model: string;
@@ -34,14 +34,8 @@ export function probeInfo(device: Device): ProbedInfo | null {
   const r = Buffer.concat(got);
   const at = r.indexOf(Buffer.from([0x53, 0x47, 0x81, 0xa5]));
   if (at < 0 || r.length < at + 6) return null;
-  const len = r.readUInt16BE(at + 4);
-  const d = r.subarray(at + 6, at + 6 + len);
-  if (d.length < 13 || d[0] !== 0) return null;
-  const n = d[12]!;
-  return {
-    model: MODEL_NAMES[d[5]!] ?? `model ${d[5]}`,
-    serial: d.subarray(13, 13 + n).toString("latin1"),
-    firmware: `${d[2]}.${d[3]}.${d[4]}`,
-    provisioning: STATE_NAMES[d[6]!] ?? `state ${d[6]}`,
-  };
+  const d = r.subarray(at + 6, at + 6 + r.readUInt16BE(at + 4));
+  const info = d[0] === 0 ? decodeInfo(d.subarray(1)) : undefined;
+  if (!info) return null;
+  return { model: MODEL_NAMES[info.model] ?? `model ${info.model}`, serial: info.serial, firmware: info.firmware, provisioning: info.state };
 }

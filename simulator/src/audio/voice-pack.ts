@@ -2,6 +2,7 @@
 // byte by byte). Plain TypeScript over Uint8Array/DataView, no Node APIs: the simulator runs in a
 // browser too (issue 12).
 import { decodeAdpcm, IMA_MAX_INDEX, type EncodedAdpcm } from "./adpcm.js";
+import { crc32 } from "../crc32.js";
 
 export const VOICE_PACK_MAGIC = 0x50564753; // "SGVP" read as a little-endian u32
 export const VOICE_PACK_VERSION = 1;
@@ -51,22 +52,8 @@ export class VoicePackError extends Error {
   }
 }
 
-const CRC_TABLE = (() => {
-  const t = new Uint32Array(256);
-  for (let i = 0; i < 256; i++) {
-    let c = i;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-    t[i] = c >>> 0;
-  }
-  return t;
-})();
-
-/** CRC-32/IEEE (zlib's crc32) of `bytes`, continuing `crc` (0 to start). */
-export function voiceCrc32(bytes: Uint8Array, crc = 0): number {
-  let c = ~crc >>> 0;
-  for (let i = 0; i < bytes.length; i++) c = CRC_TABLE[(c ^ bytes[i]!) & 0xff]! ^ (c >>> 8);
-  return ~c >>> 0;
-}
+/** CRC-32/IEEE (zlib's crc32) of `bytes`, continuing `crc` (0 to start): the simulator's one CRC. */
+export const voiceCrc32 = crc32;
 
 /** One index entry. */
 export interface ClipEntry {
