@@ -3,7 +3,7 @@
 // simulator/web/dist/, next to the shipping image (firmware.wasm) and the voice pack
 // (voice-pack.bin) copied byte for byte, and manifest.json naming their SHA-256. `segl sim web`
 // serves that directory with node:http only. The Node modules in SWAPS (simulator/src/host.ts:
-// node:crypto, files; the SDK's OTP HMAC) are swapped for their browser twins, and node:events for the npm
+// node:crypto, files; the SDK's crypto primitives, host-sdk/src/platform/crypto.ts) are swapped for their browser twins, and node:events for the npm
 // `events` package; any other node: import is an error, so Node-only parts cannot slip into the page.
 // Skips work when every output is newer than every input; `--force` rebuilds.
 import { build } from "esbuild";
@@ -39,7 +39,7 @@ const require = createRequire(import.meta.url);
 // Node module → its browser twin (same functions): the only modules that differ between the two.
 const SWAPS = new Map([
   ["simulator/src/host.ts", "simulator/src/browser/host.ts"],
-  ["host-sdk/src/otp/hmac.ts", "host-sdk/src/otp/hmac.browser.ts"],
+  ["host-sdk/src/platform/crypto.ts", "host-sdk/src/platform/crypto.browser.ts"],
 ].map(([n, b]) => [join(root, n), join(root, b)]));
 const portable = {
   name: "segl-portable",

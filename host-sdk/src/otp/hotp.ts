@@ -1,6 +1,6 @@
-// HOTP (RFC 4226) and TOTP (RFC 6238): pure functions over HMAC (./hmac.ts: node:crypto; in the
-// simulator's browser page, @noble/hashes).
-import { hmac } from "./hmac.js";
+// HOTP (RFC 4226) and TOTP (RFC 6238): pure functions over HMAC (../platform/crypto.ts: node:crypto;
+// in the simulator's browser page, @noble/hashes).
+import { hmac } from "../platform/crypto.js";
 import { SeglError, argCheck } from "../errors.js";
 import type { OtpAlgorithm } from "./types.js";
 
