@@ -46,6 +46,8 @@ test("TotpVerifier + MemoryStore bundle for the browser (the @noble twin, nothin
   const b = await bundle(`
     import { TotpVerifier } from "./verify/verifier.js";
     import { MemoryStore } from "./verify/memory-store.js";
+    import { ocra } from "./otp/index.js";
+    export const ocraCode = (key: Uint8Array) => ocra("OCRA-1:HOTP-SHA256-8:QN08-PSHA1", key, { question: "11111111", pin: "1234" });
     export async function run(seed: Uint8Array, codes: string[], now: number) {
       const reasons: string[] = [];
       const v = new TotpVerifier({ store: new MemoryStore(), maxFailures: 3, clock: () => now, onAudit: (e) => { if (e.op === "verify") reasons.push(e.outcome === "accepted" ? "accepted " + e.driftSteps : String(e.reason)); } });
@@ -58,12 +60,14 @@ test("TotpVerifier + MemoryStore bundle for the browser (the @noble twin, nothin
   assert.deepEqual(b.bufferUsers, []);
   assert.ok(b.inputs.includes("host-sdk/src/platform/crypto.browser.ts") && !b.inputs.includes("host-sdk/src/platform/crypto.ts"), b.inputs.join("\n"));
   assert.doesNotMatch(b.code, /node:/);
-  const { run, bytes } = load<{ run: (seed: Uint8Array, codes: string[], now: number) => Promise<{ results: unknown[]; reasons: string[] }> }>(b.code);
+  const { run, ocraCode, bytes } = load<{ run: (seed: Uint8Array, codes: string[], now: number) => Promise<{ results: unknown[]; reasons: string[] }>; ocraCode: (key: Uint8Array) => string }>(b.code);
   const step = Math.floor(T0 / 30_000);
   const ahead = hotp(SEED, step + 1); // the device's clock one step ahead
   const wrong = String((Number(ahead) + 1) % 1_000_000).padStart(6, "0");
   const out = await run(bytes(SEED), [ahead, ahead, wrong, wrong, wrong, hotp(SEED, step + 2)], T0);
   assert.deepEqual([...out.reasons], ["accepted 1", "replay", "mismatch", "mismatch", "mismatch", "locked", "unknown-device"]);
+  // The rest of @segl/host-sdk/otp bundles too: RFC 6287 appendix C's OCRA-1:HOTP-SHA256-8:QN08-PSHA1 for Q "11111111".
+  assert.equal(ocraCode(bytes(new TextEncoder().encode("12345678901234567890123456789012"))), "01501458");
   assert.deepEqual(JSON.parse(JSON.stringify(out.results)), [{ verified: true, step: step + 1, driftSteps: 1 }, ...Array(6).fill({ verified: false })]);
 });
 
