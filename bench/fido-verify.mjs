@@ -35,18 +35,17 @@ for (let i = 1; i <= POOL; i++) {
 
 const userHandle = new Uint8Array(16).fill(9);
 // The chip in this pool does no user verification: say so explicitly (UV is required by default).
-const verifier = new FidoVerifier({ rpId: RP, origin: ORIGIN, requireUserVerification: false });
-const sdkCached = (a) =>
-  verifier.verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
-  }).verified;
-const sdkUncached = (a) =>
-  verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    expectedRpId: RP, expectedOrigin: ORIGIN, requireUserVerification: false,
-    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
-  }).verified;
+const assertionOptions = (a) => ({
+  authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
+  expectedRpId: RP, expectedOrigin: ORIGIN, requireUserVerification: false,
+  credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
+});
+/** The two SDK paths of a fido module (the Node build, or the browser bundle below): cached key and COSE import per call. */
+function sdkPaths(fido) {
+  const verifier = new fido.FidoVerifier({ rpId: RP, origin: ORIGIN, requireUserVerification: false });
+  return [(a) => verifier.verifyAssertion(assertionOptions(a)).verified, (a) => fido.verifyAssertion(assertionOptions(a)).verified];
+}
+const [sdkCached, sdkUncached] = sdkPaths({ FidoVerifier, verifyAssertion });
 const swa = async (a) =>
   (await verifyAuthenticationResponse({
     response: {
@@ -107,18 +106,7 @@ const bundled = await build({
   write: false, plugins: [portable], logLevel: "silent",
 });
 const browserFido = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
-const browserVerifier = new browserFido.FidoVerifier({ rpId: RP, origin: ORIGIN, requireUserVerification: false });
-const twinCached = (a) =>
-  browserVerifier.verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
-  }).verified;
-const twinUncached = (a) =>
-  browserFido.verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    expectedRpId: RP, expectedOrigin: ORIGIN, requireUserVerification: false,
-    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
-  }).verified;
+const [twinCached, twinUncached] = sdkPaths(browserFido);
 for (const a of pool.slice(0, 16)) if (!twinCached(a) || !twinUncached(a)) throw new Error(`the browser twin refuses assertion ${a.counter}`);
 {
   const bad = { ...pool[0], signature: Buffer.from(pool[0].signature) };
