@@ -10,6 +10,8 @@ import { createMakerCa } from "../src/index.js";
 import { cert, party } from "./fido-certs.js";
 
 type Fido = typeof import("../src/fido/index.js");
+/** The verification fuzzer (fido-fuzz.ts) loaded in the browser graph: it verifies with the browser twins. */
+let fuzz: typeof import("./fido-fuzz.js");
 let node: Fido;
 let browser: Fido;
 let chip: ChipCeremonies;
@@ -22,6 +24,7 @@ beforeAll(async () => {
   vi.doMock("../src/platform/keys.js", () => import("../src/platform/keys.browser.js"));
   vi.doMock("../src/platform/crypto.js", () => import("../src/platform/crypto.browser.js"));
   browser = await import("../src/fido/index.js");
+  fuzz = await import("./fido-fuzz.js");
   twinKeys = (await import("../src/platform/keys.js")) as unknown as typeof twinKeys;
   vi.doUnmock("../src/platform/keys.js");
   vi.doUnmock("../src/platform/crypto.js");
@@ -185,3 +188,11 @@ test("chains: the browser twin's documented limit — an RSASSA-PSS certificate 
   assert.deepEqual(r.node, []);
   assert.deepEqual(r.browser, ["x5c does not chain to any given trust anchor"]);
 });
+
+test("the verification fuzzer with the browser twins: 3,000 cases, only typed errors, nothing accepted that the specification refuses", () => {
+  const r = fuzz.fuzzVerify(3000, 0x7e62, undefined, 1_000);
+  assert.equal(r.cases, 3000);
+  assert.deepEqual(r.untyped, [], `${r.untypedCount} untyped error(s)`);
+  assert.deepEqual(r.wronglyAccepted, [], `${r.wronglyAcceptedCount} input(s) accepted that the specification refuses`);
+  for (const t of ["assertion", "registration", "cose"] as const) assert.ok(r.byTarget[t].accepted > 0, `${t} never accepted`);
+}, 120_000);
