@@ -4,9 +4,10 @@
 // the same refusals when the signature, the trust anchor or the counter is wrong.
 import { test, vi, beforeAll } from "vitest";
 import assert from "node:assert/strict";
-import { KeyObject } from "node:crypto";
+import { KeyObject, constants, generateKeyPairSync, sign } from "node:crypto";
 import { CHIP_NOW, CHIP_ORIGIN, CHIP_RP, CHIP_USER, chipCeremonies, type ChipCeremonies } from "./fido-chip.js";
-import { createMakerCa } from "../src/index.js";
+import { cborEncode, createMakerCa, type CborValue } from "../src/index.js";
+import * as soft from "./fido-soft.js";
 import { cert, party } from "./fido-certs.js";
 
 type Fido = typeof import("../src/fido/index.js");
@@ -196,3 +197,27 @@ test("the verification fuzzer with the browser twins: 3,000 cases, only typed er
   assert.deepEqual(r.wronglyAccepted, [], `${r.wronglyAcceptedCount} input(s) accepted that the specification refuses`);
   for (const t of ["assertion", "registration", "cose"] as const) assert.ok(r.byTarget[t].accepted > 0, `${t} never accepted`);
 }, 120_000);
+
+test("RSA credentials: PS256 and RS384 assertions verify when allowed and are refused by the default policy, the same in both", () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: "jwk" });
+  const b = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? "", "base64url"));
+  const id = Uint8Array.of(7, 7, 7, 7);
+  for (const [alg, hash, pss] of [[-37, "sha256", true], [-258, "sha384", false]] as const) {
+    const cose = cborEncode(new Map<CborValue, CborValue>([[1, 3], [3, alg], [-1, b(jwk.n)], [-2, b(jwk.e)]]));
+    const challenge = new Uint8Array(32).fill(alg & 0xff);
+    const cdj = soft.clientData("webauthn.get", challenge);
+    const ad = soft.authData({ flags: 0x05, counter: 9 });
+    const signed = soft.cat(ad, soft.sha256(cdj));
+    const sig = new Uint8Array(sign(hash, signed, pss ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : privateKey));
+    const opts = (allowedAlgorithms?: number[]) => ({
+      credential: { id, publicKey: cose, signCount: 1, userHandle: soft.USER }, credentialId: id, authenticatorData: ad, signature: sig, clientDataJSON: cdj,
+      expectedRpId: soft.RP, expectedOrigin: soft.ORIGIN, expectedChallenge: challenge, ...(allowedAlgorithms ? { allowedAlgorithms } : {}),
+    });
+    const verdict = (r: ReturnType<Fido["verifyAssertion"]>) => ({ verified: r.verified, reasons: r.reasons, signatureValid: r.signatureValid });
+    assert.deepEqual(verdict(browser.verifyAssertion(opts([alg]))), { verified: true, reasons: [], signatureValid: true }, `${alg}`);
+    assert.deepEqual(verdict(node.verifyAssertion(opts([alg]))), verdict(browser.verifyAssertion(opts([alg]))));
+    assert.deepEqual(verdict(browser.verifyAssertion(opts())), { verified: false, reasons: ["algorithm-not-allowed"], signatureValid: true }, `${alg} by default`);
+    assert.deepEqual(verdict(node.verifyAssertion(opts())), verdict(browser.verifyAssertion(opts())));
+  }
+});
