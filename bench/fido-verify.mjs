@@ -100,7 +100,8 @@ console.log(`\nSDK cached vs SimpleWebAuthn: ${ratio.toFixed(1)}× (goal ≥ 5×
 
 // The browser twin (what the page runs), in this same process: the fido module bundled for the browser.
 const { build } = await import("esbuild");
-const { portable, root } = await import("../scripts/portable.mjs");
+const { portablePlugin, root } = await import("../scripts/web-portable.mjs");
+const portable = portablePlugin(root);
 const bundled = await build({
   entryPoints: [`${root}/host-sdk/src/fido/index.ts`], bundle: true, format: "esm", platform: "browser", target: "es2022",
   write: false, plugins: [portable], logLevel: "silent",

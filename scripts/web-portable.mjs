@@ -4,7 +4,11 @@
 // files; the SDK's crypto primitives and public keys, host-sdk/src/platform/{crypto,keys}.ts) are swapped for their browser twins;
 // any node: import is a build error (node:events too: the simulator core has its own emitter).
 import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The repository's root directory. */
+export const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 /** Node module → its browser twin (same functions), relative to the repository root. */
 export const SWAPS = [
