@@ -1,8 +1,7 @@
 // In-process VerifierStore: a Map of sealed rows (the same sealing as every other store), compare-and-set on the version.
 import { randomBytes } from "../platform/crypto.js";
 import { checkKeys, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
-import { SeglError } from "../errors.js";
-import type { TokenRecord, VerifierStore } from "./types.js";
+import { alreadyExists, type TokenRecord, type VerifierStore } from "./types.js";
 import {
   credentialKey, nextCredential, openChallenge, openCredential, sealChallenge, sealCredential,
   type ChallengeRecord, type CredentialRecord, type CredentialStore, type CredentialUse, type SealedChallenge, type SealedCredential,
@@ -35,7 +34,7 @@ export class MemoryStore implements VerifierStore, CredentialStore {
   }
 
   async create(rec: TokenRecord): Promise<void> {
-    if (this.rows.has(rec.id)) throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(rec.id)} already enrolled`, { details: { id: rec.id } });
+    if (this.rows.has(rec.id)) throw alreadyExists("create", rec.id);
     this.rows.set(rec.id, Object.freeze(sealRow(this.keys, rec)));
   }
 
@@ -79,7 +78,7 @@ export class MemoryStore implements VerifierStore, CredentialStore {
   async createCredential(rec: CredentialRecord): Promise<void> {
     const s = sealCredential(this.keys, rec);
     const k = credentialKey(s.credentialId);
-    if (this.creds.has(k)) throw new SeglError("ALREADY_EXISTS", `credential ${k} already registered`, { details: { credentialId: k } });
+    if (this.creds.has(k)) throw alreadyExists("createCredential", k);
     this.creds.set(k, Object.freeze(s));
   }
 
@@ -97,7 +96,7 @@ export class MemoryStore implements VerifierStore, CredentialStore {
 
   async putChallenge(c: ChallengeRecord): Promise<void> {
     const s = sealChallenge(this.keys, c);
-    if (this.challenges.has(s.challenge)) throw new SeglError("ALREADY_EXISTS", "challenge already pending", { details: {} });
+    if (this.challenges.has(s.challenge)) throw alreadyExists("putChallenge", "*");
     this.challenges.set(s.challenge, Object.freeze(s));
   }
 

@@ -3,7 +3,7 @@ import type * as Pg from "pg";
 import { checkStoreOptions, currentKeyId, fieldsFromColumns, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
 import { importOptional } from "../transport/native.js";
-import type { TokenRecord, VerifierStore } from "./types.js";
+import { alreadyExists, type TokenRecord, type VerifierStore } from "./types.js";
 import {
   CHALLENGE_COLS, CREDENTIAL_COLS, challengeFromColumns, challengeValues, credentialFromColumns, credentialKey, credentialValues,
   nextCredential, openChallenge, openCredential, sealChallenge, sealCredential,
@@ -378,7 +378,7 @@ export class PostgresStore implements VerifierStore, CredentialStore {
     if (e instanceof SeglError) return e;
     const code = typeof e === "object" && e !== null && typeof (e as { code?: unknown }).code === "string" ? (e as { code: string }).code : "";
     const message = e instanceof Error ? e.message : String(e);
-    if (code === "23505") return new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(id)} already enrolled`, { details: { id }, cause: e });
+    if (code === "23505") return alreadyExists(op, id, e);
     const transient = TRANSIENT_SQLSTATE.test(code) || TRANSIENT_NODE.test(code) || TRANSIENT_MESSAGE.test(message);
     if (transient) {
       // A statement refused by the server before running (shutdown, too many connections, timeout that

@@ -5,7 +5,7 @@ import { dirname, resolve } from "node:path";
 import type BetterSqlite3 from "better-sqlite3";
 import { checkStoreOptions, currentKeyId, fieldsFromColumns, needsReseal, nextRow, openLegacySecret, openRow, sealRow, validateFields, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
-import type { TokenRecord, VerifierStore } from "./types.js";
+import { alreadyExists, type TokenRecord, type VerifierStore } from "./types.js";
 import {
   CHALLENGE_COLS, CREDENTIAL_COLS, challengeFromColumns, challengeValues, credentialFromColumns, credentialKey, credentialValues,
   nextCredential, openChallenge, openCredential, sealChallenge, sealCredential,
@@ -372,7 +372,7 @@ export class SqliteStore implements VerifierStore, CredentialStore {
       const message = e instanceof Error ? e.message : String(e);
       const code = sqliteCode(e);
       if (code.startsWith("SQLITE_CONSTRAINT_PRIMARYKEY") || code.startsWith("SQLITE_CONSTRAINT_UNIQUE")) {
-        throw new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(id)} already enrolled`, { details: { id }, cause: e });
+        throw alreadyExists(op, id, e);
       }
       if (isBusy(e)) {
         throw new SeglError("STORE_BUSY", `${this.path} stayed locked for ${this.busyTimeoutMs} ms`, { details: { path: this.path, timeoutMs: this.busyTimeoutMs }, cause: e });

@@ -103,3 +103,14 @@ export type VerifierErrorCode = Extract<
   | "INVALID_ARGUMENT" | "ALREADY_EXISTS" | "NOT_FOUND" | "CONTENTION" | "SECRET_UNREADABLE" | "ROW_TAMPERED" | "LEGACY_ROW"
   | "STORE_BUSY" | "STORE_UNAVAILABLE" | "STORE_ERROR"
 >;
+
+/**
+ * The ALREADY_EXISTS error every store gives for an insert whose key is taken, named for what was
+ * inserted (`op`: the store method): a credential, a challenge, or else an OTP device.
+ */
+export function alreadyExists(op: string, id: string, cause?: unknown): SeglError {
+  const extra = cause === undefined ? {} : { cause };
+  if (op === "createCredential") return new SeglError("ALREADY_EXISTS", `credential ${id} already registered`, { details: { credentialId: id }, ...extra });
+  if (op === "putChallenge") return new SeglError("ALREADY_EXISTS", "challenge already pending", { details: {}, ...extra });
+  return new SeglError("ALREADY_EXISTS", `device ${JSON.stringify(id)} already enrolled`, { details: { id }, ...extra });
+}
