@@ -1,21 +1,23 @@
-// `segl broker import FILE`: loads the seeds of a PSKC file (RFC 6030) into a broker's SQLite store
+// `segl broker import FILE`: loads the seeds of a PSKC file (RFC 6030) into a broker's store (SQLite or PostgreSQL)
 // through the verifiers' public enrol API. Each key gets a line (serial, outcome); seeds are never printed.
 import { readFileSync, statSync } from "node:fs";
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError, parseOptionsAndArgs, type CliContext } from "./common.js";
 import { PSKC_KEY_HELP, pskcSecret, storeKey } from "./secrets.js";
 import { importPskc, type PskcKey } from "@segl/host-sdk/pskc";
-import { HotpVerifier, SqliteStore, TotpVerifier } from "@segl/host-sdk/verify";
+import { HotpVerifier, TotpVerifier } from "@segl/host-sdk/verify";
+import { openBrokerStore } from "./store.js";
 import { isSeglError } from "@segl/host-sdk/errors";
 
 export const help = (prog: string) => `Usage: ${prog} import FILE --store DB (--psk-hex HEX | --password-file F | --password PW) [options]
 
-Reads a PSKC file (RFC 6030) and enrols every key whose MAC verifies into the broker's SQLite
-store (TOTP or HOTP, enrolled under the device serial). A key that fails (altered MAC, unsupported
+Reads a PSKC file (RFC 6030) and enrols every key whose MAC verifies into the broker's store
+(the one \`segl serve\` uses: a SQLite file or a PostgreSQL database) (TOTP or HOTP, enrolled under the device serial). A key that fails (altered MAC, unsupported
 parameters, already enrolled) is reported and skipped; the others are enrolled. Exit code 0 when
 every key was enrolled, 1 otherwise. Seeds are never printed.
 
 Options:
-  --store DB          the broker's SQLite file (created if missing; its directory must exist)
+  --store DB          the broker's SQLite file (created if missing; its directory must exist), or a
+                      PostgreSQL URL (postgres://… or postgresql://…; the schema is made if missing)
   --store-key-file F  the store's 32-byte seal key as 64 hex digits (default: $SEGL_STORE_KEY)
 ${PSKC_KEY_HELP}
   --allow-plaintext   accept keys whose secret is not encrypted (refused by default)
@@ -71,21 +73,21 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   }
   const started = performance.now();
   const result = importPskc(bytes, { ...(secret.kind === "psk" ? { psk: secret.key } : { password: secret.password }), allowPlaintext: v["allow-plaintext"] === true, maxBytes: 64 * 1024 * 1024 });
-  const store = new SqliteStore(v.store, { secretKey: key });
+  const { store, name } = openBrokerStore(v.store, { secretKey: key });
   let outcomes: ImportOutcome[];
   try {
     outcomes = await enrolKeys(result.keys, new TotpVerifier({ store }), new HotpVerifier({ store }));
   } finally {
-    store.close();
+    await store.close();
   }
   const ms = performance.now() - started;
   const enrolled = outcomes.filter((o) => o.outcome === "enrolled").length;
   const refused = outcomes.length - enrolled;
   if (v.json) {
-    ctx.stdout.write(JSON.stringify({ file, store: v.store, enrolled, refused, keys: outcomes }) + "\n");
+    ctx.stdout.write(JSON.stringify({ file, store: name, enrolled, refused, keys: outcomes }) + "\n");
   } else {
     for (const o of outcomes) ctx.stdout.write(o.outcome === "enrolled" ? `${o.serial}\tenrolled\n` : `${o.serial || o.id}\trefused\t${o.reason}: ${o.message}\n`);
-    ctx.stdout.write(`${enrolled} enrolled, ${refused} refused, from ${file} into ${v.store}\n`);
+    ctx.stdout.write(`${enrolled} enrolled, ${refused} refused, from ${file} into ${name}\n`);
   }
   ctx.stderr.write(`${ctx.prog}: ${outcomes.length} key(s) in ${ms.toFixed(0)} ms\n`);
   return refused === 0 && outcomes.length > 0 ? EXIT_OK : EXIT_FAILURE;

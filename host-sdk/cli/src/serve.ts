@@ -3,8 +3,8 @@
 import { readFileSync } from "node:fs";
 import { EXIT_OK, UsageError, parseOptions, type CliContext } from "./common.js";
 import { storeKey } from "./secrets.js";
-import { createBrokerServer, type BrokerStore } from "@segl/host-sdk/serve";
-import { PostgresStore, SqliteStore } from "@segl/host-sdk/verify";
+import { createBrokerServer } from "@segl/host-sdk/serve";
+import { openBrokerStore } from "./store.js";
 import { isSeglError } from "@segl/host-sdk/errors";
 
 export const help = (prog: string) => `Usage: ${prog} [options]
@@ -84,11 +84,10 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
   if (v.synchronous !== undefined && v.synchronous !== "NORMAL" && v.synchronous !== "FULL") throw new UsageError("--synchronous is NORMAL or FULL");
 
   const where = v.store ?? ctx.env.SEGL_STORE ?? "segl-broker.sqlite";
-  const pg = /^postgres(ql)?:\/\//.test(where);
   const pool = v.pool === undefined ? undefined : Number(v.pool);
-  const store: BrokerStore = pg
-    ? new PostgresStore({ connectionString: where, secretKey, ...(pool !== undefined ? { poolSize: pool } : {}) })
-    : new SqliteStore(where, { secretKey, ...(v.synchronous ? { synchronous: v.synchronous as "NORMAL" | "FULL" } : {}) });
+  const { store, name: storeName } = openBrokerStore(where, {
+    secretKey, ...(pool !== undefined ? { pool } : {}), ...(v.synchronous ? { synchronous: v.synchronous as "NORMAL" | "FULL" } : {}),
+  });
   const quiet = v.quiet === true;
   const server = await createBrokerServer({
     store, tokens,
@@ -115,7 +114,6 @@ export async function run(args: string[], ctx: CliContext): Promise<number> {
     ctx.stderr.write(JSON.stringify({ type: "error", code: e.code, message: "store not reachable at startup; serving, not ready until it is" }) + "\n");
   }
   const { url } = await server.listen({ host: v.host ?? "127.0.0.1", port });
-  const storeName = pg ? "postgresql" : where;
   if (v.json) ctx.stdout.write(JSON.stringify({ event: "listening", url, store: storeName, rpId: v["rp-id"] ?? null }) + "\n");
   else ctx.stdout.write(`${ctx.prog}: listening on ${url} (store ${storeName}${v["rp-id"] ? `, FIDO rp ${v["rp-id"]}` : ""})\n`);
   await new Promise<void>((resolve) => {

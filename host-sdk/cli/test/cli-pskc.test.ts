@@ -11,7 +11,8 @@ import { requireTools } from "../../../scripts/system-deps.mjs";
 import { MemoryTransport, ServiceClient } from "@segl/host-sdk/device";
 import { exportPskc, importPskc } from "@segl/host-sdk/pskc";
 import { base32Encode, totp } from "@segl/host-sdk/otp";
-import { HotpVerifier, MemoryStore, SqliteStore, TotpVerifier } from "@segl/host-sdk/verify";
+import { HotpVerifier, MemoryStore, PostgresStore, SqliteStore, TotpVerifier } from "@segl/host-sdk/verify";
+import { startPgServer } from "../../test/pg-server.js";
 import { enrolKeys } from "../src/broker.js";
 import { provisionBatch, pskcKeys, type BatchTarget } from "../src/provision.js";
 import { SEGL as segl } from "./root.js";
@@ -104,6 +105,35 @@ describe("segl provision --sim --count N --pskc FILE, then segl broker import FI
       assert.ok(await v.status("SGL-000001"));
     } finally {
       store.close();
+    }
+  });
+
+  test("into PostgreSQL: --store postgres://… enrols the file's seeds there (the store `segl serve` shares between nodes); the URL is not printed", async () => {
+    const pg = await startPgServer();
+    const url = `postgresql://${pg.user}@localhost/${pg.database}?host=${encodeURIComponent(pg.host)}&port=${pg.port}`;
+    try {
+      const file = join(dir, "pg.pskc");
+      const p = await run(["provision", "--sim", "--count", "2", "--serial-prefix", "PG-", "--pskc", file, "--psk-hex", PSK]);
+      assert.equal(p.code, 0, p.stderr);
+      const seeds = importPskc(readFileSync(file), { psk: Buffer.from(PSK, "hex") }).keys.map((k) => { assert.ok(k.ok); return k.key.secret; });
+      const i = await run(["broker", "import", file, "--store", url, "--psk-hex", PSK, "--json"], { SEGL_STORE_KEY: STORE_KEY });
+      assert.equal(i.code, 0, i.stderr);
+      const rep = JSON.parse(i.stdout) as { store: string; enrolled: number };
+      assert.deepEqual([rep.store, rep.enrolled], ["postgresql", 2]);
+      assert.ok(!(i.stdout + i.stderr).includes(pg.host), "the URL (it may hold a password) is not printed");
+      const now = 1_800_000_000_000;
+      const store = new PostgresStore({ connectionString: url, secretKey: Buffer.from(STORE_KEY, "hex") });
+      try {
+        const v = new TotpVerifier({ store, clock: () => now });
+        for (const [n, seed] of seeds.entries()) assert.equal((await v.verify(`PG-00000${n + 1}`, totp(seed, { time: now / 1000 }))).verified, true);
+      } finally {
+        await store.close();
+      }
+      const again = await run(["broker", "import", file, "--store", url, "--psk-hex", PSK], { SEGL_STORE_KEY: STORE_KEY });
+      assert.equal(again.code, 1);
+      assert.equal(again.stdout.match(/refused\tALREADY_EXISTS: device "PG-00000\d" already enrolled/g)?.length, 2);
+    } finally {
+      await pg.destroy();
     }
   });
 
