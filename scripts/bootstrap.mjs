@@ -8,7 +8,8 @@
 //                                      the firmware image, the compiled TypeScript.
 //   node scripts/bootstrap.mjs        npm packages, all images, the compiled TypeScript (bench, CLI).
 // The tests run the TypeScript sources directly (vitest), so `test` compiles no TypeScript.
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
 import { execSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -17,7 +18,6 @@ import { ensureSystemPackages, BUILD_PACKAGES } from "./system-deps.mjs";
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const mode = process.argv[2] ?? "all";
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: ["ignore", "inherit", "inherit"] });
-const mtime = (p) => (existsSync(join(root, p)) ? statSync(join(root, p)).mtimeMs : 0);
 
 {
   // The tests need every package; the demo and the build only what compiles native npm modules.
@@ -28,10 +28,20 @@ const mtime = (p) => (existsSync(join(root, p)) ? statSync(join(root, p)).mtimeM
     process.exit(1);
   }
 }
-const stamp = "node_modules/.package-lock.json";
-if (!existsSync(join(root, stamp)) || mtime("package.json") > mtime(stamp) || mtime("package-lock.json") > mtime(stamp)) {
+// npm packages: installed again only when what decides them changed (the lock file and every workspace's
+// package.json, by content, not by time: a checkout that touches a file without changing it, or a tool
+// that rewrites it the same, must not run `npm ci` under a job that is using node_modules), or when
+// node_modules is missing or an install did not finish (the stamp is written after it succeeds).
+const MANIFESTS = ["package.json", "package-lock.json", "host-sdk/package.json", "host-sdk/cli/package.json", "simulator/package.json", "hardware-tests/package.json"];
+const wanted = createHash("sha256");
+for (const f of MANIFESTS) wanted.update(f).update("\0").update(existsSync(join(root, f)) ? readFileSync(join(root, f)) : "").update("\0");
+const fingerprint = wanted.digest("hex");
+const stamp = join(root, "node_modules/.segl-install");
+const installed = existsSync(join(root, "node_modules/.package-lock.json")) && existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
+if (installed !== fingerprint) {
   console.error("segl: installing npm packages …");
   run(existsSync(join(root, "package-lock.json")) ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund");
+  writeFileSync(stamp, fingerprint + "\n");
 }
 run(mode === "demo" ? "node scripts/build-firmware.mjs --image-only" : "node scripts/build-firmware.mjs");
 run("node scripts/build-web.mjs"); // the simulator's browser page (segl sim web), bundled with esbuild
