@@ -1,7 +1,9 @@
 // Argument checks shared by both crypto twins (./crypto.ts, ./crypto.browser.ts), so that a bad key,
 // nonce or length is the same INVALID_ARGUMENT in Node and in the browser, before either library sees it.
 import { argCheck } from "../errors.js";
-import type { HashName } from "./crypto.js";
+
+/** The hashes both twins offer. */
+export type HashName = "sha1" | "sha256" | "sha384" | "sha512";
 
 export const GCM_NONCE = 12;
 export const GCM_TAG = 16;

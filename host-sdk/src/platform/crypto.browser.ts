@@ -6,9 +6,9 @@ import { hkdf as nobleHkdf } from "@noble/hashes/hkdf.js";
 import { hmac as nobleHmac } from "@noble/hashes/hmac.js";
 import { sha1 } from "@noble/hashes/legacy.js";
 import { sha256, sha384, sha512 } from "@noble/hashes/sha2.js";
-import { GCM_TAG, checkCbc, checkGcm, checkHkdf, utf8 } from "./checks.js";
+import { GCM_TAG, checkCbc, checkGcm, checkHkdf, utf8, type HashName } from "./checks.js";
 
-export type HashName = "sha1" | "sha256" | "sha384" | "sha512";
+export type { HashName };
 
 const HASHES = { sha1, sha256, sha384, sha512 } as const;
 

@@ -6,9 +6,9 @@
 // Bad arguments (key, nonce or IV length, CBC data not whole blocks, HKDF length) throw INVALID_ARGUMENT
 // in both twins (./checks.ts); a bad GCM tag is not an exception: aesGcmOpen returns null.
 import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes as nodeRandomBytes } from "node:crypto";
-import { GCM_TAG, checkCbc, checkGcm, checkHkdf, utf8 } from "./checks.js";
+import { GCM_TAG, checkCbc, checkGcm, checkHkdf, utf8, type HashName } from "./checks.js";
 
-export type HashName = "sha1" | "sha256" | "sha384" | "sha512";
+export type { HashName };
 
 export function digest(hash: HashName, ...parts: Uint8Array[]): Uint8Array {
   const h = createHash(hash);
