@@ -9,6 +9,7 @@
 // could describe.
 
 import { SeglError } from "./errors.js";
+import { hex } from "./platform/encoding.js";
 
 /** A CBOR data item as JavaScript sees it. Integers outside ±(2^53−1) decode as bigint. */
 export type CborValue =
@@ -392,8 +393,8 @@ function fromHalf(h: number): number {
 function keyId(k: CborValue, raw: Uint8Array): string {
   if (typeof k === "number" || typeof k === "bigint") return `n${String(k)}`;
   if (typeof k === "string") return `s${k}`;
-  if (k instanceof Uint8Array) return `b${Buffer.from(k.buffer, k.byteOffset, k.length).toString("hex")}`;
-  return `r${Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("hex")}`;
+  if (k instanceof Uint8Array) return `b${hex(k)}`;
+  return `r${hex(raw)}`;
 }
 
 function makeReader(bytes: Uint8Array, opts: CborDecodeOptions): Reader {

@@ -1,6 +1,7 @@
 // FIDO credentials and ceremony challenges kept by the broker's stores (memory, SQLite, PostgreSQL),
 // and how every store authenticates their rows (seal.ts's key ring, one MAC per row).
 import { SeglError } from "../errors.js";
+import { base64url as b64u } from "../platform/encoding.js";
 import { checkMacText, macText, type SealKeys } from "./seal.js";
 
 /** What the registration's attestation proved (fido/attestation.ts): "chained" to a maker root, or less. */
@@ -78,7 +79,6 @@ export interface CredentialStore {
   takeChallenge(challenge: string, now: number): Promise<ChallengeRecord | undefined>;
 }
 
-const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("base64url");
 const int = (v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): boolean => Number.isSafeInteger(v) && (v as number) >= min && (v as number) <= max;
 
 /** The map key of a credential id (base64url). */

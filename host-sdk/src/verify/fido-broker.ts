@@ -1,14 +1,14 @@
 // FidoBroker: WebAuthn registrations and assertions verified fail-closed (fido/verify.ts) against
 // credentials and single-use challenges kept in a shared CredentialStore, the counter advanced by
 // compare-and-set. See host-sdk/docs/verify.md ("FIDO credentials") and docs/broker.md.
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../platform/crypto.js";
+import { base64url as b64u } from "../platform/encoding.js";
 import { SeglError, argCheck } from "../errors.js";
 import type { FidoFailureReason } from "../reasons.js";
 import { FidoVerifier, checkCounter, type AttestationRequirement, type CounterStatus, type FidoPolicy, type ExpectedOrigin } from "../fido/verify.js";
 import type { TrustAnchorInput } from "../fido/attestation.js";
 import type { ChallengeRecord, CredentialRecord, CredentialStore, CredentialTrust } from "./credentials.js";
 
-const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("base64url");
 
 export interface FidoBrokerOptions extends FidoPolicy {
   /** Where credentials and challenges live (MemoryStore, SqliteStore, PostgresStore). */
@@ -271,7 +271,7 @@ export class FidoBroker {
   }
 
   private async issue(purpose: ChallengeRecord["purpose"], userHandle: Uint8Array): Promise<string> {
-    const challenge = b64u(new Uint8Array(randomBytes(32)));
+    const challenge = b64u(randomBytes(32));
     await this.store.putChallenge({ challenge, purpose, rpId: this.rpId, userHandle: Uint8Array.from(userHandle), expiresAt: this.clock() + this.ttl });
     return challenge;
   }
@@ -281,7 +281,7 @@ export class FidoBroker {
     let challenge: unknown;
     try {
       if (clientDataJSON.length > 65_536) return undefined;
-      challenge = (JSON.parse(Buffer.from(clientDataJSON).toString("utf8")) as { challenge?: unknown }).challenge;
+      challenge = (JSON.parse(new TextDecoder().decode(clientDataJSON)) as { challenge?: unknown }).challenge;
     } catch {
       return undefined;
     }

@@ -1,5 +1,5 @@
 // In-process VerifierStore: a Map of sealed rows (the same sealing as every other store), compare-and-set on the version.
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../platform/crypto.js";
 import { checkKeys, needsReseal, nextRow, openRow, sealRow, type SealKeys, type SealedRow } from "./seal.js";
 import { SeglError } from "../errors.js";
 import type { TokenRecord, VerifierStore } from "./types.js";
@@ -24,7 +24,7 @@ export class MemoryStore implements VerifierStore, CredentialStore {
   private readonly keys: SealKeys;
 
   constructor(options: MemoryStoreOptions = {}) {
-    const k = options.keys ?? new Uint8Array(randomBytes(32));
+    const k = options.keys ?? randomBytes(32);
     this.keys = k instanceof Uint8Array ? Uint8Array.from(k) : k;
     checkKeys(this.keys);
   }

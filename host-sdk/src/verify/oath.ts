@@ -1,17 +1,10 @@
-// Private HOTP computation for the verifiers (RFC 4226 §5.3 dynamic truncation, any HMAC hash).
-import { createHmac } from "node:crypto";
+// Private HOTP computation for the verifiers (RFC 4226 §5.3 dynamic truncation, any HMAC hash), on the
+// SDK's crypto seam (node:crypto in Node, @noble in the browser) and the OTP module's truncation.
+import { hmac } from "../platform/crypto.js";
+import { counterBytes, nodeHash, truncate } from "../otp/hotp.js";
 import type { OtpAlgorithm } from "./types.js";
-
-const HASH: Record<OtpAlgorithm, string> = { SHA1: "sha1", SHA256: "sha256", SHA512: "sha512" };
-const TWO_32 = 0x1_0000_0000;
 
 /** The HOTP value of `counter` (a non-negative safe integer) as a zero-padded decimal string. */
 export function oathCode(secret: Uint8Array, counter: number, algorithm: OtpAlgorithm, digits: number): string {
-  const msg = Buffer.alloc(8);
-  msg.writeUInt32BE(Math.floor(counter / TWO_32), 0);
-  msg.writeUInt32BE(counter % TWO_32, 4);
-  const mac = createHmac(HASH[algorithm], secret).update(msg).digest();
-  const o = mac[mac.length - 1]! & 0x0f; // offset from the LAST byte, not byte 19
-  const bin = ((mac[o]! & 0x7f) * 0x100_0000) + (mac[o + 1]! << 16) + (mac[o + 2]! << 8) + mac[o + 3]!;
-  return (bin % 10 ** digits).toString().padStart(digits, "0");
+  return truncate(hmac(nodeHash(algorithm), secret, counterBytes(counter)), digits);
 }

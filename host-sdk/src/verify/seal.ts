@@ -13,7 +13,8 @@
 // openRow() refuses with ROW_TAMPERED. A whole row rolled back to an earlier sealed copy of itself
 // is not detectable here (see docs/verification.md).
 
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import { aesGcmOpen, aesGcmSeal, digest, hkdf, hmac, randomBytes, timingSafeEqual } from "../platform/crypto.js";
+import { hex } from "../platform/encoding.js";
 import { SeglError } from "../errors.js";
 import { LOCKED_PERMANENTLY, type OtpAlgorithm, type TokenKind, type TokenRecord } from "./types.js";
 
@@ -34,14 +35,17 @@ export type SealKeys = Uint8Array | SealKeyRing;
 
 interface Ring {
   current: string;
-  keys: Map<string, { enc: Buffer; mac: Buffer }>;
+  keys: Map<string, RowKeys>;
 }
 
+interface RowKeys { enc: Uint8Array; mac: Uint8Array }
+
 const rings = new WeakMap<object, Ring>();
+const utf8 = new TextEncoder();
 
 /** The id a bare key gets: 16 hex digits of SHA-256("segl-key-id" ‖ key). Reveals nothing usable about the key. */
 export function keyIdOf(key: Uint8Array): string {
-  return createHash("sha256").update("segl-key-id").update(key).digest("hex").slice(0, 16);
+  return hex(digest("sha256", utf8.encode("segl-key-id"), key)).slice(0, 16);
 }
 
 export function checkKey(key: unknown): asserts key is Uint8Array {
@@ -51,11 +55,11 @@ export function checkKey(key: unknown): asserts key is Uint8Array {
 function ring(k: SealKeys): Ring {
   const hit = rings.get(k);
   if (hit) return hit;
-  const keys = new Map<string, { enc: Buffer; mac: Buffer }>();
+  const keys = new Map<string, RowKeys>();
   const add = (id: string, key: Uint8Array) => {
     checkKey(key);
     if (!/^[A-Za-z0-9._-]{1,64}$/.test(id)) throw new SeglError("INVALID_ARGUMENT", "key ids are 1..64 characters of A-Z a-z 0-9 . _ -");
-    keys.set(id, { enc: Buffer.from(key), mac: Buffer.from(hkdfSync("sha256", key, new Uint8Array(0), "segl row mac/2", 32)) });
+    keys.set(id, { enc: Uint8Array.from(key), mac: hkdf("sha256", key, new Uint8Array(0), "segl row mac/2", 32) });
   };
   let current: string;
   if (k instanceof Uint8Array) {
@@ -131,15 +135,21 @@ export function fieldsFromColumns(r: Readonly<Record<string, unknown>>): RowFiel
   };
 }
 
-const configAad = (keyId: string, r: RowFields): Buffer =>
-  Buffer.from(JSON.stringify(["segl-token/2", keyId, r.id, r.kind, r.algorithm, r.digits, r.period, r.t0]), "utf8");
+const configAad = (keyId: string, r: RowFields): Uint8Array =>
+  utf8.encode(JSON.stringify(["segl-token/2", keyId, r.id, r.kind, r.algorithm, r.digits, r.period, r.t0]));
 
 const stateText = (r: RowFields): string =>
   JSON.stringify(["segl-state/2", r.id, r.driftSteps, r.lastAcceptedStep, r.failures, r.lockedUntil, r.lockouts, r.version]);
 
-function header(keyId: string): Buffer {
-  const id = Buffer.from(keyId, "latin1");
-  return Buffer.concat([Buffer.of(FORMAT, id.length), id]);
+/** FORMAT ‖ len ‖ keyId ‖ parts…: key ids are ASCII (checked in ring()), one byte per character. */
+function withHeader(keyId: string, ...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(2 + keyId.length + parts.reduce((n, p) => n + p.length, 0));
+  out[0] = FORMAT;
+  out[1] = keyId.length;
+  for (let i = 0; i < keyId.length; i++) out[2 + i] = keyId.charCodeAt(i);
+  let at = 2 + keyId.length;
+  for (const p of parts) { out.set(p, at); at += p.length; }
+  return out;
 }
 
 function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: string; body: Uint8Array } {
@@ -150,14 +160,14 @@ function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: str
   if (blob[0] !== FORMAT) tampered(rowId, `${what} has an unknown format`);
   const n = blob[1]!;
   if (blob.length < 2 + n) tampered(rowId, `${what} truncated`);
-  return { keyId: Buffer.from(blob.subarray(2, 2 + n)).toString("latin1"), body: blob.subarray(2 + n) };
+  return { keyId: String.fromCharCode(...blob.subarray(2, 2 + n)), body: blob.subarray(2 + n) };
 }
 
 function tampered(id: string, why: string, cause?: unknown): never {
   throw new SeglError("ROW_TAMPERED", `row ${JSON.stringify(id)} failed authentication: ${why}`, cause === undefined ? { details: { id } } : { details: { id }, cause });
 }
 
-function keyFor(k: SealKeys, keyId: string, rowId: string): { enc: Buffer; mac: Buffer } {
+function keyFor(k: SealKeys, keyId: string, rowId: string): RowKeys {
   const key = ring(k).keys.get(keyId);
   if (!key) throw new SeglError("SECRET_UNREADABLE", `row ${JSON.stringify(rowId)} is sealed with key ${JSON.stringify(keyId)}, which is not configured`, { details: { id: rowId, keyId } });
   return key;
@@ -166,8 +176,7 @@ function keyFor(k: SealKeys, keyId: string, rowId: string): { enc: Buffer; mac: 
 /** The MAC of a row's state under the current key. */
 export function macRow(k: SealKeys, r: RowFields): Uint8Array {
   const id = ring(k).current;
-  const tag = createHmac("sha256", keyFor(k, id, r.id).mac).update(stateText(r)).digest();
-  return new Uint8Array(Buffer.concat([header(id), tag]));
+  return withHeader(id, hmac("sha256", keyFor(k, id, r.id).mac, stateText(r)));
 }
 
 /**
@@ -191,10 +200,7 @@ export function sealRow(k: SealKeys, rec: TokenRecord): SealedRow {
   validateFields(fields);
   const id = ring(k).current;
   const nonce = randomBytes(NONCE);
-  const c = createCipheriv("aes-256-gcm", keyFor(k, id, rec.id).enc, nonce, { authTagLength: TAG });
-  c.setAAD(configAad(id, fields));
-  const body = Buffer.concat([c.update(secret), c.final()]);
-  const seal = new Uint8Array(Buffer.concat([header(id), nonce, body, c.getAuthTag()]));
+  const seal = withHeader(id, nonce, aesGcmSeal(keyFor(k, id, rec.id).enc, nonce, secret, configAad(id, fields)));
   return { ...fields, seal, mac: macRow(k, fields) };
 }
 
@@ -211,17 +217,16 @@ export function openRow(k: SealKeys, row: SealedRow): TokenRecord {
   if (s.body.length < NONCE + TAG) tampered(rowId, "seal truncated");
   const sk = keyFor(k, s.keyId, rowId);
   const mk = keyFor(k, m.keyId, rowId);
-  const want = createHmac("sha256", mk.mac).update(stateText(fields)).digest();
+  const want = hmac("sha256", mk.mac, stateText(fields));
   if (m.body.length !== MAC || !timingSafeEqual(want, m.body)) tampered(rowId, "state (counter, drift, failures, lock or version) changed");
-  let secret: Uint8Array;
+  // configAad may throw on fields that are not even JSON (a bigint): that too is a changed row.
+  let secret: Uint8Array | null;
   try {
-    const d = createDecipheriv("aes-256-gcm", sk.enc, s.body.subarray(0, NONCE), { authTagLength: TAG });
-    d.setAAD(configAad(s.keyId, fields));
-    d.setAuthTag(s.body.subarray(s.body.length - TAG));
-    secret = new Uint8Array(Buffer.concat([d.update(s.body.subarray(NONCE, s.body.length - TAG)), d.final()]));
+    secret = aesGcmOpen(sk.enc, s.body.subarray(0, NONCE), s.body.subarray(NONCE), configAad(s.keyId, fields));
   } catch (cause) {
     return tampered(rowId, "seed or configuration (id, kind, algorithm, digits, period, t0) changed, or the row was moved", cause);
   }
+  if (secret === null) tampered(rowId, "seed or configuration (id, kind, algorithm, digits, period, t0) changed, or the row was moved");
   try {
     validateFields(fields);
   } catch (cause) {
@@ -244,14 +249,9 @@ export function openLegacySecret(key: Uint8Array, id: string, blob: Uint8Array):
   if (!(blob instanceof Uint8Array) || blob.length < 1 + NONCE + TAG || blob[0] !== LEGACY_FORMAT) {
     throw new SeglError("SECRET_UNREADABLE", `sealed secret of ${JSON.stringify(id)} is not in the old format`, { details: { id } });
   }
-  try {
-    const d = createDecipheriv("aes-256-gcm", key, blob.subarray(1, 1 + NONCE), { authTagLength: TAG });
-    d.setAAD(Buffer.from(id, "utf8"));
-    d.setAuthTag(blob.subarray(blob.length - TAG));
-    return new Uint8Array(Buffer.concat([d.update(blob.subarray(1 + NONCE, blob.length - TAG)), d.final()]));
-  } catch (cause) {
-    throw new SeglError("SECRET_UNREADABLE", `secret of ${JSON.stringify(id)} failed authentication (wrong key, or row tampered/moved)`, { details: { id }, cause });
-  }
+  const secret = key instanceof Uint8Array && key.length === 32 ? aesGcmOpen(key, blob.subarray(1, 1 + NONCE), blob.subarray(1 + NONCE), utf8.encode(id)) : null;
+  if (secret === null) throw new SeglError("SECRET_UNREADABLE", `secret of ${JSON.stringify(id)} failed authentication (wrong key, or row tampered/moved)`, { details: { id } });
+  return secret;
 }
 
 const ALGORITHMS: readonly OtpAlgorithm[] = ["SHA1", "SHA256", "SHA512"];
@@ -284,13 +284,12 @@ export function validateFields(r: RowFields): void {
 /** header(keyId) ‖ HMAC-SHA256(macKey, text) under the current key. */
 export function macText(k: SealKeys, rowId: string, text: string): Uint8Array {
   const id = ring(k).current;
-  const tag = createHmac("sha256", keyFor(k, id, rowId).mac).update(text).digest();
-  return new Uint8Array(Buffer.concat([header(id), tag]));
+  return withHeader(id, hmac("sha256", keyFor(k, id, rowId).mac, text));
 }
 
 /** Checks a MAC made by {@link macText} under any configured key: ROW_TAMPERED, or SECRET_UNREADABLE for an unknown key. */
 export function checkMacText(k: SealKeys, rowId: string, mac: Uint8Array, text: string, what: string): void {
   const m = readHeader(mac, "mac", rowId);
-  const want = createHmac("sha256", keyFor(k, m.keyId, rowId).mac).update(text).digest();
+  const want = hmac("sha256", keyFor(k, m.keyId, rowId).mac, text);
   if (m.body.length !== MAC || !timingSafeEqual(want, m.body)) tampered(rowId, `${what} changed`);
 }

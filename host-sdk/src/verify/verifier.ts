@@ -1,5 +1,5 @@
 // Stateful TOTP/HOTP verification for brokers: replay floor, drift, resync, lockout, CAS on a store.
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { randomBytes, timingSafeEqual } from "../platform/crypto.js";
 import { SeglError } from "../errors.js";
 import { oathCode } from "./oath.js";
 import {
@@ -140,7 +140,7 @@ export abstract class OtpVerifierBase {
       // Every candidate is computed and compared, matched or not, so timing says nothing about which step matched.
       for (let s = r.from; s <= r.to; s++) {
         if (s < 0 || s > Number.MAX_SAFE_INTEGER) continue;
-        if (!timingSafeEqual(Buffer.from(oathCode(rec.secret, s, rec.algorithm, rec.digits), "latin1"), given)) continue;
+        if (!timingSafeEqual(ascii(oathCode(rec.secret, s, rec.algorithm, rec.digits)), given)) continue;
         if (s <= rec.lastAcceptedStep) replayed = true;
         else if (best === undefined || closer(s, best, r.center)) best = s;
       }
@@ -163,10 +163,10 @@ export abstract class OtpVerifierBase {
       const r = this.resyncRange(rec, now);
       let best: number | undefined;
       let replayed = false;
-      let prev: Buffer | undefined; // code of step s-1
+      let prev: Uint8Array | undefined; // code of step s-1
       for (let s = r.from; s <= r.to + 1; s++) {
         if (s < 0 || s > Number.MAX_SAFE_INTEGER) { prev = undefined; continue; }
-        const cur = Buffer.from(oathCode(rec.secret, s, rec.algorithm, rec.digits), "latin1");
+        const cur = ascii(oathCode(rec.secret, s, rec.algorithm, rec.digits));
         if (prev !== undefined) {
           const m1 = timingSafeEqual(prev, g1);
           const m2 = timingSafeEqual(cur, g2);
@@ -230,11 +230,11 @@ export abstract class OtpVerifierBase {
   }
 
   /** The code as ASCII bytes if it has the device's length and only digits (whitespace ignored). */
-  private parse(rec: TokenRecord, code: unknown): Buffer | undefined {
+  private parse(rec: TokenRecord, code: unknown): Uint8Array | undefined {
     if (typeof code !== "string" || code.length > 64) return undefined;
     const c = code.replace(/\s+/g, "");
     if (c.length !== rec.digits || !/^[0-9]+$/.test(c)) return undefined;
-    return Buffer.from(c, "latin1");
+    return ascii(c);
   }
 
   /** read → decide → compareAndSet, re-reading after a lost race (bounded). */
@@ -303,7 +303,7 @@ export abstract class OtpVerifierBase {
       let rec = await this.store.get(id);
       if (!rec) {
         // First unknown id ever seen by this store: create the decoy (a lost race with another process is fine).
-        const secret = new Uint8Array(randomBytes(20));
+        const secret = randomBytes(20);
         await this.store.create({
           id, kind: this.kind, secret, algorithm: "SHA1", digits: 6, period: 30, t0: 0,
           driftSteps: 0, lastAcceptedStep: -1, failures: 0, lockedUntil: 0, lockouts: 0, version: 0,
@@ -385,6 +385,9 @@ function isStore(s: unknown): s is VerifierStore {
   const o = s as Record<string, unknown>;
   return typeof o["get"] === "function" && typeof o["create"] === "function" && typeof o["compareAndSet"] === "function" && typeof o["delete"] === "function";
 }
+
+/** A code's digits as bytes (ASCII), for the constant-time compare. */
+const ascii = (digits: string): Uint8Array => new TextEncoder().encode(digits);
 
 function closer(s: number, best: number, center: number): boolean {
   const a = Math.abs(s - center);

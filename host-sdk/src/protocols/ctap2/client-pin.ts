@@ -1,6 +1,6 @@
 // authenticatorClientPIN (CTAP 2.1 §6.5): retries, set/change PIN, and pinUvAuthTokens, with
 // PIN/UV auth protocol one or two.
-import { createHash } from "node:crypto";
+import { digest } from "../../platform/crypto.js";
 import { SeglError, argCheck, isSeglError } from "../../errors.js";
 import type { CborValue } from "../../cbor.js";
 import { Ctap2Command, type Ctap2CallOptions, type Ctap2Client, type PinUvAuthToken } from "./client.js";
@@ -43,7 +43,7 @@ export function paddedPin(pin: string): Uint8Array {
 
 /** LEFT(SHA-256(pin), 16), as pinHashEnc carries it. */
 export function pinHash(pin: string): Uint8Array {
-  return new Uint8Array(createHash("sha256").update(te.encode(pin)).digest()).slice(0, 16);
+  return digest("sha256", te.encode(pin)).slice(0, 16);
 }
 
 function concat(...parts: Uint8Array[]): Uint8Array {

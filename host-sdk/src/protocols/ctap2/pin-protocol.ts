@@ -1,6 +1,6 @@
 // PIN/UV auth protocols one and two (CTAP 2.1 §6.5.6, §6.5.7), platform side: ECDH P-256 key
 // agreement with the authenticator, the shared secret, encrypt/decrypt and authenticate.
-import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
+import { aesCbcDecrypt, aesCbcEncrypt, digest, hkdf, hmac, randomBytes } from "../../platform/crypto.js";
 import { p256 } from "@noble/curves/nist.js";
 import { SeglError, argCheck } from "../../errors.js";
 import type { CborValue } from "../../cbor.js";
@@ -25,15 +25,8 @@ export interface PinUvAuthProtocol {
 
 const ZERO_IV = new Uint8Array(16);
 
-function aesCbc(encrypt: boolean, key: Uint8Array, iv: Uint8Array, data: Uint8Array): Uint8Array {
-  argCheck(data.length % 16 === 0, "AES-CBC data must be a multiple of 16 bytes", { length: data.length });
-  const c = encrypt ? createCipheriv("aes-256-cbc", key, iv) : createDecipheriv("aes-256-cbc", key, iv);
-  c.setAutoPadding(false);
-  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
-}
-
 function hmacSha256(key: Uint8Array, msg: Uint8Array): Uint8Array {
-  return new Uint8Array(createHmac("sha256", key).update(msg).digest());
+  return hmac("sha256", key, msg);
 }
 
 function badKey(why: string): SeglError {
@@ -92,18 +85,18 @@ export class PinProtocolV1 extends PinProtocolBase {
   readonly version = 1 as const;
 
   kdf(z: Uint8Array): Uint8Array {
-    return new Uint8Array(createHash("sha256").update(z).digest());
+    return digest("sha256", z);
   }
 
   encrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
     argCheck(key.length === 32, "protocol 1 keys are 32 bytes");
-    return aesCbc(true, key, ZERO_IV, plaintext);
+    return aesCbcEncrypt(key, ZERO_IV, plaintext);
   }
 
   decrypt(key: Uint8Array, ciphertext: Uint8Array): Uint8Array {
     argCheck(key.length === 32, "protocol 1 keys are 32 bytes");
     if (ciphertext.length % 16 !== 0) throw new SeglError("BAD_RESPONSE", `protocol 1 ciphertext of ${ciphertext.length} bytes is not whole AES blocks`);
-    return aesCbc(false, key, ZERO_IV, ciphertext);
+    return aesCbcDecrypt(key, ZERO_IV, ciphertext);
   }
 
   authenticate(key: Uint8Array, message: Uint8Array): Uint8Array {
@@ -118,14 +111,14 @@ export class PinProtocolV1 extends PinProtocolBase {
 export class PinProtocolV2 extends PinProtocolBase {
   readonly version = 2 as const;
 
-  constructor(private readonly random: (n: number) => Uint8Array = (n) => new Uint8Array(randomBytes(n))) {
+  constructor(private readonly random: (n: number) => Uint8Array = randomBytes) {
     super();
   }
 
   kdf(z: Uint8Array): Uint8Array {
     const salt = new Uint8Array(32);
-    const hmacKey = new Uint8Array(hkdfSync("sha256", z, salt, "CTAP2 HMAC key", 32));
-    const aesKey = new Uint8Array(hkdfSync("sha256", z, salt, "CTAP2 AES key", 32));
+    const hmacKey = hkdf("sha256", z, salt, "CTAP2 HMAC key", 32);
+    const aesKey = hkdf("sha256", z, salt, "CTAP2 AES key", 32);
     const out = new Uint8Array(64);
     out.set(hmacKey);
     out.set(aesKey, 32);
@@ -135,7 +128,7 @@ export class PinProtocolV2 extends PinProtocolBase {
   encrypt(key: Uint8Array, plaintext: Uint8Array): Uint8Array {
     argCheck(key.length === 64, "protocol 2 shared secrets are 64 bytes");
     const iv = this.random(16);
-    const ct = aesCbc(true, key.subarray(32), iv, plaintext);
+    const ct = aesCbcEncrypt(key.subarray(32), iv, plaintext);
     const out = new Uint8Array(16 + ct.length);
     out.set(iv);
     out.set(ct, 16);
@@ -146,7 +139,7 @@ export class PinProtocolV2 extends PinProtocolBase {
     argCheck(key.length === 64, "protocol 2 shared secrets are 64 bytes");
     if (ciphertext.length < 16 || ciphertext.length % 16 !== 0)
       throw new SeglError("BAD_RESPONSE", `protocol 2 ciphertext of ${ciphertext.length} bytes is not IV ‖ whole AES blocks`);
-    return aesCbc(false, key.subarray(32), ciphertext.subarray(0, 16), ciphertext.subarray(16));
+    return aesCbcDecrypt(key.subarray(32), ciphertext.subarray(0, 16), ciphertext.subarray(16));
   }
 
   /** With the 64-byte shared secret the HMAC key is its first half; a 32-byte pinUvAuthToken is used whole. */

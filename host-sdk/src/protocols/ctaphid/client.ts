@@ -2,7 +2,8 @@
 // channel allocation with INIT, message framing and reassembly, KEEPALIVE reported to the
 // caller, CHANNEL_BUSY retried, CANCEL on abort, typed errors. One transaction per device at a
 // time (transportMutex), every call abortable and bounded in time.
-import { randomBytes } from "node:crypto";
+import { randomBytes } from "../../platform/crypto.js";
+import { hex } from "../../platform/encoding.js";
 import { SeglError, argCheck, isSeglError } from "../../errors.js";
 import { abortError, abortable, throwIfAborted, timeoutScope, transportMutex, type Transport } from "../../transport/transport.js";
 import { cborEncode, type CborValue } from "../../cbor.js";
@@ -94,7 +95,7 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 
 function bad(command: number, why: string, data?: Uint8Array): SeglError {
   return new SeglError("BAD_RESPONSE", `CTAPHID ${ctapHidCommandName(command)}: ${why}`, {
-    details: { command: ctapHidCommandName(command), ...(data ? { data: Buffer.from(data).toString("hex") } : {}) },
+    details: { command: ctapHidCommandName(command), ...(data ? { data: hex(data) } : {}) },
   });
 }
 
@@ -219,7 +220,7 @@ export class CtapHidClient implements CtapCborChannel {
   // ------------------------------------------------------------------ internals
 
   private async doInit(signal: AbortSignal | undefined, nonce?: Uint8Array): Promise<CtapHidDeviceInfo> {
-    const n = nonce ?? new Uint8Array(randomBytes(8));
+    const n = nonce ?? randomBytes(8);
     argCheck(n instanceof Uint8Array && n.length === 8, "the INIT nonce is 8 bytes");
     await this.drain();
     for (const r of encodeCtapHidMessage(BROADCAST_CID, CtapHidCommand.INIT, n)) await this.transport.send(r, { signal });
