@@ -2,16 +2,16 @@
 // Bundles the simulator's browser page (simulator/web/app.ts + index.html + app.css) with esbuild into
 // simulator/web/dist/, next to the shipping image (firmware.wasm) and the voice pack
 // (voice-pack.bin) copied byte for byte, and manifest.json naming their SHA-256. `segl sim web`
-// serves that directory with node:http only. The Node modules in SWAPS (simulator/src/host.ts:
-// node:crypto, files; the SDK's crypto primitives, host-sdk/src/platform/crypto.ts) are swapped for their browser twins, and node:events for the npm
-// `events` package; any other node: import is an error, so Node-only parts cannot slip into the page.
+// serves that directory with node:http only. The Node modules in SWAPS (./portable.mjs: simulator/src/host.ts:
+// node:crypto, files; the SDK's crypto primitives and public keys, host-sdk/src/platform/{crypto,keys}.ts) are
+// swapped for their browser twins; any node: import is an error, so Node-only parts cannot slip into the page.
 // Skips work when every output is newer than every input; `--force` rebuilds.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createRequire } from "node:module";
+import { portable } from "./portable.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const web = join(root, "simulator/web");
@@ -31,27 +31,9 @@ function newest(dir) {
   }
   return n;
 }
-const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(next).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs);
+const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(next).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs, statSync(join(root, "scripts/portable.mjs")).mtimeMs);
 const stamp = join(out, "manifest.json");
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs > inputs) process.exit(0);
-
-const require = createRequire(import.meta.url);
-// Node module → its browser twin (same functions): the only modules that differ between the two.
-const SWAPS = new Map([
-  ["simulator/src/host.ts", "simulator/src/browser/host.ts"],
-  ["host-sdk/src/platform/crypto.ts", "host-sdk/src/platform/crypto.browser.ts"],
-].map(([n, b]) => [join(root, n), join(root, b)]));
-const portable = {
-  name: "segl-portable",
-  setup(b) {
-    b.onResolve({ filter: /^node:events$|^events$/ }, () => ({ path: require.resolve("events/") }));
-    b.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.path} is Node-only and may not reach the browser bundle (imported by ${a.importer})` }] }));
-    b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) => {
-      const swap = SWAPS.get(join(a.resolveDir, a.path.replace(/\.js$/, ".ts")));
-      return swap ? { path: swap } : undefined;
-    });
-  },
-};
 
 mkdirSync(out, { recursive: true });
 const result = await build({

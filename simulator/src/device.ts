@@ -1,6 +1,6 @@
 // One simulated device: an instance of the shared firmware module, its own flash, RTC, RNG,
 // display and ports. The HAL below is the TypeScript side of docs/hal.md.
-import { EventEmitter } from "node:events";
+import { Emitter } from "./emitter.js";
 import { NorFlash, PowerCut, FlashViolation, type FlashGeometry, type FlashFaultPlan } from "./flash.js";
 import { loadImage, imageFromBytes, type FirmwareImage } from "./image.js";
 import { SimClock, type ClockListener } from "./clock.js";
@@ -111,7 +111,7 @@ export const HEADSET_BUTTON = 7;
 /** World time from a trap to the watchdog's reset (docs/simulator.md "Watchdog"). */
 export const WATCHDOG_RESET_MS = 1000;
 
-export class Device extends EventEmitter<DeviceEvents> implements ClockListener {
+export class Device extends Emitter<DeviceEvents> implements ClockListener {
   readonly name: string;
   readonly clock: SimClock;
   /** The immutable bootloader: maker keys, slots, boot record (simulator/src/boot-rom.ts). */

@@ -1,7 +1,7 @@
 // Many devices in one process: one compiled module, one instance and one flash per device, one
 // shared world clock. Devices are found by name (and registered for the in-process serialport
 // binding as "sim:<name>").
-import { EventEmitter } from "node:events";
+import { Emitter } from "./emitter.js";
 import { Device, type DeviceOptions } from "./device.js";
 import { SimClock, type ClockMode } from "./clock.js";
 import { loadImage, type FirmwareImage } from "./image.js";
@@ -30,7 +30,7 @@ export interface SimulatorEvents {
 
 const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
-export class Simulator extends EventEmitter<SimulatorEvents> {
+export class Simulator extends Emitter<SimulatorEvents> {
   readonly clock: SimClock;
   readonly image: FirmwareImage;
   private readonly devices = new Map<string, Device>();

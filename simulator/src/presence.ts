@@ -20,7 +20,7 @@
 // the one clock every device on it shares); "manual" leaves the button to someone else (the
 // CLI's Enter key, the HTTP control API); a script decides per request: "accept", "deny", or a
 // delay in ms (of the device's clock: world time on a manual clock) after which it presses.
-import { EventEmitter } from "node:events";
+import { Emitter } from "./emitter.js";
 import type { Device } from "./device.js";
 import type { ClockListener } from "./clock.js";
 
@@ -86,7 +86,7 @@ class DelayedPress implements ClockListener {
   }
 }
 
-export class UserPresence extends EventEmitter<PresenceEvents> {
+export class UserPresence extends Emitter<PresenceEvents> {
   private current: PresencePolicy;
   private readonly fastDeny: boolean;
   private seq = 0;

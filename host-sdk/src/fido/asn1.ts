@@ -2,6 +2,7 @@
 // the outside are read by @peculiar/asn1-x509 under hard caps (certificate.ts), never here.
 
 import { SeglError } from "../errors.js";
+import { toBase64 } from "../platform/bytes.js";
 
 // ---------------------------------------------------------------------------------------------
 // Writer
@@ -91,7 +92,7 @@ export function derTime(d: Date): Uint8Array {
 }
 
 export function derToPem(der: Uint8Array, label = "CERTIFICATE"): string {
-  const b64 = Buffer.from(der).toString("base64");
+  const b64 = toBase64(der);
   const lines = b64.match(/.{1,64}/g) ?? [];
   return `-----BEGIN ${label}-----\n${lines.join("\n")}\n-----END ${label}-----\n`;
 }

@@ -1,15 +1,20 @@
 // Attestation statements (WebAuthn §8): packed (basic and self), fido-u2f, none; attestation
 // certificate requirements (§8.2.1) and chain building to the maker's roots.
 
-import { X509Certificate, verify as cryptoVerify, type KeyObject } from "node:crypto";
 import type { CborValue } from "../cbor.js";
+import { bytesEqual } from "../platform/bytes.js";
+import {
+  certificateDer, certificateIsCa, certificateIssuedBy, certificateValidity, isCertificate, keyInfo, loadCertificate,
+  verifySignature as platformVerify, type PublicKey, type X509,
+} from "../platform/keys.js";
+import { RSA_MIN_BITS } from "../platform/keys-types.js";
 import { SeglError } from "../errors.js";
 import { concatBytes } from "./asn1.js";
 import {
-  CERT_LIMITS, basicConstraintsCa, certFields, certPublicKey, octetStringContent, pemToDer, toNodeCertificate,
+  CERT_LIMITS, basicConstraintsCa, certFields, certPublicKey, octetStringContent, pemToDer, readCertificate, toNodeCertificate,
 } from "./certificate.js";
 import type { AuthenticatorData } from "./authdata.js";
-import { COSE_ALG, COSE_CRV, COSE_KTY, algForKeyObject, hashForAlg } from "./cose.js";
+import { COSE_ALG, COSE_CRV, COSE_KTY, algFitsKey, algForKeyObject } from "./cose.js";
 
 export const OID_FIDO_GEN_CE_AAGUID = "1.3.6.1.4.1.45724.1.1.4";
 export const OID_BASIC_CONSTRAINTS = "2.5.29.19";
@@ -19,19 +24,16 @@ export type AttestationType = "basic" | "self" | "none";
 /** chained: x5c leads to a given trust anchor; unchained: x5c present but not (or no anchors given). */
 export type AttestationTrust = "chained" | "unchained" | "self" | "none";
 
-/** Verifies a signature with node:crypto; false (never a throw) for any failure. ECDSA: DER, high-S accepted. */
-export function verifySignature(alg: number, key: KeyObject, data: Uint8Array, sig: Uint8Array): boolean {
-  const hash = hashForAlg(alg);
-  if (hash === undefined) return false;
-  try {
-    return cryptoVerify(hash, data, key, sig);
-  } catch {
-    return false;
-  }
+/**
+ * Verifies a signature for a COSE alg (../platform/keys.ts: node:crypto, or its browser twin); false
+ * (never a throw) for any failure or a key that does not fit the alg. ECDSA: DER, high-S accepted.
+ */
+export function verifySignature(alg: number, key: PublicKey, data: Uint8Array, sig: Uint8Array): boolean {
+  return platformVerify(alg, key, data, sig);
 }
 
 /** Problems with an attestation certificate against WebAuthn §8.2.1 (packed). Empty = meets them. */
-export function checkAttestationCertificate(der: Uint8Array | X509Certificate, aaguid?: Uint8Array): string[] {
+export function checkAttestationCertificate(der: Uint8Array | X509, aaguid?: Uint8Array): string[] {
   const problems: string[] = [];
   let fields;
   try {
@@ -61,57 +63,64 @@ export function checkAttestationCertificate(der: Uint8Array | X509Certificate, a
     const inner = octetStringContent(ext.value);
     const certAaguid = inner !== undefined && inner.length === 16 ? inner : undefined;
     if (certAaguid === undefined) problems.push("AAGUID extension is not an OCTET STRING of 16 bytes");
-    else if (aaguid !== undefined && !Buffer.from(certAaguid).equals(Buffer.from(aaguid))) {
+    else if (aaguid !== undefined && !bytesEqual(certAaguid, aaguid)) {
       problems.push("AAGUID in the attestation certificate differs from the one in authenticatorData");
     }
   }
   return problems;
 }
 
-export type TrustAnchorInput = Uint8Array | string | X509Certificate;
+export type TrustAnchorInput = Uint8Array | string | X509;
 
 /**
- * A trust anchor as a node:crypto certificate. Anchors are the caller's own configuration, not
- * input from the outside: OpenSSL reads them directly; a bad one is INVALID_ARGUMENT.
+ * A trust anchor as a certificate of ../platform/keys.ts (node:crypto's X509Certificate in Node).
+ * Anchors are the caller's own configuration, not input from the outside: they are read without the
+ * caps of x5c (OpenSSL reads them directly in Node); a bad one is INVALID_ARGUMENT.
  */
-export function toX509(c: TrustAnchorInput): X509Certificate {
-  if (c instanceof X509Certificate) return c;
+export function toX509(c: TrustAnchorInput): X509 {
+  if (isCertificate(c)) return c;
   try {
-    return new X509Certificate(typeof c === "string" ? pemToDer(c) : c);
+    const der = typeof c === "string" ? pemToDer(c) : c;
+    return loadCertificate(der, () => readCertificate(der));
   } catch (e) {
     throw new SeglError("INVALID_ARGUMENT", "trust anchor is not an X.509 certificate", { cause: e });
   }
 }
 
-function within(cert: X509Certificate, now: Date): boolean {
-  return new Date(cert.validFrom).getTime() <= now.getTime() && now.getTime() <= new Date(cert.validTo).getTime();
+function within(cert: X509, now: Date): boolean {
+  const { notBefore, notAfter } = certificateValidity(cert);
+  return notBefore.getTime() <= now.getTime() && now.getTime() <= notAfter.getTime();
 }
 
 /** Problems with the validity periods of x5c at `now` (expired or not yet valid). */
-export function validityProblems(x5c: X509Certificate[], now: Date): string[] {
+export function validityProblems(x5c: X509[], now: Date): string[] {
   const problems: string[] = [];
   x5c.forEach((c, i) => {
-    if (!within(c, now)) problems.push(`certificate ${i} of x5c is outside its validity period (${c.validFrom} .. ${c.validTo})`);
+    if (!within(c, now)) {
+      const { notBefore, notAfter } = certificateValidity(c);
+      problems.push(`certificate ${i} of x5c is outside its validity period (${notBefore.toISOString()} .. ${notAfter.toISOString()})`);
+    }
   });
   return problems;
 }
 
 /** Checks that x5c (leaf first) chains to one of `anchors`. Returns problems; empty = chained. */
-export function checkChain(x5c: X509Certificate[], anchors: X509Certificate[], now: Date): string[] {
+export function checkChain(x5c: X509[], anchors: X509[], now: Date): string[] {
   const problems = validityProblems(x5c, now);
   for (let i = 0; i + 1 < x5c.length; i++) {
     const child = x5c[i]!;
     const parent = x5c[i + 1]!;
-    if (!parent.ca) problems.push(`certificate ${i + 1} of x5c is not a CA`);
-    if (!child.checkIssued(parent) || !child.verify(certPublicKey(parent))) problems.push(`certificate ${i} of x5c is not signed by certificate ${i + 1}`);
+    if (!certificateIsCa(parent)) problems.push(`certificate ${i + 1} of x5c is not a CA`);
+    certPublicKey(parent); // a bad key is BAD_RESPONSE, as for the leaf
+    if (!certificateIssuedBy(child, parent)) problems.push(`certificate ${i} of x5c is not signed by certificate ${i + 1}`);
   }
   const last = x5c[x5c.length - 1]!;
-  const selfAnchor = anchors.find((a) => a.raw.equals(last.raw));
-  let anchored = selfAnchor !== undefined;
+  const lastDer = certificateDer(last);
+  let anchored = anchors.some((a) => bytesEqual(certificateDer(a), lastDer));
   if (!anchored) {
     for (const a of anchors) {
-      if (!a.ca || !within(a, now)) continue;
-      if (last.checkIssued(a) && last.verify(a.publicKey)) {
+      if (!certificateIsCa(a) || !within(a, now)) continue;
+      if (certificateIssuedBy(last, a)) {
         anchored = true;
         break;
       }
@@ -122,7 +131,7 @@ export function checkChain(x5c: X509Certificate[], anchors: X509Certificate[], n
 }
 
 /** x5c from an attStmt: 1..CERT_LIMITS.chainLength strict DER certificates. BAD_RESPONSE otherwise. */
-export function parseX5c(raw: CborValue): X509Certificate[] {
+export function parseX5c(raw: CborValue): X509[] {
   if (!Array.isArray(raw) || raw.length === 0 || !raw.every((c) => c instanceof Uint8Array)) {
     throw new SeglError("BAD_RESPONSE", "attStmt.x5c must be a non-empty array of byte strings");
   }
@@ -134,10 +143,9 @@ export function parseX5c(raw: CborValue): X509Certificate[] {
   return out;
 }
 
-const RSA_MIN_BITS = 2048;
-
-function keyProblems(k: KeyObject, what: string): string[] {
-  if (k.asymmetricKeyType === "rsa" && (k.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MIN_BITS) return [`${what} is RSA below ${RSA_MIN_BITS} bits`];
+function keyProblems(k: PublicKey, what: string): string[] {
+  const i = keyInfo(k);
+  if (i.type === "rsa" && (i.bits ?? 0) < RSA_MIN_BITS) return [`${what} is RSA below ${RSA_MIN_BITS} bits`];
   return [];
 }
 
@@ -146,7 +154,7 @@ export interface AttestationCheckInput {
   attStmt: Map<CborValue, CborValue>;
   authData: AuthenticatorData;
   clientDataHash: Uint8Array;
-  credentialKey: KeyObject;
+  credentialKey: PublicKey;
   credentialAlg: number;
 }
 
@@ -155,7 +163,7 @@ export interface StatementCheck {
   type: AttestationType;
   /** undefined when the format carries no signature (none). */
   signatureValid: boolean | undefined;
-  x5c?: X509Certificate[];
+  x5c?: X509[];
   problems: string[];
 }
 
@@ -188,8 +196,9 @@ export function checkStatement(inp: AttestationCheckInput): StatementCheck {
     }
     const leafKey = certPublicKey(x5c[0]!);
     problems.push(...keyProblems(leafKey, "attestation certificate key"));
-    if (algForKeyObject(leafKey) !== alg) problems.push(`attStmt.alg ${alg} does not fit the attestation certificate key`);
-    const ok = algForKeyObject(leafKey) === alg && verifySignature(alg, leafKey, signed, sig);
+    const fits = algFitsKey(alg, leafKey);
+    if (!fits) problems.push(`attStmt.alg ${alg} does not fit the attestation certificate key`);
+    const ok = fits && verifySignature(alg, leafKey, signed, sig);
     if (!ok) problems.push("attestation signature is not valid");
     problems.push(...checkAttestationCertificate(x5c[0]!, authData.attestedCredentialData?.aaguid));
     return { format: fmt, type: "basic", signatureValid: ok, x5c, problems };

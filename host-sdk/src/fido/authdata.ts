@@ -2,6 +2,7 @@
 
 import { cborDecode, cborDecodePrefix, type CborValue } from "../cbor.js";
 import { SeglError } from "../errors.js";
+import { fromHex, toHex } from "../platform/bytes.js";
 import { COSE_CBOR, parseCoseKey, type CoseKey } from "./cose.js";
 import { CERT_LIMITS } from "./certificate.js";
 
@@ -63,14 +64,14 @@ const bad = (msg: string, offset?: number): never => {
 };
 
 export function uuidString(b: Uint8Array): string {
-  const h = Buffer.from(b.buffer, b.byteOffset, b.length).toString("hex");
+  const h = toHex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 
 export function uuidBytes(s: string): Uint8Array {
   const h = s.replace(/-/g, "");
   if (!/^[0-9a-fA-F]{32}$/.test(h)) throw new SeglError("INVALID_ARGUMENT", `not a UUID: ${s}`);
-  return new Uint8Array(Buffer.from(h, "hex"));
+  return fromHex(h);
 }
 
 /** Parses authenticatorData. Throws SeglError("BAD_RESPONSE") when it is malformed. */

@@ -4,9 +4,9 @@
 // extension 1.3.6.1.4.1.45724.1.1.4 (non-critical). The batch private key comes back as 32 raw
 // bytes: the form the chip's factory provisioning takes.
 
-import { createHash, randomBytes } from "node:crypto";
 import { p256 } from "@noble/curves/nist.js";
 import { SeglError, argCheck } from "../errors.js";
+import { digest, randomBytes } from "../platform/crypto.js";
 import {
   derBitString, derBoolean, derExplicit, derInteger, derOctetString, derOid, derPrintable, derSequence, derSet,
   derTime, derToPem, derUtf8,
@@ -63,7 +63,7 @@ function spki(point: Uint8Array): Uint8Array {
   return derSequence(derSequence(derOid(OID.ecPublicKey), derOid(OID.prime256v1)), derBitString(point));
 }
 
-const keyId = (point: Uint8Array): Uint8Array => new Uint8Array(createHash("sha1").update(point).digest());
+const keyId = (point: Uint8Array): Uint8Array => digest("sha1", point);
 
 /** Issues an X.509 certificate for a P-256 key, signed ECDSA-SHA256 by `signingKey`. Returns DER. */
 export function issueCertificate(o: IssueCertificateOptions): Uint8Array {
@@ -112,7 +112,7 @@ function keyUsageExt(bits: number[]): CertificateExtension {
 function randomSerial(): Uint8Array {
   const s = randomBytes(16);
   s[0] = (s[0]! & 0x7f) | 0x01; // positive, 16 bytes
-  return new Uint8Array(s);
+  return s;
 }
 
 export interface IssuedCertificate {

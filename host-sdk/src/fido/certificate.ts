@@ -1,17 +1,20 @@
 // Reading X.509 certificates that arrive from the outside (attestation x5c, trust anchors).
 //
 // Parsing is done by @peculiar/asn1-x509 (schemas) over asn1js (BER/DER tokenizer), the pair
-// SimpleWebAuthn uses; node:crypto's X509Certificate (OpenSSL) reads the same bytes for chains and
-// signatures. Every size an attacker controls is capped: the certificate's bytes before anything is
+// SimpleWebAuthn uses; ../platform/keys.ts then loads the same bytes for chains and signatures
+// (node:crypto's X509Certificate, OpenSSL, in Node; its browser twin in a page). Every size an
+// attacker controls is capped: the certificate's bytes before anything is
 // tokenized, then the tokenized tree (node count, depth, OID and extension lengths, no indefinite
 // lengths, no trailing bytes) before the schema maps it and before any OID is turned into text.
 // The DER must be canonical: the schema's re-encoding has to give back the very same bytes.
 
-import { X509Certificate, createHash, type KeyObject } from "node:crypto";
 import * as asn1js from "asn1js";
 import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import { BasicConstraints, Certificate } from "@peculiar/asn1-x509";
 import { SeglError } from "../errors.js";
+import { bytesEqual, fromBase64, toBase64 } from "../platform/bytes.js";
+import { digest } from "../platform/crypto.js";
+import { certificateDer, certificateKey, isCertificate, loadCertificate, type PublicKey, type X509 } from "../platform/keys.js";
 
 /** Hard caps on certificate input (bytes unless said otherwise). */
 export const CERT_LIMITS = Object.freeze({
@@ -111,19 +114,24 @@ export function parseCertificate(der: Uint8Array): Certificate {
   } catch (e) {
     return bad("cannot be re-encoded", {}, e);
   }
-  if (!Buffer.from(again).equals(Buffer.from(der.buffer, der.byteOffset, der.length))) bad("is not canonical DER");
+  if (!bytesEqual(new Uint8Array(again), der)) bad("is not canonical DER");
   return cert;
 }
 
-/** Certificates already checked by parseCertificate, by their node:crypto object (no second parse). */
-const parsed = new WeakMap<X509Certificate, Certificate>();
+/** A certificate the caller configured (a trust anchor): read by the schema without the caps and the canonical-DER rule. */
+export function readCertificate(der: Uint8Array): Certificate {
+  return AsnParser.parse(new Uint8Array(der), Certificate);
+}
+
+/** Certificates already checked by parseCertificate, by their platform object (no second parse). */
+const parsed = new WeakMap<X509, Certificate>();
 
 /**
  * The fields of a certificate that WebAuthn §8.2.1 checks and that node:crypto does not expose.
  * Takes DER (checked under the caps) or a certificate from {@link toNodeCertificate}.
  */
-export function certFields(input: Uint8Array | X509Certificate): CertFields {
-  const cert = input instanceof X509Certificate ? (parsed.get(input) ?? parseCertificate(new Uint8Array(input.raw))) : parseCertificate(input);
+export function certFields(input: Uint8Array | X509): CertFields {
+  const cert = isCertificate(input) ? (parsed.get(input) ?? parseCertificate(certificateDer(input))) : parseCertificate(input);
   try {
     return fieldsOf(cert);
   } catch (e) {
@@ -183,13 +191,13 @@ export function octetStringContent(value: Uint8Array): Uint8Array | undefined {
  * dropped). Every device of a batch sends the same batch certificate, so a broker parses each once;
  * only bytes that parsed are kept, and a different byte is a different key.
  */
-const known = new Map<string, X509Certificate>();
+const known = new Map<string, X509>();
 const KNOWN_MAX = 256;
 
-/** A node:crypto certificate from DER checked by {@link parseCertificate} first (cached by its bytes). */
-export function toNodeCertificate(der: Uint8Array): X509Certificate {
+/** A platform certificate (node:crypto's in Node) from DER checked by {@link parseCertificate} first (cached by its bytes). */
+export function toNodeCertificate(der: Uint8Array): X509 {
   if (!(der instanceof Uint8Array)) bad("must be DER bytes (Uint8Array)");
-  const id = der.length <= CERT_LIMITS.certificateBytes ? createHash("sha256").update(der).digest("base64") : "";
+  const id = der.length <= CERT_LIMITS.certificateBytes ? toBase64(digest("sha256", der)) : "";
   const hit = id === "" ? undefined : known.get(id);
   if (hit !== undefined) {
     known.delete(id);
@@ -197,11 +205,11 @@ export function toNodeCertificate(der: Uint8Array): X509Certificate {
     return hit;
   }
   const cert = parseCertificate(der);
-  let x: X509Certificate;
+  let x: X509;
   try {
-    x = new X509Certificate(der);
+    x = loadCertificate(der, () => cert);
   } catch (e) {
-    return bad("OpenSSL does not read it", {}, e);
+    return bad("the platform's X.509 reader does not read it", {}, e);
   }
   parsed.set(x, cert);
   known.set(id, x);
@@ -210,9 +218,9 @@ export function toNodeCertificate(der: Uint8Array): X509Certificate {
 }
 
 /** A certificate's public key; an invalid key (off-curve point, bad RSA) is BAD_RESPONSE, not an OpenSSL error. */
-export function certPublicKey(c: X509Certificate): KeyObject {
+export function certPublicKey(c: X509): PublicKey {
   try {
-    return c.publicKey;
+    return certificateKey(c);
   } catch (e) {
     return bad("public key is not valid (off-curve point or malformed key)", {}, e);
   }
@@ -222,5 +230,9 @@ export function pemToDer(pem: string): Uint8Array {
   if (typeof pem !== "string" || pem.length > 4 * CERT_LIMITS.certificateBytes) throw new SeglError("INVALID_ARGUMENT", "not a PEM certificate");
   const m = /-----BEGIN CERTIFICATE-----([A-Za-z0-9+/=\s]*)-----END CERTIFICATE-----/.exec(pem);
   if (!m) throw new SeglError("INVALID_ARGUMENT", "not a PEM certificate");
-  return new Uint8Array(Buffer.from(m[1]!.replace(/\s+/g, ""), "base64"));
+  try {
+    return fromBase64(m[1]!.replace(/\s+/g, ""));
+  } catch (e) {
+    throw new SeglError("INVALID_ARGUMENT", "not a PEM certificate", { cause: e });
+  }
 }

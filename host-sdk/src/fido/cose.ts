@@ -1,11 +1,16 @@
-// COSE_Key (RFC 9052/9053) for WebAuthn credential public keys, and their node:crypto KeyObjects.
+// COSE_Key (RFC 9052/9053) for WebAuthn credential public keys, and their imported public keys
+// (../platform/keys.ts: node:crypto KeyObjects in Node, its browser twin's keys in a page).
 
-import { createPublicKey, type KeyObject } from "node:crypto";
+import { COSE_SIGNATURE_ALGS, keyFits, type Curve } from "../platform/keys-types.js";
+import { importKey, keyInfo, type PublicKey } from "../platform/keys.js";
 import { cborDecode, cborEncode, type CborValue } from "../cbor.js";
 import { SeglError } from "../errors.js";
 
 /** COSE algorithm identifiers this module verifies. */
-export const COSE_ALG = { ES256: -7, EdDSA: -8, ES384: -35, ES512: -36, RS256: -257 } as const;
+export const COSE_ALG = {
+  ES256: -7, EdDSA: -8, ES384: -35, ES512: -36, RS256: -257, RS384: -258, RS512: -259, PS256: -37, PS384: -38, PS512: -39,
+} as const;
+const RSA_ALGS: readonly number[] = [COSE_ALG.RS256, COSE_ALG.RS384, COSE_ALG.RS512, COSE_ALG.PS256, COSE_ALG.PS384, COSE_ALG.PS512];
 export const COSE_KTY = { OKP: 1, EC2: 2, RSA: 3 } as const;
 export const COSE_CRV = { P256: 1, P384: 2, P521: 3, Ed25519: 6 } as const;
 
@@ -111,51 +116,42 @@ export function parseCoseKey(input: Uint8Array | Map<CborValue, CborValue>): Cos
     const fits =
       (alg === COSE_ALG.ES256 && key.crv === COSE_CRV.P256) || (alg === COSE_ALG.ES384 && key.crv === COSE_CRV.P384) ||
       (alg === COSE_ALG.ES512 && key.crv === COSE_CRV.P521) || (alg === COSE_ALG.EdDSA && key.crv === COSE_CRV.Ed25519) ||
-      (alg === COSE_ALG.RS256 && kty === COSE_KTY.RSA);
+      (RSA_ALGS.includes(alg) && kty === COSE_KTY.RSA);
     if (!fits) bad(`alg ${alg} does not fit the key type`);
   }
   return key;
 }
 
-const b64u = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.length).toString("base64url");
-
-/** Imports a COSE key into node:crypto. Throws BAD_RESPONSE for points not on the curve. */
-export function coseKeyToKeyObject(key: CoseKey | Uint8Array): KeyObject {
+/** Imports a COSE key (../platform/keys.ts). Throws BAD_RESPONSE for points not on the curve. */
+export function coseKeyToKeyObject(key: CoseKey | Uint8Array): PublicKey {
   const k = key instanceof Uint8Array ? parseCoseKey(key) : key;
   try {
-    if (k.kty === COSE_KTY.EC2) {
-      return createPublicKey({ key: { kty: "EC", crv: CURVES[k.crv!]!.name, x: b64u(k.x!), y: b64u(k.y!) }, format: "jwk" });
-    }
-    if (k.kty === COSE_KTY.OKP) return createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: b64u(k.x!) }, format: "jwk" });
-    return createPublicKey({ key: { kty: "RSA", n: b64u(k.n!), e: b64u(k.e!) }, format: "jwk" });
+    if (k.kty === COSE_KTY.EC2) return importKey({ kty: "EC", crv: CURVES[k.crv!]!.name as Curve, x: k.x!, y: k.y! });
+    if (k.kty === COSE_KTY.OKP) return importKey({ kty: "OKP", crv: "Ed25519", x: k.x! });
+    return importKey({ kty: "RSA", n: k.n!, e: k.e! });
   } catch (err) {
     throw new SeglError("BAD_RESPONSE", "COSE key is not a valid public key", { cause: err });
   }
 }
 
-/** The hash node:crypto's verify() needs for a COSE alg (null for EdDSA), or undefined when unsupported. */
+/** The hash a COSE alg signs with ("sha256", ...; null for EdDSA), or undefined when unsupported. */
 export function hashForAlg(alg: number): string | null | undefined {
-  switch (alg) {
-    case COSE_ALG.ES256: case COSE_ALG.RS256: return "sha256";
-    case COSE_ALG.ES384: return "sha384";
-    case COSE_ALG.ES512: return "sha512";
-    case COSE_ALG.EdDSA: return null;
-    default: return undefined;
-  }
+  return COSE_SIGNATURE_ALGS.get(alg)?.hash;
 }
 
-/** COSE alg that a KeyObject can verify, when it is unambiguous (EC curve or Ed25519); RSA → RS256. */
-export function algForKeyObject(k: KeyObject): number | undefined {
-  const t = k.asymmetricKeyType;
-  if (t === "ed25519") return COSE_ALG.EdDSA;
-  if (t === "rsa") return COSE_ALG.RS256;
-  if (t === "ec") {
-    const c = k.asymmetricKeyDetails?.namedCurve;
-    if (c === "prime256v1") return COSE_ALG.ES256;
-    if (c === "secp384r1") return COSE_ALG.ES384;
-    if (c === "secp521r1") return COSE_ALG.ES512;
-  }
+/** COSE alg that a key can verify, when it is unambiguous (EC curve or Ed25519); RSA → RS256. */
+export function algForKeyObject(k: PublicKey): number | undefined {
+  const i = keyInfo(k);
+  if (i.type === "ed25519") return COSE_ALG.EdDSA;
+  if (i.type === "rsa") return COSE_ALG.RS256;
+  if (i.type === "ec") return i.curve === "P-256" ? COSE_ALG.ES256 : i.curve === "P-384" ? COSE_ALG.ES384 : COSE_ALG.ES512;
   return undefined;
+}
+
+/** The key is of the type a COSE alg needs (ES256 on P-256, EdDSA on Ed25519, the RSA algorithms on RSA); key size is policy, checked apart. */
+export function algFitsKey(alg: number, k: PublicKey): boolean {
+  const a = COSE_SIGNATURE_ALGS.get(alg);
+  return a !== undefined && keyFits(a, keyInfo(k));
 }
 
 /** Canonical COSE bytes of an ES256 key from its coordinates (or a 65-byte 0x04‖X‖Y point). */

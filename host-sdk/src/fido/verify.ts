@@ -10,8 +10,12 @@
 // never throw; malformed input throws SeglError("BAD_RESPONSE"); missing or contradictory options
 // throw SeglError("INVALID_ARGUMENT"). Nothing else is thrown (see docs/fido-verification.md).
 
-import { createHash, timingSafeEqual, type KeyObject, type X509Certificate } from "node:crypto";
 import type { CborValue } from "../cbor.js";
+import { toBase64url } from "../platform/bytes.js";
+import { digest } from "../platform/crypto.js";
+import { timingSafeEqual } from "../platform/equal.js";
+import { isPublicKey, keyInfo, type PublicKey, type X509 } from "../platform/keys.js";
+import { RSA_MIN_BITS } from "../platform/keys-types.js";
 import { SeglError, argCheck } from "../errors.js";
 import { clientDataReasons, type FidoFailureReason } from "../reasons.js";
 import {
@@ -21,7 +25,7 @@ import {
 import {
   WEBAUTHN_LIMITS, parseAttestationObject, parseAuthenticatorData, uuidBytes, type AuthenticatorData, type AuthenticatorFlags,
 } from "./authdata.js";
-import { COSE_ALG, algForKeyObject, coseKeyToKeyObject, parseCoseKey } from "./cose.js";
+import { COSE_ALG, algFitsKey, coseKeyToKeyObject, parseCoseKey } from "./cose.js";
 
 export type Bytes = Uint8Array;
 /** A challenge as raw bytes, as the base64url text of clientDataJSON, or a predicate on that text. */
@@ -32,10 +36,9 @@ export type ExpectedOrigin = string | readonly string[];
 /** Credential algorithms accepted unless the caller gives its own list: ES256, EdDSA, RS256. */
 export const DEFAULT_ALLOWED_ALGORITHMS: readonly number[] = Object.freeze([COSE_ALG.ES256, COSE_ALG.EdDSA, COSE_ALG.RS256]);
 const SUPPORTED_ALGORITHMS: readonly number[] = Object.values(COSE_ALG);
-const RSA_MIN_BITS = 2048;
 
-const sha256 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(b).digest());
-const b64u = (b: Uint8Array): string => Buffer.from(b.buffer, b.byteOffset, b.length).toString("base64url");
+const sha256 = (b: Uint8Array): Uint8Array => digest("sha256", b);
+const b64u = toBase64url;
 const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /** Policy shared by registrations and assertions. `undefined` = the safe default. */
@@ -129,11 +132,12 @@ export function checkClientData(
   const origins = stringList(expectedOrigin, "expectedOrigin");
   const { topOrigins } = resolvePolicy(allowCrossOrigin === undefined ? {} : { allowCrossOrigin });
   argCheck(typeof json === "string" || json instanceof Uint8Array, "clientDataJSON is required (bytes or text)");
-  const size = typeof json === "string" ? Buffer.byteLength(json) : json.length;
+  const bytes = typeof json === "string" ? new TextEncoder().encode(json) : json;
+  const size = bytes.length;
   if (size > WEBAUTHN_LIMITS.clientDataJSON) {
     throw new SeglError("BAD_RESPONSE", `clientDataJSON of ${size} bytes (max ${WEBAUTHN_LIMITS.clientDataJSON})`, { details: { limit: "clientDataJSON" } });
   }
-  const text = typeof json === "string" ? json : Buffer.from(json.buffer, json.byteOffset, json.length).toString("utf8");
+  const text = typeof json === "string" ? json : new TextDecoder().decode(bytes);
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -210,9 +214,10 @@ class Verdict {
     if (pol.uv && !f.uv) this.add("user-not-verified", "user verification (UV) flag not set");
     if (f.bs && !f.be) this.add("flags-inconsistent", "authenticatorData has BS (backed up) without BE (backup eligible)");
   }
-  algorithm(alg: number, key: KeyObject, pol: ResolvedPolicy): void {
+  algorithm(alg: number, key: PublicKey, pol: ResolvedPolicy): void {
     if (!pol.algs.includes(alg)) this.add("algorithm-not-allowed", `credential algorithm ${alg} is not allowed (allowed: ${pol.algs.join(", ")})`);
-    if (key.asymmetricKeyType === "rsa" && (key.asymmetricKeyDetails?.modulusLength ?? 0) < RSA_MIN_BITS) this.add("algorithm-not-allowed", `RSA key below ${RSA_MIN_BITS} bits`);
+    const info = keyInfo(key);
+    if (info.type === "rsa" && (info.bits ?? 0) < RSA_MIN_BITS) this.add("algorithm-not-allowed", `RSA key below ${RSA_MIN_BITS} bits`);
   }
 }
 
@@ -245,7 +250,7 @@ export interface RegisteredCredential {
   idB64url: string;
   /** COSE_Key bytes: store these (or keyObject) for assertions. */
   publicKey: Uint8Array;
-  keyObject: KeyObject;
+  keyObject: PublicKey;
   algorithm: number;
   signCount: number;
   flags: AuthenticatorFlags;
@@ -257,7 +262,7 @@ export interface AttestationResult {
   type: AttestationType;
   trust: AttestationTrust;
   /** x5c as parsed (leaf first), when present. */
-  chain?: X509Certificate[];
+  chain?: X509[];
   aaguid: string;
   /** undefined when no expectedAaguid was given. */
   aaguidValid?: boolean;
@@ -381,7 +386,7 @@ export interface StoredCredential {
   /** Credential id. */
   id: Uint8Array;
   /** COSE_Key bytes from registration, or an imported KeyObject (then `algorithm` is required). */
-  publicKey: Uint8Array | KeyObject;
+  publicKey: Uint8Array | PublicKey;
   /** COSE alg; must equal the COSE key's alg when both are there. */
   algorithm?: number;
   /** Last stored signature counter. */
@@ -430,8 +435,8 @@ export interface AssertionResult {
   problems: string[];
 }
 
-function keyAndAlg(c: StoredCredential, cached?: { key: KeyObject; alg: number }): { key: KeyObject; alg: number } {
-  let key: KeyObject;
+function keyAndAlg(c: StoredCredential, cached?: { key: PublicKey; alg: number }): { key: PublicKey; alg: number } {
+  let key: PublicKey;
   let alg: number;
   if (cached !== undefined) ({ key, alg } = cached);
   else if (c.publicKey instanceof Uint8Array) {
@@ -440,16 +445,16 @@ function keyAndAlg(c: StoredCredential, cached?: { key: KeyObject; alg: number }
     alg = cose.alg;
   } else {
     argCheck(typeof c.algorithm === "number", "credential.algorithm is required with a KeyObject public key");
-    argCheck(typeof c.publicKey === "object" && c.publicKey !== null && (c.publicKey as KeyObject).type === "public", "credential.publicKey must be COSE bytes or a public KeyObject");
+    argCheck(isPublicKey(c.publicKey), "credential.publicKey must be COSE bytes or a public KeyObject");
     key = c.publicKey;
     alg = c.algorithm;
-    argCheck(algForKeyObject(key) === alg, `credential.algorithm ${alg} does not fit the KeyObject`);
+    argCheck(algFitsKey(alg, key), `credential.algorithm ${alg} does not fit the KeyObject`);
   }
   argCheck(c.algorithm === undefined || c.algorithm === alg, `credential.algorithm ${String(c.algorithm)} differs from the key's alg ${alg}`);
   return { key, alg };
 }
 
-function verifyAssertionWith(opts: VerifyAssertionOptions, cached?: { key: KeyObject; alg: number }): AssertionResult {
+function verifyAssertionWith(opts: VerifyAssertionOptions, cached?: { key: PublicKey; alg: number }): AssertionResult {
   argCheck(typeof opts === "object" && opts !== null && typeof opts.credential === "object" && opts.credential !== null, "options with credential required");
   const pol = resolvePolicy(opts);
   const c = opts.credential;
@@ -538,7 +543,7 @@ function overlay<T extends object>(base: T, over: Partial<T>): T {
   return out;
 }
 
-interface CachedKey { cose: Uint8Array; key: KeyObject; alg: number }
+interface CachedKey { cose: Uint8Array; key: PublicKey; alg: number }
 
 /**
  * Verifier with the broker's policy (rpId, origin, anchors, UV, algorithms, attestation) that
@@ -547,7 +552,7 @@ interface CachedKey { cose: Uint8Array; key: KeyObject; alg: number }
  */
 export class FidoVerifier {
   private readonly cache = new Map<string, CachedKey>();
-  private readonly anchors: X509Certificate[] | undefined;
+  private readonly anchors: X509[] | undefined;
   private readonly max: number;
   private readonly clock: () => Date;
   private readonly policy: FidoPolicy & { attestation?: AttestationRequirement; counterPolicy?: "reject" | "report" };
@@ -574,7 +579,7 @@ export class FidoVerifier {
   }
 
   /** The KeyObject for a stored credential, imported on first use. */
-  importKey(credentialId: Uint8Array, cose: Uint8Array): { key: KeyObject; alg: number } {
+  importKey(credentialId: Uint8Array, cose: Uint8Array): { key: PublicKey; alg: number } {
     argCheck(credentialId instanceof Uint8Array && cose instanceof Uint8Array, "credentialId and cose must be bytes");
     const id = b64u(credentialId);
     const hit = this.cache.get(id);

@@ -1,0 +1,118 @@
+// The SDK's whole FIDO verification with the browser twins in place of the Node modules (as the
+// page's bundle has them: platform/keys.browser.ts and platform/crypto.browser.ts), on a registration
+// and assertions from the simulated chip: the same verdicts as with node:crypto, field by field, and
+// the same refusals when the signature, the trust anchor or the counter is wrong.
+import { test, vi, beforeAll } from "vitest";
+import assert from "node:assert/strict";
+import { KeyObject } from "node:crypto";
+import { CHIP_NOW, CHIP_ORIGIN, CHIP_RP, CHIP_USER, chipCeremonies, type ChipCeremonies } from "./fido-chip.js";
+import { createMakerCa } from "../src/index.js";
+
+type Fido = typeof import("../src/fido/index.js");
+let node: Fido;
+let browser: Fido;
+let chip: ChipCeremonies;
+/** The key module the browser graph imported in place of ../src/platform/keys.js (the twin's own class). */
+let twinKeys: { PublicKey: abstract new (...a: never[]) => unknown; isPublicKey(x: unknown): boolean };
+
+beforeAll(async () => {
+  node = await import("../src/fido/index.js");
+  vi.resetModules();
+  vi.doMock("../src/platform/keys.js", () => import("../src/platform/keys.browser.js"));
+  vi.doMock("../src/platform/crypto.js", () => import("../src/platform/crypto.browser.js"));
+  browser = await import("../src/fido/index.js");
+  twinKeys = (await import("../src/platform/keys.js")) as unknown as typeof twinKeys;
+  vi.doUnmock("../src/platform/keys.js");
+  vi.doUnmock("../src/platform/crypto.js");
+  chip = await chipCeremonies("fido-browser-twins", 3);
+}, 60_000);
+
+const regOptions = (anchors: Uint8Array[], tamper?: (o: Uint8Array) => Uint8Array) => ({
+  attestationObject: tamper ? tamper(chip.registration.attestationObject.slice()) : chip.registration.attestationObject,
+  clientDataJSON: chip.registration.clientDataJSON, expectedRpId: CHIP_RP, expectedOrigin: CHIP_ORIGIN,
+  expectedChallenge: chip.registration.challenge, trustAnchors: anchors, expectedAaguid: chip.aaguid, requireUserVerification: false, now: CHIP_NOW,
+});
+
+/** What a registration verdict says, without the platform objects (KeyObject / certificates). */
+function regVerdict(r: ReturnType<Fido["verifyRegistration"]>) {
+  const { keyObject: _k, ...credential } = r.credential;
+  const { chain, ...attestation } = r.attestation;
+  return { verified: r.verified, reasons: r.reasons, problems: r.problems, signatureValid: r.signatureValid, rpIdValid: r.rpIdValid, attestation, chainLength: chain?.length, credential };
+}
+
+test("browser twins: the chip's registration verifies as with node:crypto (trust chained, signature valid, same fields)", () => {
+  const anchors = [chip.ca.certificateDer];
+  const b = browser.verifyRegistration(regOptions(anchors));
+  const n = node.verifyRegistration(regOptions(anchors));
+  assert.ok(b.credential.keyObject instanceof twinKeys.PublicKey, "the browser twin made the key");
+  assert.ok(!(b.credential.keyObject instanceof KeyObject));
+  assert.ok(n.credential.keyObject instanceof KeyObject, "node:crypto made the key");
+  assert.deepEqual(b.problems, []);
+  assert.equal(b.verified, true);
+  assert.equal(b.attestation.trust, "chained");
+  assert.equal(b.attestation.format, "packed");
+  assert.deepEqual(regVerdict(b), regVerdict(n));
+});
+
+test("browser twins: a stranger's root, a flipped attestation signature and a different RP are refused as by node:crypto", () => {
+  const stranger = [createMakerCa({ notBefore: new Date(CHIP_NOW.getTime() - 1000) }).certificateDer];
+  const b1 = browser.verifyRegistration(regOptions(stranger));
+  assert.equal(b1.verified, false);
+  assert.equal(b1.signatureValid, true, "the signature is good, the trust is not");
+  assert.equal(b1.attestation.trust, "unchained");
+  assert.deepEqual(regVerdict(b1), regVerdict(node.verifyRegistration(regOptions(stranger))));
+  // The attestation signature's last byte flipped: find "sig" in the CBOR and flip the byte before "x5c"'s key.
+  const flip = (o: Uint8Array) => {
+    const at = indexOf(o, new TextEncoder().encode("x5c")) - 2;
+    o[at]! ^= 0x01;
+    return o;
+  };
+  const b2 = browser.verifyRegistration(regOptions([chip.ca.certificateDer], flip));
+  const n2 = node.verifyRegistration(regOptions([chip.ca.certificateDer], flip));
+  assert.equal(b2.signatureValid, false);
+  assert.ok(b2.reasons.includes("signature-invalid"));
+  assert.deepEqual(regVerdict(b2), regVerdict(n2));
+  const otherRp = { ...regOptions([chip.ca.certificateDer]), expectedRpId: "evil.example" };
+  assert.deepEqual(regVerdict(browser.verifyRegistration(otherRp)), regVerdict(node.verifyRegistration(otherRp)));
+  assert.equal(browser.verifyRegistration(otherRp).rpIdValid, false);
+});
+
+function indexOf(hay: Uint8Array, needle: Uint8Array): number {
+  outer: for (let i = 0; i + needle.length <= hay.length; i++) {
+    for (let j = 0; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  throw new Error("not found");
+}
+
+test("browser twins: the chip's assertions verify as with node:crypto; counter and signature verdicts apart", () => {
+  const reg = node.verifyRegistration(regOptions([chip.ca.certificateDer]));
+  let stored = reg.credential.signCount;
+  const verdict = (r: ReturnType<Fido["verifyAssertion"]>) => ({ verified: r.verified, reasons: r.reasons, problems: r.problems, signatureValid: r.signatureValid, counter: r.counter, credentialIdValid: r.credentialIdValid, userHandleValid: r.userHandleValid });
+  const options = (a: ChipCeremonies["assertions"][number], signCount: number, signature = a.signature) => ({
+    credential: { id: reg.credential.id, publicKey: reg.credential.publicKey, signCount, userHandle: CHIP_USER },
+    credentialId: a.credentialId, userHandle: a.userHandle, authenticatorData: a.authenticatorData, signature, clientDataJSON: a.clientDataJSON,
+    expectedRpId: CHIP_RP, expectedChallenge: a.challenge, expectedOrigin: CHIP_ORIGIN, requireUserVerification: false, counterPolicy: "report" as const,
+  });
+  const verifier = new browser.FidoVerifier({ rpId: CHIP_RP, origin: CHIP_ORIGIN, requireUserVerification: false, counterPolicy: "report" });
+  for (const a of chip.assertions) {
+    const b = browser.verifyAssertion(options(a, stored));
+    assert.equal(b.verified, true, b.problems.join("; "));
+    assert.equal(b.counter.status, "ok");
+    assert.deepEqual(verdict(b), verdict(node.verifyAssertion(options(a, stored))));
+    assert.deepEqual(verdict(verifier.verifyAssertion(options(a, stored))), verdict(b), "FidoVerifier (cached key) agrees");
+    const bad = a.signature.slice();
+    bad[bad.length - 1]! ^= 0x01;
+    const bb = browser.verifyAssertion(options(a, stored, bad));
+    assert.equal(bb.signatureValid, false);
+    assert.equal(bb.counter.status, "ok", "the counter verdict stands apart from the signature's");
+    assert.deepEqual(verdict(bb), verdict(node.verifyAssertion(options(a, stored, bad))));
+    stored = b.counter.next;
+  }
+  // A replay: signature still good, counter regressed, in both.
+  const first = chip.assertions[0]!;
+  const replay = browser.verifyAssertion(options(first, stored));
+  assert.equal(replay.signatureValid, true);
+  assert.equal(replay.counter.status, "regressed");
+  assert.deepEqual(verdict(replay), verdict(node.verifyAssertion(options(first, stored))));
+});
