@@ -78,9 +78,11 @@ export function fidoPanel(o: FidoPanelOptions, touch: TouchControl): HTMLElement
   const show = (v: Verdicts): void => {
     outcome.textContent = v.outcome;
     outcome.dataset.accepted = String(v.accepted);
+    outcome.dataset.n = String(++shown);
     const put = (li: HTMLLIElement, x: Verdict) => { li.textContent = x.text; li.dataset.ok = x.ok === undefined ? "info" : String(x.ok); };
     put(trust, v.trust); put(counter, v.counter); put(signature, v.signature);
   };
+  let shown = 0; // data-n: how many results the region has shown (tests wait for it to change)
   let busy = false;
   const run = (what: string, f: (link: ChipLink) => Promise<Verdicts | undefined>) => async (): Promise<void> => {
     if (busy) { o.log(`${what}: another request to this chip is under way`); return; }
@@ -95,6 +97,7 @@ export function fidoPanel(o: FidoPanelOptions, touch: TouchControl): HTMLElement
       const msg = e instanceof Error ? e.message : String(e);
       outcome.textContent = `${what} failed: ${msg}`;
       outcome.dataset.accepted = "false";
+      outcome.dataset.n = String(++shown);
       for (const li of [trust, counter, signature]) { li.textContent = ""; delete li.dataset.ok; }
       o.log(`${what} failed: ${msg}`);
     } finally {
