@@ -201,7 +201,7 @@ function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement)
   const led = el("span", { className: "led", "data-on": String(device.led), "aria-live": "polite" }, `LED ${device.led ? "on" : "off"}`);
   const view = el("article", { className: "device", "aria-labelledby": `${id}-h`, "data-device": id },
     el("h3", { id: `${id}-h` }, `${MODEL_LABEL[saved.model]} ${saved.serial}`),
-    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, power, running),
+    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, ...(touch ? [touch.element] : []), power, running),
     el("fieldset", {}, el("legend", {}, "Control plane"),
       el("div", { className: "row" },
         ...field("Drift (ppm)", drift), btn("Set drift", () => { device.setDriftPpm(Number(drift.value)); saved.driftPpm = Number(drift.value); void save(saved); }),
@@ -216,9 +216,9 @@ function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement)
       el("p", {}, "Each page: state (active with its log position, free, blank, torn), L bytes of live records (solid bar), D bytes of dead records (striped bar), e erase count."), flashBox),
     el("details", { open: true }, el("summary", {}, "Event log"), log),
     ...(saved.seed ? [brokerView(saved, lcd)] : []),
-    ...(touch && rp && roots ? [touch.element, fidoPanel({
+    ...(touch && rp && roots ? [fidoPanel({
       id, rp, trustedName: roots.trusted.name, strangerName: roots.stranger.name, accounts: (saved.accounts ??= []),
-      openLink: () => openChip(loggedHid(id, device)), touch: () => device.click(),
+      openLink: () => openChip(loggedHid(id, device)),
       copyFlash: () => { saved.flashCopy = device.snapshotFlash(); void save(saved); },
       restoreFlash: () => { if (!saved.flashCopy) return false; device.restoreFlash(saved.flashCopy); return true; },
       saveAccounts: () => void save(saved), log: (line) => logLine(l, line),

@@ -17,8 +17,6 @@ export interface FidoPanelOptions {
   readonly accounts: PageAccount[];
   /** Opens the SDK's clients on the chip (its reports logged). */
   openLink(): Promise<ChipLink>;
-  /** Presses the chip's touch button. */
-  touch(): void;
   /** Copies / restores the chip's data flash (a clone of the chip as it was). */
   copyFlash(): void;
   restoreFlash(): boolean;
@@ -52,7 +50,7 @@ export function touchControl(id: string, touch: () => void, log: (line: string) 
     if (auto.checked) queueMicrotask(touch);
   };
   const done = (): void => { waitingFor = ""; status.textContent = ""; status.dataset.waiting = "false"; };
-  const element = h("div", { className: "row" }, auto, h("label", { for: auto.id }, "Touch automatically"), status);
+  const element = h("span", { className: "touch" }, auto, h("label", { for: auto.id }, "Touch automatically"), status);
   return {
     element, auto, waiting, done,
     callOptions: (what) => ({ onStatus: (s) => { if (s === "up-needed") waiting(what); else done(); } }),
@@ -131,7 +129,6 @@ export function fidoPanel(o: FidoPanelOptions, touch: TouchControl): HTMLElement
     h("div", { className: "row" },
       h("label", { for: name.id }, "Account name"), name,
       h("label", { for: root.id }, "Broker trusts"), root),
-    touch.element,
     h("div", { className: "row" },
       btn("Register", "fido-register", run("register", register)),
       btn("Sign in", "fido-sign-in", run("sign in", signIn("honest")))),
