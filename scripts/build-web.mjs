@@ -2,16 +2,16 @@
 // Bundles the simulator's browser page (simulator/web/app.ts + index.html + app.css) with esbuild into
 // simulator/web/dist/, next to the shipping image (firmware.wasm) and the voice pack
 // (voice-pack.bin) copied byte for byte, and manifest.json naming their SHA-256. `segl sim web`
-// serves that directory with node:http only. The Node modules in SWAPS (./portable.mjs: simulator/src/host.ts:
-// node:crypto, files; the SDK's crypto primitives and public keys, host-sdk/src/platform/{crypto,keys}.ts) are
-// swapped for their browser twins; any node: import is an error, so Node-only parts cannot slip into the page.
+// serves that directory with node:http only. The plugin of ./web-portable.mjs swaps the Node modules that
+// have browser twins (the simulator's host, the SDK's crypto primitives) and fails the build on any other
+// node: import, so Node-only parts cannot slip into the page.
 // Skips work when every output is newer than every input; `--force` rebuilds.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { portable } from "./portable.mjs";
+import { portablePlugin } from "./web-portable.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const web = join(root, "simulator/web");
@@ -31,14 +31,14 @@ function newest(dir) {
   }
   return n;
 }
-const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(next).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs, statSync(join(root, "scripts/portable.mjs")).mtimeMs);
+const inputs = Math.max(newest(web), newest(join(root, "simulator/src")), newest(join(root, "host-sdk/src")), statSync(image).mtimeMs, statSync(next).mtimeMs, statSync(voice).mtimeMs, statSync(fileURLToPath(import.meta.url)).mtimeMs, statSync(join(root, "scripts/web-portable.mjs")).mtimeMs);
 const stamp = join(out, "manifest.json");
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs > inputs) process.exit(0);
 
 mkdirSync(out, { recursive: true });
 const result = await build({
   entryPoints: [join(web, "app.ts")], bundle: true, format: "esm", platform: "browser", target: "es2022",
-  outfile: join(out, "app.js"), sourcemap: true, minify: false, plugins: [portable], metafile: true, logLevel: "warning",
+  outfile: join(out, "app.js"), sourcemap: true, minify: false, plugins: [portablePlugin(root)], metafile: true, logLevel: "warning",
 });
 writeFileSync(join(out, "meta.json"), JSON.stringify(result.metafile));
 copyFileSync(join(web, "index.html"), join(out, "index.html"));

@@ -168,3 +168,16 @@ test("both twins agree on random inputs: HKDF, HMAC of text, GCM seal/open acros
     assert.deepEqual(node.aesCbcDecrypt(key, iv, ct), blocks);
   }
 });
+
+test("base64url and hex (both ways) without Buffer: RFC 4648 §10 vectors, and Node's Buffer's text for every length 0..70", async () => {
+  const { base64url, hex, fromHex } = await import("../src/platform/encoding.js");
+  const rfc = { "": "", f: "Zg", fo: "Zm8", foo: "Zm9v", foob: "Zm9vYg", fooba: "Zm9vYmE", foobar: "Zm9vYmFy" } as const;
+  for (const [plain, b64] of Object.entries(rfc)) assert.equal(base64url(ascii(plain)), b64);
+  assert.equal(base64url(Uint8Array.of(0xfb, 0xff, 0xbf)), "-_-_");
+  for (let n = 0; n <= 70; n++) {
+    const b = node.randomBytes(n);
+    assert.equal(base64url(b), Buffer.from(b).toString("base64url"), `${n} bytes`);
+    assert.equal(hex(b), Buffer.from(b).toString("hex"), `${n} bytes`);
+    assert.deepEqual(fromHex(hex(b).toUpperCase()), b);
+  }
+});

@@ -3,7 +3,7 @@
 import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, provisionChip, signImageForTest, type FirmwareImage } from "../src/browser/index.js";
 import { MemoryTransport, type ByteEndpoint } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
-import { verifyCode, describeVerdict } from "./broker.js";
+import { PageBroker, describeVerdict, type BrokerState } from "./broker.js";
 import { storeView } from "./store-view.js";
 import { el } from "./dom.js";
 import { UartDecoder } from "./uart-log.js";
@@ -16,7 +16,7 @@ import { fidoPanel, touchControl, type TouchControl } from "./fido-panel.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
 interface Saved {
-  id: string; model: Model; serial: string; flash: Uint8Array; bootFlash?: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; lastStep?: number;
+  id: string; model: Model; serial: string; flash: Uint8Array; bootFlash?: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; broker?: BrokerState;
   /** A chip's accounts registered with the page's relying party, and the copy of its flash kept for a clone. */
   accounts?: PageAccount[]; flashCopy?: Uint8Array;
 }
@@ -24,6 +24,8 @@ interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOList
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const clock = new SimClock({ mode: "real" });
+// The SDK's TotpVerifier on a MemoryStore, on the page's clock; each device's verifier state is kept in its Saved.
+const broker = new PageBroker(() => clock.now());
 const live = new Map<string, Live>();
 let image: FirmwareImage;
 let voice: Uint8Array | undefined;
@@ -146,17 +148,20 @@ function brokerView(saved: Saved, lcd: HTMLElement): HTMLElement {
   const seed = saved.seed!;
   const code = el("input", { type: "text", inputMode: "numeric", autocomplete: "off", id: `${saved.id}-code` } as Record<string, unknown>);
   const verdict = el("output", { className: "verdict", role: "status", "data-testid": "verdict" });
-  const check = (): void => {
-    const v = verifyCode(seed, code.value.trim(), clock.now(), saved.lastStep ?? -1);
-    if (v.accepted) { saved.lastStep = v.step; void save(saved); }
+  const ready = broker.enroll(saved.id, seed, saved.broker);
+  const check = async (): Promise<void> => {
+    await ready;
+    const v = await broker.verify(saved.id, code.value.trim());
+    saved.broker = await broker.state(saved.id);
+    void save(saved);
     verdict.textContent = `${code.value.trim() || "(empty)"}: ${describeVerdict(v)}`;
   };
   return el("fieldset", {}, el("legend", {}, "Broker (in this page)"),
     el("p", {}, "Enrolled seed (hex) ", el("code", { "data-testid": "seed" }, hex(seed))),
     el("div", { className: "row" },
       el("label", { for: code.id }, "Code to verify"), code,
-      el("button", { type: "button", onclick: check, "data-testid": "verify" } as Record<string, unknown>, "Verify"),
-      el("button", { type: "button", onclick: () => { code.value = (lcd.textContent ?? "").trim(); check(); }, "data-testid": "verify-lcd" } as Record<string, unknown>, "Verify the code on the LCD"),
+      el("button", { type: "button", onclick: () => void check(), "data-testid": "verify" } as Record<string, unknown>, "Verify"),
+      el("button", { type: "button", onclick: () => { code.value = (lcd.textContent ?? "").trim(); void check(); }, "data-testid": "verify-lcd" } as Record<string, unknown>, "Verify the code on the LCD"),
       verdict));
 }
 
@@ -380,6 +385,7 @@ async function remove(id: string): Promise<void> {
   live.get(id)?.dispose();
   live.delete(id);
   $("no-devices").hidden = live.size > 0;
+  await broker.remove(id);
   await tx("readwrite", (s) => s.delete(id));
 }
 

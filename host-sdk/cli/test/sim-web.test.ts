@@ -63,21 +63,29 @@ describe("segl sim web (chromium headless)", () => {
     assert.doesNotMatch(log, /CRC failure|outside any frame/);
   });
 
-  test("the page's broker (the SDK's TOTP on @noble/hashes) accepts the LCD's code once, refuses a replay and a wrong code", async () => {
+  /** Clicks and returns the verdict the page then shows (it is written once the SDK's verifier has answered). */
+  const verdictOf = async (click: () => Promise<void>): Promise<string> => {
+    const verdict = lastDevice().getByTestId("verdict");
+    await verdict.evaluate((e) => { e.textContent = ""; });
+    await click();
+    await page.waitForFunction((e) => (e?.textContent ?? "") !== "", await verdict.elementHandle());
+    return (await verdict.textContent())!;
+  };
+
+  test("the page's broker (the SDK's TotpVerifier on a MemoryStore, @noble in the page) accepts the LCD's code once, refuses a replay, counts wrong codes and locks after 3", async () => {
     const dev = lastDevice();
-    await dev.getByTestId("verify-lcd").click();
-    const verdict = dev.getByTestId("verdict");
     const shown = (await dev.getByTestId("lcd").textContent())!;
-    assert.match((await verdict.textContent())!, new RegExp(`^${shown}: ACCEPTED`));
-    await dev.getByTestId("verify-lcd").click();
-    assert.equal(await verdict.textContent(), `${shown}: REFUSED: already used`);
+    assert.match(await verdictOf(() => dev.getByTestId("verify-lcd").click()), new RegExp(`^${shown}: ACCEPTED \\(step \\d+, (no drift|drift -1 step)\\)$`));
+    assert.equal(await verdictOf(() => dev.getByTestId("verify-lcd").click()), `${shown}: REFUSED: replay (code already used)`);
     const wrong = String((Number(shown) + 1) % 1_000_000).padStart(6, "0");
     await dev.getByLabel("Code to verify").fill(wrong);
-    await dev.getByTestId("verify").click();
-    assert.equal(await verdict.textContent(), `${wrong}: REFUSED: wrong code`);
+    assert.equal(await verdictOf(() => dev.getByTestId("verify").click()), `${wrong}: REFUSED: wrong code (1 of 3 before a lock)`);
+    assert.equal(await verdictOf(() => dev.getByTestId("verify").click()), `${wrong}: REFUSED: wrong code (2 of 3 before a lock)`);
+    assert.match(await verdictOf(() => dev.getByTestId("verify").click()), new RegExp(`^${wrong}: REFUSED: wrong code; locked until \\d\\d:\\d\\d:\\d\\d after 3 wrong codes$`));
+    assert.match(await verdictOf(() => dev.getByTestId("verify-lcd").click()), new RegExp(`^${shown}: REFUSED: locked until \\d\\d:\\d\\d:\\d\\d$`));
   });
 
-  test("the device and its flash survive a reload (IndexedDB): same serial, same seed, codes still right", async () => {
+  test("the device and its flash survive a reload (IndexedDB): same serial, same seed, codes still right, the broker's lock kept", async () => {
     const before = await page.locator("article.device h3").allTextContents();
     const seedBefore = await lastDevice().getByTestId("seed").textContent();
     await page.reload();
@@ -89,6 +97,8 @@ describe("segl sim web (chromium headless)", () => {
     const lcd = dev.getByTestId("lcd");
     await page.waitForFunction((el) => /^\d{6}$/.test(el?.textContent ?? ""), await lcd.elementHandle());
     assert.equal(await lcd.textContent(), totp(Buffer.from(seedBefore!, "hex"), { time: Number(await lcd.getAttribute("data-rtc")) / 1000 }));
+    // The broker's state came back with the device: still locked.
+    assert.match(await verdictOf(() => dev.getByTestId("verify-lcd").click()), /: REFUSED: locked until /);
   });
 
   test("a display updated in the page (firmware-next, signed there) runs 0.2.0 after its trial boot; a reload keeps the image and its boot record (IndexedDB)", async () => {

@@ -1,5 +1,6 @@
 // OCRA (RFC 6287): challenge-response and signature codes.
-import { createHash, createHmac } from "node:crypto";
+import { digest, hmac } from "../platform/crypto.js";
+import { fromHex, hex } from "../platform/encoding.js";
 import { SeglError, argCheck } from "../errors.js";
 import { counterBytes, nodeHash, truncate } from "./hotp.js";
 import { parseAlgorithm, type OtpAlgorithm } from "./types.js";
@@ -84,7 +85,7 @@ export function parseOcraSuite(suite: string): OcraSuite {
 
 function hexBytes(hex: string, what: string): Uint8Array {
   argCheck(/^[0-9a-fA-F]*$/.test(hex), `${what} must be hex`);
-  return Buffer.from(hex.length % 2 ? hex + "0" : hex, "hex");
+  return fromHex(hex.length % 2 ? hex + "0" : hex);
 }
 
 function questionBytes(s: OcraSuite, q: string | number | bigint): Uint8Array {
@@ -127,7 +128,7 @@ export function ocra(suite: string | OcraSuite, key: Uint8Array, inputs: OcraInp
     if (inputs.pinHash !== undefined) ph = typeof inputs.pinHash === "string" ? hexBytes(inputs.pinHash, "pinHash") : inputs.pinHash;
     else {
       argCheck(typeof inputs.pin === "string", `suite ${s.suite} needs a pin or pinHash`);
-      ph = createHash(nodeHash(s.pin)).update(inputs.pin, "utf8").digest();
+      ph = digest(nodeHash(s.pin), new TextEncoder().encode(inputs.pin));
     }
     argCheck(ph.length === len, `pinHash must be ${len} bytes for P${s.pin}`);
     parts.push(ph);
@@ -150,8 +151,8 @@ export function ocra(suite: string | OcraSuite, key: Uint8Array, inputs: OcraInp
     argCheck(ts !== undefined, `suite ${s.suite} needs a timestamp`);
     parts.push(counterBytes(ts));
   }
-  const mac = createHmac(nodeHash(s.algorithm), key);
-  for (const p of parts) mac.update(p);
-  const d = mac.digest();
-  return s.digits === 0 ? d.toString("hex") : truncate(d, s.digits);
+  const msg = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => { msg.set(p, at); return at + p.length; }, 0);
+  const d = hmac(nodeHash(s.algorithm), key, msg);
+  return s.digits === 0 ? hex(d) : truncate(d, s.digits);
 }

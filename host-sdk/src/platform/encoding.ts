@@ -19,3 +19,10 @@ export function hex(b: Uint8Array): string {
   for (const x of b) out += (x < 16 ? "0" : "") + x.toString(16);
   return out;
 }
+
+/** Hex text (an even number of hex digits, checked by the caller) as bytes. */
+export function fromHex(s: string): Uint8Array {
+  const out = new Uint8Array(s.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}

@@ -2,6 +2,7 @@
 // or a ServiceTunnel (the chip's CTAPHID vendor command): one transaction at a time, SEQ matching,
 // stale answers ignored, retries for idempotent commands, typed results and typed errors.
 import { SeglError, argCheck } from "../../errors.js";
+import { hex } from "../../platform/encoding.js";
 import type { OtpAlgorithm } from "../../otp/types.js";
 import { Mutex, transportMutex, timeoutScope, abortError, type Transport } from "../../transport/transport.js";
 import { FrameParser, encodeRequest, MAX_PAYLOAD, RESPONSE_BIT, type Frame, type FrameParserStats } from "./frame.js";
@@ -218,7 +219,7 @@ const ALG_NAMES: Record<number, OtpAlgorithm> = { 1: "SHA1", 2: "SHA256", 3: "SH
 
 function badResponse(command: number, why: string, data?: Uint8Array): SeglError {
   return new SeglError("BAD_RESPONSE", `${commandName(command)}: ${why}`, {
-    details: { command: commandName(command), ...(data ? { data: Buffer.from(data).toString("hex") } : {}) },
+    details: { command: commandName(command), ...(data ? { data: hex(data) } : {}) },
   });
 }
 
