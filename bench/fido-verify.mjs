@@ -1,6 +1,9 @@
 // FIDO assertion verification per second: the SDK (FidoVerifier with its cached KeyObject, and
 // verifyAssertion importing the COSE key on each call) vs @simplewebauthn/server
 // verifyAuthenticationResponse (awaited one at a time). Goal: SDK cached ≥ 5× SimpleWebAuthn.
+// Then the same verification as the simulator's page runs it: the SDK's fido module bundled by esbuild
+// with the page's swaps (scripts/portable.mjs: @noble/curves and BigInt RSA instead of node:crypto),
+// next to node:crypto's, with the ratio.
 // Then the hostile inputs of the verification fuzzer's corpus, timed one by one (goal < 5 ms each).
 // Run: node bench/fido-verify.mjs   (after `npx tsc -b host-sdk`)
 import { createHash, generateKeyPairSync, sign } from "node:crypto";
@@ -32,18 +35,17 @@ for (let i = 1; i <= POOL; i++) {
 
 const userHandle = new Uint8Array(16).fill(9);
 // The chip in this pool does no user verification: say so explicitly (UV is required by default).
-const verifier = new FidoVerifier({ rpId: RP, origin: ORIGIN, requireUserVerification: false });
-const sdkCached = (a) =>
-  verifier.verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
-  }).verified;
-const sdkUncached = (a) =>
-  verifyAssertion({
-    authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
-    expectedRpId: RP, expectedOrigin: ORIGIN, requireUserVerification: false,
-    credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
-  }).verified;
+const assertionOptions = (a) => ({
+  authenticatorData: a.authenticatorData, clientDataJSON: a.clientDataJSON, signature: a.signature, expectedChallenge: a.challenge,
+  expectedRpId: RP, expectedOrigin: ORIGIN, requireUserVerification: false,
+  credentialId: credId, userHandle, credential: { id: credId, publicKey: cose, signCount: a.counter - 1, userHandle },
+});
+/** The two SDK paths of a fido module (the Node build, or the browser bundle below): cached key and COSE import per call. */
+function sdkPaths(fido) {
+  const verifier = new fido.FidoVerifier({ rpId: RP, origin: ORIGIN, requireUserVerification: false });
+  return [(a) => verifier.verifyAssertion(assertionOptions(a)).verified, (a) => fido.verifyAssertion(assertionOptions(a)).verified];
+}
+const [sdkCached, sdkUncached] = sdkPaths({ FidoVerifier, verifyAssertion });
 const swa = async (a) =>
   (await verifyAuthenticationResponse({
     response: {
@@ -95,6 +97,31 @@ const rows = [
 table("FIDO assertion verification, ES256", rows, 2);
 const ratio = rows[0].opsPerSec / rows[2].opsPerSec;
 console.log(`\nSDK cached vs SimpleWebAuthn: ${ratio.toFixed(1)}× (goal ≥ 5×)${ratio >= 5 ? "" : "  <-- below goal"}`);
+
+// The browser twin (what the page runs), in this same process: the fido module bundled for the browser.
+const { build } = await import("esbuild");
+const { portable, root } = await import("../scripts/portable.mjs");
+const bundled = await build({
+  entryPoints: [`${root}/host-sdk/src/fido/index.ts`], bundle: true, format: "esm", platform: "browser", target: "es2022",
+  write: false, plugins: [portable], logLevel: "silent",
+});
+const browserFido = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].text).toString("base64")}`);
+const [twinCached, twinUncached] = sdkPaths(browserFido);
+for (const a of pool.slice(0, 16)) if (!twinCached(a) || !twinUncached(a)) throw new Error(`the browser twin refuses assertion ${a.counter}`);
+{
+  const bad = { ...pool[0], signature: Buffer.from(pool[0].signature) };
+  bad.signature[bad.signature.length - 1] ^= 1;
+  if (twinCached(bad) || twinUncached(bad)) throw new Error("the browser twin accepted a bad signature");
+}
+const twinRows = [
+  rows[0],
+  measure("browser twin (@noble) FidoVerifier.verifyAssertion (cached key)", () => twinCached(pool[j++ % POOL])),
+  rows[1],
+  measure("browser twin (@noble) verifyAssertion (COSE import per call)", () => twinUncached(pool[j++ % POOL])),
+];
+table("FIDO assertion verification, ES256: node:crypto vs the browser twin (same process)", twinRows, 0);
+console.log(`\nbrowser twin vs node:crypto, cached key: ${(twinRows[1].opsPerSec / twinRows[0].opsPerSec).toFixed(2)}× (${Math.round(twinRows[1].opsPerSec).toLocaleString("en-US")} vs ${Math.round(twinRows[0].opsPerSec).toLocaleString("en-US")} verifications/s)`);
+console.log(`browser twin vs node:crypto, COSE import per call: ${(twinRows[3].opsPerSec / twinRows[2].opsPerSec).toFixed(2)}×`);
 
 // The same comparison in CPU time per verification (user + system of this process, least of 5
 // rounds of 2,000): what other processes on a shared machine do barely moves it, unlike ops/s,

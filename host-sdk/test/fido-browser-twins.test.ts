@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { KeyObject } from "node:crypto";
 import { CHIP_NOW, CHIP_ORIGIN, CHIP_RP, CHIP_USER, chipCeremonies, type ChipCeremonies } from "./fido-chip.js";
 import { createMakerCa } from "../src/index.js";
+import { cert, party } from "./fido-certs.js";
 
 type Fido = typeof import("../src/fido/index.js");
 let node: Fido;
@@ -115,4 +116,72 @@ test("browser twins: the chip's assertions verify as with node:crypto; counter a
   assert.equal(replay.signatureValid, true);
   assert.equal(replay.counter.status, "regressed");
   assert.deepEqual(verdict(replay), verdict(node.verifyAssertion(options(first, stored))));
+});
+
+// ---------------------------------------------------------------------------------------------
+// Certificate chains: the same problems listed by both twins
+
+const T0 = new Date(CHIP_NOW.getTime() - 86_400_000 * 30);
+const T1 = new Date(CHIP_NOW.getTime() + 86_400_000 * 365);
+
+/** checkChain's problems for (x5c DER, anchors DER) in both graphs. */
+function chainProblems(x5c: Uint8Array[], anchors: Uint8Array[]): { node: string[]; browser: string[] } {
+  const run = (f: Fido) => f.checkChain(f.parseX5c(x5c), f.parseX5c(anchors), CHIP_NOW);
+  return { node: run(node), browser: run(browser) };
+}
+
+test("chains: valid (ECDSA P-256/384/521, RSA PKCS#1, Ed25519 issuers), wrong issuer, bad signature, expired, not a CA, no anchor — the same problems in both", () => {
+  const root = party("Root", "p256");
+  const interP384 = party("Intermediate P-384", "p384");
+  const interRsa = party("Intermediate RSA", "rsa2048");
+  const interEd = party("Intermediate Ed25519", "ed25519");
+  const interP521 = party("Intermediate P-521", "p521");
+  const leafKey = party("Leaf", "p256");
+  const rootDer = cert({ subject: root, issuer: root, ca: true, keyUsage: [5, 6], notBefore: T0, notAfter: T1 });
+  const leafUnder = (inter: typeof root) => cert({ subject: leafKey, issuer: inter, ca: false, notBefore: T0, notAfter: T1, serial: 3 });
+  for (const inter of [interP384, interRsa, interEd, interP521]) {
+    const interDer = cert({ subject: inter, issuer: root, ca: true, keyUsage: [5], notBefore: T0, notAfter: T1, serial: 2 });
+    const r = chainProblems([leafUnder(inter), interDer], [rootDer]);
+    assert.deepEqual(r.browser, [], `${inter.cn}: ${r.browser.join("; ")}`);
+    assert.deepEqual(r.browser, r.node);
+  }
+  const interDer = cert({ subject: interP384, issuer: root, ca: true, notBefore: T0, notAfter: T1, serial: 2 });
+  const leafDer = leafUnder(interP384);
+  const cases: Array<[string, Uint8Array[], Uint8Array[], string[]]> = [
+    ["valid", [leafDer, interDer], [rootDer], []],
+    ["anchor in x5c", [leafDer, interDer, rootDer], [rootDer], []],
+    ["wrong issuer", [leafUnder(interRsa), interDer], [rootDer], ["certificate 0 of x5c is not signed by certificate 1"]],
+    ["bad signature", [(() => { const d = leafDer.slice(); d[d.length - 2]! ^= 0x01; return d; })(), interDer], [rootDer], ["certificate 0 of x5c is not signed by certificate 1"]],
+    ["expired", [cert({ subject: leafKey, issuer: interP384, ca: false, notBefore: T0, notAfter: new Date(CHIP_NOW.getTime() - 1000) }), interDer], [rootDer],
+      [`certificate 0 of x5c is outside its validity period (${T0.toISOString()} .. ${new Date(CHIP_NOW.getTime() - 1000).toISOString()})`]],
+    ["not yet valid", [cert({ subject: leafKey, issuer: interP384, ca: false, notBefore: new Date(CHIP_NOW.getTime() + 1000), notAfter: T1 }), interDer], [rootDer],
+      [`certificate 0 of x5c is outside its validity period (${new Date(CHIP_NOW.getTime() + 1000).toISOString()} .. ${T1.toISOString()})`]],
+    ["intermediate not a CA", [leafDer, cert({ subject: interP384, issuer: root, notBefore: T0, notAfter: T1, serial: 2 })], [rootDer], ["certificate 1 of x5c is not a CA"]],
+    ["intermediate CA=false", [leafDer, cert({ subject: interP384, issuer: root, ca: false, notBefore: T0, notAfter: T1, serial: 2 })], [rootDer], ["certificate 1 of x5c is not a CA"]],
+    ["intermediate without keyCertSign", [leafDer, cert({ subject: interP384, issuer: root, ca: true, keyUsage: [0], notBefore: T0, notAfter: T1, serial: 2 })], [rootDer],
+      ["certificate 1 of x5c is not a CA", "certificate 0 of x5c is not signed by certificate 1"]],
+    ["no anchor", [leafDer, interDer], [cert({ subject: party("Root", "p256"), issuer: party("Root", "p256"), ca: true, notBefore: T0, notAfter: T1 })],
+      ["x5c does not chain to any given trust anchor"]],
+    ["authority key id differs from the issuer's subject key id", [cert({ subject: leafKey, issuer: interP384, ca: false, notBefore: T0, notAfter: T1, authorityKeyId: Uint8Array.of(1, 2, 3) }),
+      cert({ subject: interP384, issuer: root, ca: true, notBefore: T0, notAfter: T1, serial: 2, subjectKeyId: Uint8Array.of(4, 5, 6) })], [rootDer],
+      ["certificate 0 of x5c is not signed by certificate 1"]],
+    ["issuer key RSA-1024 (below policy)", [leafUnder(party("Intermediate P-384", "rsa1024")), cert({ subject: party("Intermediate P-384", "rsa1024"), issuer: root, ca: true, notBefore: T0, notAfter: T1 })], [rootDer],
+      ["certificate 0 of x5c is not signed by certificate 1"]],
+  ];
+  for (const [what, x5c, anchors, want] of cases) {
+    const r = chainProblems(x5c, anchors);
+    assert.deepEqual(r.node, want, `node: ${what}`);
+    assert.deepEqual(r.browser, r.node, `browser: ${what}`);
+  }
+});
+
+test("chains: the browser twin's documented limit — an RSASSA-PSS certificate signature verifies in Node only", () => {
+  const root = party("PSS Root", "rsa2048", true);
+  const inter = party("Intermediate", "p256");
+  const rootDer = cert({ subject: root, issuer: root, ca: true, notBefore: T0, notAfter: T1 });
+  const interDer = cert({ subject: inter, issuer: root, ca: true, notBefore: T0, notAfter: T1, serial: 2 });
+  const leafDer = cert({ subject: party("Leaf", "p256"), issuer: inter, ca: false, notBefore: T0, notAfter: T1, serial: 3 });
+  const r = chainProblems([leafDer, interDer], [rootDer]);
+  assert.deepEqual(r.node, []);
+  assert.deepEqual(r.browser, ["x5c does not chain to any given trust anchor"]);
 });
