@@ -1,6 +1,6 @@
 // The simulator's browser page (docs/simulator.md "In a browser"): devices run here, in the tab, from
 // the shipping image served next to this bundle; each one's flash is kept in IndexedDB.
-import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, provisionChip, signImageForTest, type FirmwareImage } from "../src/browser/index.js";
+import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, signImageForTest, type FirmwareImage } from "../src/browser/index.js";
 import { MemoryTransport, type ByteEndpoint } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
 import { PageBroker, describeVerdict, type BrokerState } from "./broker.js";
@@ -339,14 +339,15 @@ async function add(model: Model): Promise<void> {
   const l = addDeviceView(saved, device);
   if (model === "chip") {
     // As it leaves the factory: a chip, with a batch attestation issued by the page's maker root, locked.
-    const info = provisionChip(device, { serial: saved.serial, lock: false });
+    // Everything over CTAPHID with the SDK: PROVISION through the service tunnel, then the attestation and LOCK.
     const link = await openChip(loggedHid(saved.id, device));
     try {
+      await provisionDevice(link.service, { model: "chip", serial: saved.serial, timeMs: clock.now(), lock: false });
       await attestAndLock(link, roots!.trusted, clock.now());
     } finally {
       await link.close();
     }
-    logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${info.serial}, batch attestation issued by “${roots!.trusted.name}”`);
+    logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${saved.serial}, batch attestation issued by “${roots!.trusted.name}”`);
   } else {
     const t = new MemoryTransport(loggedUart(saved.id, device));
     try {

@@ -13,6 +13,7 @@ import { HidServiceTunnel } from "../../host-sdk/src/protocols/service/hid-tunne
 import { HidMemoryTransport, type HidEndpoint } from "../../host-sdk/src/transport/hid-memory.js";
 import { createBatchCertificate, createMakerCa, type IssuedCertificate } from "../../host-sdk/src/fido/ca.js";
 import { cborEncode, type CborValue } from "../../host-sdk/src/cbor.js";
+import { parseAuthenticatorData } from "../../host-sdk/src/fido/authdata.js";
 import { digest, randomBytes } from "../../host-sdk/src/platform/crypto.js";
 import type { FidoFailureReason } from "../../host-sdk/src/reasons.js";
 
@@ -167,7 +168,7 @@ export class PageRelyingParty {
     if (mode === "replay") {
       if (!this.last) throw new Error("there is no earlier assertion to replay: sign in once first");
       sent = this.last;
-      received = new DataView(sent.authenticatorData.buffer, sent.authenticatorData.byteOffset).getUint32(33);
+      received = parseAuthenticatorData(sent.authenticatorData).signCount;
     } else {
       const options = await this.brokers.trusted.assertionOptions({ userHandle: account.credential.userHandle });
       const clientDataJSON = this.clientData("webauthn.get", options.challenge);

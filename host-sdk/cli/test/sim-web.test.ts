@@ -158,6 +158,7 @@ describe("segl sim web (chromium headless)", () => {
     assert.match(text, /getInfo answered: versions [^\n]*FIDO_2_0/);
     assert.match(text, /batch attestation issued by “Segl simulator maker root”/);
     assert.match(text, /← service ATTESTATION OK[^]*→ service ATTESTATION \(\d+ B\)/);
+    assert.match(text, /← service ATTESTATION OK[^]*← service PROVISION OK[^]*→ service PROVISION \(\d+ B\)/);
     assert.match(text, /← CBOR GET_INFO CTAP2_OK \(\d+ B\)[^]*→ CBOR GET_INFO/);
   });
 
