@@ -5,7 +5,7 @@
 import { test, describe, beforeAll, afterAll } from "vitest";
 import assert from "node:assert/strict";
 import { Device, SimClock, provisionChip } from "@segl/simulator";
-import { PageRelyingParty, attestAndLock, createMakerRoot, openChip, type ChipLink, type PageAccount, type Verdicts } from "../web/chip-fido.js";
+import { PageRelyingParty, assertionVerdicts, attestAndLock, createMakerRoot, openChip, type ChipLink, type PageAccount, type Verdicts } from "../web/chip-fido.js";
 
 const ORIGIN = "http://127.0.0.1:8787";
 const ours = createMakerRoot("Segl simulator maker root", "Segl simulator");
@@ -141,4 +141,14 @@ test("a chip with no batch attestation registers self-attested: trust says so, i
     await link.close();
     device.dispose();
   }
+});
+
+test("a counter that stays zero (an authenticator without one) is said in words as information, not as a pass", () => {
+  const v = assertionVerdicts({ verified: true, credentialId: "AA", userHandle: "AQ", signCount: 0, counter: "unsupported" }, { stored: 0, received: 0, trust: "none", rootName: "R" });
+  assert.match(v.counter.text, /^Counter: ZERO — the chip keeps no counter \(0 and 0\)/);
+  assert.equal(v.counter.ok, undefined);
+  assert.match(v.trust.text, /^Trust: NONE — registered without attestation/);
+  assert.equal(v.outcome, "Broker: ACCEPTED");
+  const r = assertionVerdicts({ verified: false, reasons: ["signature-invalid", "counter-regressed"] }, { stored: 9, received: 3, trust: "chained", rootName: "R" });
+  assert.deepEqual([r.signature.ok, r.counter.ok], [false, false], "both failures shown, each in its own verdict");
 });
