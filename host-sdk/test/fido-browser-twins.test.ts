@@ -4,12 +4,15 @@
 // the same refusals when the signature, the trust anchor or the counter is wrong.
 import { test, vi, beforeAll } from "vitest";
 import assert from "node:assert/strict";
-import { KeyObject } from "node:crypto";
+import { KeyObject, constants, generateKeyPairSync, sign } from "node:crypto";
 import { CHIP_NOW, CHIP_ORIGIN, CHIP_RP, CHIP_USER, chipCeremonies, type ChipCeremonies } from "./fido-chip.js";
-import { createMakerCa } from "../src/index.js";
+import { cborEncode, createMakerCa, type CborValue } from "../src/index.js";
+import * as soft from "./fido-soft.js";
 import { cert, party } from "./fido-certs.js";
 
 type Fido = typeof import("../src/fido/index.js");
+/** The verification fuzzer (fido-fuzz.ts) loaded in the browser graph: it verifies with the browser twins. */
+let fuzz: typeof import("./fido-fuzz.js");
 let node: Fido;
 let browser: Fido;
 let chip: ChipCeremonies;
@@ -22,6 +25,7 @@ beforeAll(async () => {
   vi.doMock("../src/platform/keys.js", () => import("../src/platform/keys.browser.js"));
   vi.doMock("../src/platform/crypto.js", () => import("../src/platform/crypto.browser.js"));
   browser = await import("../src/fido/index.js");
+  fuzz = await import("./fido-fuzz.js");
   twinKeys = (await import("../src/platform/keys.js")) as unknown as typeof twinKeys;
   vi.doUnmock("../src/platform/keys.js");
   vi.doUnmock("../src/platform/crypto.js");
@@ -184,4 +188,43 @@ test("chains: the browser twin's documented limit — an RSASSA-PSS certificate 
   const r = chainProblems([leafDer, interDer], [rootDer]);
   assert.deepEqual(r.node, []);
   assert.deepEqual(r.browser, ["x5c does not chain to any given trust anchor"]);
+});
+
+/** Cases of the fuzzer run with the browser twins (SEGL_FUZZ_TWIN_ITERATIONS for longer runs) and its seed. */
+const TWIN_CASES = Number(process.env["SEGL_FUZZ_TWIN_ITERATIONS"] ?? 3000);
+const TWIN_SEED = Number(process.env["SEGL_FUZZ_SEED"] ?? 0x7e62);
+
+test(`the verification fuzzer with the browser twins: ${TWIN_CASES} cases, only typed errors, nothing accepted that the specification refuses`, () => {
+  // No time limit per case here (1 s): the twin's ECDSA takes milliseconds; Node's limit is fido-fuzz.test.ts's.
+  const r = fuzz.fuzzVerify(TWIN_CASES, TWIN_SEED, undefined, 1_000);
+  const summary = Object.entries(r.byTarget).map(([t, x]) => `${t}: ${x.cases} cases, ${x.accepted} accepted, ${x.thrown} thrown, max ${x.maxMs.toFixed(2)} ms`).join("\n");
+  console.log(`browser twins, seed ${TWIN_SEED}, ${r.cases} cases in ${(r.totalMs / 1000).toFixed(1)} s\n${summary}`);
+  assert.equal(r.cases, TWIN_CASES);
+  assert.deepEqual(r.untyped, [], `${r.untypedCount} untyped error(s)`);
+  assert.deepEqual(r.wronglyAccepted, [], `${r.wronglyAcceptedCount} input(s) accepted that the specification refuses`);
+  for (const t of ["assertion", "registration", "cose"] as const) assert.ok(r.byTarget[t].accepted > 0, `${t} never accepted`);
+}, 600_000);
+
+test("RSA credentials: PS256 and RS384 assertions verify when allowed and are refused by the default policy, the same in both", () => {
+  const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+  const jwk = publicKey.export({ format: "jwk" });
+  const b = (s: string | undefined) => new Uint8Array(Buffer.from(s ?? "", "base64url"));
+  const id = Uint8Array.of(7, 7, 7, 7);
+  for (const [alg, hash, pss] of [[-37, "sha256", true], [-258, "sha384", false]] as const) {
+    const cose = cborEncode(new Map<CborValue, CborValue>([[1, 3], [3, alg], [-1, b(jwk.n)], [-2, b(jwk.e)]]));
+    const challenge = new Uint8Array(32).fill(alg & 0xff);
+    const cdj = soft.clientData("webauthn.get", challenge);
+    const ad = soft.authData({ flags: 0x05, counter: 9 });
+    const signed = soft.cat(ad, soft.sha256(cdj));
+    const sig = new Uint8Array(sign(hash, signed, pss ? { key: privateKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } : privateKey));
+    const opts = (allowedAlgorithms?: number[]) => ({
+      credential: { id, publicKey: cose, signCount: 1, userHandle: soft.USER }, credentialId: id, authenticatorData: ad, signature: sig, clientDataJSON: cdj,
+      expectedRpId: soft.RP, expectedOrigin: soft.ORIGIN, expectedChallenge: challenge, ...(allowedAlgorithms ? { allowedAlgorithms } : {}),
+    });
+    const verdict = (r: ReturnType<Fido["verifyAssertion"]>) => ({ verified: r.verified, reasons: r.reasons, signatureValid: r.signatureValid });
+    assert.deepEqual(verdict(browser.verifyAssertion(opts([alg]))), { verified: true, reasons: [], signatureValid: true }, `${alg}`);
+    assert.deepEqual(verdict(node.verifyAssertion(opts([alg]))), verdict(browser.verifyAssertion(opts([alg]))));
+    assert.deepEqual(verdict(browser.verifyAssertion(opts())), { verified: false, reasons: ["algorithm-not-allowed"], signatureValid: true }, `${alg} by default`);
+    assert.deepEqual(verdict(node.verifyAssertion(opts())), verdict(browser.verifyAssertion(opts())));
+  }
 });

@@ -234,8 +234,13 @@ export function certificateDer(c: X509): Uint8Array {
   return c.raw.slice();
 }
 
+/** Certificate keys already read (a certificate's key is read by several checks). */
+const certKeys = new WeakMap<X509, PublicKey>();
+
 export function certificateKey(c: X509): PublicKey {
-  return spkiKey(c.spki);
+  let k = certKeys.get(c);
+  if (k === undefined) certKeys.set(c, (k = spkiKey(c.spki)));
+  return k;
 }
 
 export function certificateIsCa(c: X509): boolean {

@@ -44,7 +44,16 @@ export function isPublicKey(x: unknown): x is PublicKey {
 
 const CURVES: Record<string, Curve> = { prime256v1: "P-256", secp384r1: "P-384", secp521r1: "P-521" };
 
+/** keyInfo per key: node:crypto builds asymmetricKeyDetails anew on every read. */
+const infos = new WeakMap<KeyObject, KeyInfo>();
+
 export function keyInfo(k: PublicKey): KeyInfo {
+  let info = infos.get(k);
+  if (info === undefined) infos.set(k, (info = readInfo(k)));
+  return { ...info };
+}
+
+function readInfo(k: KeyObject): KeyInfo {
   const t = k.asymmetricKeyType;
   if (t === "ed25519") return { type: "ed25519" };
   if (t === "rsa") return { type: "rsa", bits: k.asymmetricKeyDetails?.modulusLength ?? 0 };
