@@ -31,4 +31,5 @@ export function checkCbc(key: Uint8Array, iv: Uint8Array, data: Uint8Array): voi
   argCheck(isBytes(data) && data.length % 16 === 0, "AES-CBC data must be a multiple of 16 bytes (no padding)", { length: isBytes(data) ? data.length : undefined });
 }
 
-export const utf8 = (s: Uint8Array | string): Uint8Array => (typeof s === "string" ? new TextEncoder().encode(s) : s);
+const encoder = new TextEncoder();
+export const utf8 = (s: Uint8Array | string): Uint8Array => (typeof s === "string" ? encoder.encode(s) : s);

@@ -160,7 +160,9 @@ function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: str
   if (blob[0] !== FORMAT) tampered(rowId, `${what} has an unknown format`);
   const n = blob[1]!;
   if (blob.length < 2 + n) tampered(rowId, `${what} truncated`);
-  return { keyId: String.fromCharCode(...blob.subarray(2, 2 + n)), body: blob.subarray(2 + n) };
+  let keyId = "";
+  for (let i = 2; i < 2 + n; i++) keyId += String.fromCharCode(blob[i]!);
+  return { keyId, body: blob.subarray(2 + n) };
 }
 
 function tampered(id: string, why: string, cause?: unknown): never {

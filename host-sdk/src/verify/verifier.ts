@@ -387,7 +387,8 @@ function isStore(s: unknown): s is VerifierStore {
 }
 
 /** A code's digits as bytes (ASCII), for the constant-time compare. */
-const ascii = (digits: string): Uint8Array => new TextEncoder().encode(digits);
+const encoder = new TextEncoder();
+const ascii = (digits: string): Uint8Array => encoder.encode(digits);
 
 function closer(s: number, best: number, center: number): boolean {
   const a = Math.abs(s - center);
