@@ -2,7 +2,7 @@
 // verifyAssertion importing the COSE key on each call) vs @simplewebauthn/server
 // verifyAuthenticationResponse (awaited one at a time). Goal: SDK cached ≥ 5× SimpleWebAuthn.
 // Then the same verification as the simulator's page runs it: the SDK's fido module bundled by esbuild
-// with the page's swaps (scripts/portable.mjs: @noble/curves and BigInt RSA instead of node:crypto),
+// with the page's swaps (scripts/web-portable.mjs: @noble/curves and BigInt RSA instead of node:crypto),
 // next to node:crypto's, with the ratio.
 // Then the hostile inputs of the verification fuzzer's corpus, timed one by one (goal < 5 ms each).
 // Run: node bench/fido-verify.mjs   (after `npx tsc -b host-sdk`)

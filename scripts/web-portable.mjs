@@ -1,13 +1,10 @@
 // The esbuild plugin that keeps Node out of browser bundles: scripts/build-web.mjs bundles the simulator's
 // page with it, and host-sdk/test/portable-bundle.test.ts bundles the SDK's OTP verifier and CTAP2 client
 // with it to prove they run in a browser. The Node modules in SWAPS (simulator/src/host.ts: node:crypto,
-// files; the SDK's crypto primitives and public keys, host-sdk/src/platform/{crypto,keys}.ts) are swapped for their browser twins,
-// and node:events for the npm `events` package; any other node: import is a build error.
+// files; the SDK's crypto primitives and public keys, host-sdk/src/platform/{crypto,keys}.ts) are swapped for their browser twins;
+// any node: import is a build error (node:events too: the simulator core has its own emitter).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { createRequire } from "node:module";
-
-const require = createRequire(import.meta.url);
 
 /** Node module → its browser twin (same functions), relative to the repository root. */
 export const SWAPS = [
@@ -26,7 +23,6 @@ export function portablePlugin(root, { bufferUsers } = {}) {
   return {
     name: "segl-portable",
     setup(b) {
-      b.onResolve({ filter: /^node:events$|^events$/ }, () => ({ path: require.resolve("events/") }));
       b.onResolve({ filter: /^node:/ }, (a) => ({ errors: [{ text: `${a.path} is Node-only and may not reach the browser bundle (imported by ${a.importer})` }] }));
       b.onResolve({ filter: /^\.\.?\/.*\.js$/ }, (a) => {
         const swap = swaps.get(join(a.resolveDir, a.path.replace(/\.js$/, ".ts")));

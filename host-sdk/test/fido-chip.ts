@@ -7,7 +7,7 @@ import {
   provisionDevice, type CborValue, type IssuedCertificate,
 } from "../src/index.js";
 import { digest } from "../src/platform/crypto.js";
-import { toBase64url } from "../src/platform/bytes.js";
+import { base64url } from "../src/platform/encoding.js";
 
 export const CHIP_RP = "bank.example";
 export const CHIP_ORIGIN = "https://bank.example";
@@ -16,7 +16,7 @@ export const CHIP_USER = Uint8Array.of(1, 2, 3, 4);
 export const CHIP_NOW = new Date(Date.UTC(2030, 0, 1));
 
 export function clientDataJSON(type: "webauthn.create" | "webauthn.get", challenge: Uint8Array): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ type, challenge: toBase64url(challenge), origin: CHIP_ORIGIN, crossOrigin: false }));
+  return new TextEncoder().encode(JSON.stringify({ type, challenge: base64url(challenge), origin: CHIP_ORIGIN, crossOrigin: false }));
 }
 
 export interface ChipAssertion { challenge: Uint8Array; clientDataJSON: Uint8Array; authenticatorData: Uint8Array; signature: Uint8Array; credentialId: Uint8Array; userHandle: Uint8Array | null }

@@ -11,7 +11,7 @@ import { p256, p384, p521 } from "@noble/curves/nist.js";
 import * as node from "../src/platform/keys.js";
 import * as browser from "../src/platform/keys.browser.js";
 import { rsaPublic, verifyPss } from "../src/platform/rsa.js";
-import { fromHex, toHex } from "../src/platform/bytes.js";
+import { fromHex, hex as toHex } from "../src/platform/encoding.js";
 import { derInteger, derSequence } from "../src/fido/asn1.js";
 import type { KeyParams } from "../src/platform/keys-types.js";
 

@@ -1,4 +1,4 @@
-// The SDK's FIDO verification is portable: bundled by esbuild with the page's swaps (scripts/portable.mjs),
+// The SDK's FIDO verification is portable: bundled by esbuild with the page's swaps (scripts/web-portable.mjs),
 // host-sdk/src/fido/index.ts pulls in no node: module and takes the browser twins; and that very bundle,
 // run in a bare JavaScript realm (no Buffer, no process, no require, no node:crypto — only the language's
 // own built-ins), verifies the simulated chip's registration and assertion with node:crypto's verdicts.
@@ -6,26 +6,31 @@ import { test, beforeAll } from "vitest";
 import assert from "node:assert/strict";
 import { createContext, runInContext } from "node:vm";
 import { build, type Metafile } from "esbuild";
-import { portable, root } from "../../scripts/portable.mjs";
+import { portablePlugin } from "../../scripts/web-portable.mjs";
+import { root } from "../../scripts/portable.mjs";
 import { CHIP_NOW, CHIP_ORIGIN, CHIP_RP, CHIP_USER, chipCeremonies, type ChipCeremonies } from "./fido-chip.js";
 import { verifyAssertion, verifyRegistration } from "../src/index.js";
-import { toHex } from "../src/platform/bytes.js";
+import { hex as toHex } from "../src/platform/encoding.js";
 
 let bundle: string;
 let meta: Metafile;
+/** Bundled source files of the repository that name Node's Buffer (esbuild does not polyfill it). */
+const bufferUsers: string[] = [];
+const portable = portablePlugin(root);
 let chip: ChipCeremonies;
 
 beforeAll(async () => {
   const r = await build({
     entryPoints: [`${root}/host-sdk/src/fido/index.ts`], bundle: true, format: "iife", globalName: "SeglFido", platform: "browser",
-    target: "es2022", write: false, metafile: true, plugins: [portable], logLevel: "silent",
+    target: "es2022", write: false, metafile: true, plugins: [portablePlugin(root, { bufferUsers })], logLevel: "silent",
   });
   bundle = r.outputFiles[0]!.text;
   meta = r.metafile;
   chip = await chipCeremonies("fido-portable", 1);
 }, 60_000);
 
-test("bundle of host-sdk/src/fido/index.ts with the page's swaps: no node: module, the browser twins in, the Node ones out", () => {
+test("bundle of host-sdk/src/fido/index.ts with the page's swaps: no node: module, no module naming Buffer, the browser twins in, the Node ones out", () => {
+  assert.deepEqual(bufferUsers, []);
   const inputs = Object.keys(meta.inputs);
   assert.ok(inputs.includes("host-sdk/src/platform/keys.browser.ts"), inputs.join(", "));
   assert.ok(inputs.includes("host-sdk/src/platform/crypto.browser.ts"));

@@ -2,7 +2,7 @@
 
 import { cborDecode, cborDecodePrefix, type CborValue } from "../cbor.js";
 import { SeglError } from "../errors.js";
-import { fromHex, toHex } from "../platform/bytes.js";
+import { fromHex, hex } from "../platform/encoding.js";
 import { COSE_CBOR, parseCoseKey, type CoseKey } from "./cose.js";
 import { CERT_LIMITS } from "./certificate.js";
 
@@ -64,7 +64,7 @@ const bad = (msg: string, offset?: number): never => {
 };
 
 export function uuidString(b: Uint8Array): string {
-  const h = toHex(b);
+  const h = hex(b);
   return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }
 

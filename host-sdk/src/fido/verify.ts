@@ -11,7 +11,7 @@
 // throw SeglError("INVALID_ARGUMENT"). Nothing else is thrown (see docs/fido-verification.md).
 
 import type { CborValue } from "../cbor.js";
-import { toBase64url } from "../platform/bytes.js";
+import { base64url } from "../platform/encoding.js";
 import { digest } from "../platform/crypto.js";
 import { timingSafeEqual } from "../platform/equal.js";
 import { isPublicKey, keyInfo, type PublicKey, type X509 } from "../platform/keys.js";
@@ -38,7 +38,7 @@ export const DEFAULT_ALLOWED_ALGORITHMS: readonly number[] = Object.freeze([COSE
 const SUPPORTED_ALGORITHMS: readonly number[] = Object.values(COSE_ALG);
 
 const sha256 = (b: Uint8Array): Uint8Array => digest("sha256", b);
-const b64u = toBase64url;
+const b64u = base64url;
 const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && timingSafeEqual(a, b);
 
 /** Policy shared by registrations and assertions. `undefined` = the safe default. */

@@ -1,37 +1,14 @@
-// Byte helpers that run the same in Node and a browser (no Buffer): hex, base64/base64url, equality.
-// Nothing here is secret-dependent in time except where said (use ./equal.ts for secrets).
+// Byte helpers that run the same in Node and a browser (no Buffer), beside ./encoding.ts (base64url,
+// hex): padded base64 both ways (PEM), and equality of public data (use ./equal.ts for secrets).
+import { base64url } from "./encoding.js";
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-
-export function toHex(b: Uint8Array): string {
-  let s = "";
-  for (const x of b) s += HEX[x];
-  return s;
-}
-
-/** Bytes of an even-length hex string; throws on anything else. */
-export function fromHex(s: string): Uint8Array {
-  if (s.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(s)) throw new Error("not a hex string");
-  const out = new Uint8Array(s.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(s.slice(2 * i, 2 * i + 2), 16);
-  return out;
+/** base64 (RFC 4648 §4, padded). */
+export function toBase64(b: Uint8Array): string {
+  const s = base64url(b).replace(/-/g, "+").replace(/_/g, "/");
+  return s + "=".repeat((4 - (s.length % 4)) % 4);
 }
 
 const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-/** base64 (RFC 4648 §4, padded) or base64url (§5, unpadded). */
-export function toBase64(b: Uint8Array, url = false): string {
-  let s = "";
-  for (let i = 0; i < b.length; i += 3) {
-    const n = (b[i]! << 16) | ((b[i + 1] ?? 0) << 8) | (b[i + 2] ?? 0);
-    const k = Math.min(3, b.length - i);
-    for (let j = 0; j <= k; j++) s += B64[(n >> (18 - 6 * j)) & 63];
-    if (!url) s += "=".repeat(3 - k);
-  }
-  return url ? s.replace(/\+/g, "-").replace(/\//g, "_") : s;
-}
-
-export const toBase64url = (b: Uint8Array): string => toBase64(b, true);
 
 /** Bytes of base64 or base64url text (padding optional, no whitespace); throws on other characters. */
 export function fromBase64(s: string): Uint8Array {
