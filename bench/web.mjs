@@ -68,12 +68,29 @@ try {
     console.log(`Wasm memories (2 pages) one tab can create       ${first}; a second tab at the same time ${second}`);
     for (const t of tabs) await t.context().close();
   }
-  // The screenshot for the README: a display (pressed), a reader and a chip.
+  // The screenshot for the README: a display (pressed), a reader and a chip (registered and signed in).
   await page.getByTestId("press").first().click();
   await page.getByRole("button", { name: "Add audio code reader" }).click();
   await page.getByTestId("seed").nth(1).waitFor();
   await page.getByRole("button", { name: "Add FIDO chip" }).click();
-  await page.locator("article.device").nth(2).waitFor();
+  const chip = page.locator("article.device").nth(2);
+  await chip.getByTestId("fido-register").waitFor();
+  // The chip registered and signed in with the page's relying party, its verdicts showing.
+  await chip.getByLabel("Touch automatically").check();
+  // Each ceremony timed from the click to the verdicts shown (CTAPHID in the tab, the chip's signature in
+  // its image, the SDK's verification on @noble): the first registration, then sign-ins.
+  const ceremony = async (b) => {
+    const n = await chip.getByTestId("fido-outcome").getAttribute("data-n");
+    const t0 = performance.now();
+    await chip.getByTestId(b).click();
+    await page.waitForFunction(([el, k]) => el?.getAttribute("data-n") !== k, [await chip.getByTestId("fido-outcome").elementHandle(), n]);
+    return performance.now() - t0;
+  };
+  const reg = await ceremony("fido-register");
+  const signIns = [];
+  for (let i = 0; i < 2 * ROUNDS + 1; i++) signIns.push(await ceremony("fido-sign-in"));
+  console.log(`chip registration in the page, click to verdicts ${reg.toFixed(0)} ms (the first, batch certificate new to the verifier)`);
+  console.log(`chip sign-in in the page, click to verdicts      ${median(signIns).toFixed(0)} ms (median of ${signIns.length})`);
   await page.locator("article.device summary", { hasText: "Flash" }).first().click();
   await page.locator(".flash [role=listitem]").first().waitFor();
   await page.screenshot({ path: new URL("../docs/simulator-web.png", import.meta.url).pathname, fullPage: true });

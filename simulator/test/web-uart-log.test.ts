@@ -9,7 +9,7 @@ import { Command, DeviceStatusCode } from "../../host-sdk/src/protocols/service/
 test("requests: UPDATE_DATA shows its offset and chunk size; a frame split over two writes is one line", () => {
   const d = new UartDecoder("→");
   const payload = new Uint8Array(4 + 1016);
-  payload.set([0, 0, 0x03, 0xf8]); // offset 1016
+  payload.set([0xf8, 0x03, 0, 0]); // offset 1016, little-endian as the update commands' fields
   const f = encodeRequest(Command.UPDATE_DATA, 7, payload);
   assert.deepEqual(d.push(f.subarray(0, 100)), []);
   assert.deepEqual(d.push(f.subarray(100)), ["→ UPDATE_DATA offset 1016 (1016 B)"]);
@@ -22,7 +22,7 @@ test("answers: INFO decoded, status names, UPDATE_REFUSED with its reason", () =
   const d = new UartDecoder("←");
   assert.deepEqual(d.push(encodeResponse(Command.PROVISION, 2, DeviceStatusCode.LOCKED)), ["← PROVISION LOCKED"]);
   assert.deepEqual(d.push(encodeResponse(Command.UPDATE_BEGIN, 3, DeviceStatusCode.UPDATE_REFUSED, new Uint8Array([5]))), ["← UPDATE_BEGIN UPDATE_REFUSED ROLLBACK"]);
-  assert.deepEqual(d.push(encodeResponse(Command.UPDATE_DATA, 4, DeviceStatusCode.OK, new Uint8Array([0, 0, 4, 0]))), ["← UPDATE_DATA OK 1024 B received"]);
+  assert.deepEqual(d.push(encodeResponse(Command.UPDATE_DATA, 4, DeviceStatusCode.OK, new Uint8Array([0, 4, 0, 0]))), ["← UPDATE_DATA OK 1024 B received"]);
 });
 
 test("a frame with a flipped CRC byte is reported as a CRC failure, and the next good frame still decodes", () => {

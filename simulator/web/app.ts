@@ -1,17 +1,26 @@
 // The simulator's browser page (docs/simulator.md "In a browser"): devices run here, in the tab, from
 // the shipping image served next to this bundle; each one's flash is kept in IndexedDB.
-import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, hidCall, provisionChip, signImageForTest, type FirmwareImage } from "../src/browser/index.js";
+import { Device, SimClock, imageFromBytes, hex, AUDIO_RATE, READER_KEYS, signImageForTest, type FirmwareImage } from "../src/browser/index.js";
 import { MemoryTransport, type ByteEndpoint } from "../../host-sdk/src/transport/memory.js";
 import { ServiceClient } from "../../host-sdk/src/protocols/service/client.js";
 import { PageBroker, describeVerdict, type BrokerState } from "./broker.js";
 import { storeView } from "./store-view.js";
+import { el } from "./dom.js";
 import { UartDecoder } from "./uart-log.js";
 import { provisionDevice } from "../../host-sdk/src/provision-device.js";
 import { updateFirmware } from "../../host-sdk/src/protocols/service/update.js";
+import type { HidEndpoint } from "../../host-sdk/src/transport/hid-memory.js";
+import { CtapHidLog } from "./ctaphid-log.js";
+import { PageRelyingParty, attestAndLock, createMakerRoot, openChip, type ChipLink, type MakerRoot, type PageAccount } from "./chip-fido.js";
+import { fidoPanel, touchControl, type TouchControl } from "./fido-panel.js";
 
 type Model = "code-display" | "audio-reader" | "chip";
-interface Saved { id: string; model: Model; serial: string; flash: Uint8Array; bootFlash?: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; broker?: BrokerState }
-interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; dispose(keepDevice?: boolean): void }
+interface Saved {
+  id: string; model: Model; serial: string; flash: Uint8Array; bootFlash?: Uint8Array; seed?: Uint8Array; driftPpm: number; rngSeed: string; broker?: BrokerState;
+  /** A chip's accounts registered with the page's relying party, and the copy of its flash kept for a clone. */
+  accounts?: PageAccount[]; flashCopy?: Uint8Array;
+}
+interface Live { saved: Saved; device: Device; root: HTMLElement; log: HTMLOListElement; lastOps: number; touch?: TouchControl; dispose(keepDevice?: boolean): void }
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 const clock = new SimClock({ mode: "real" });
@@ -23,6 +32,9 @@ let voice: Uint8Array | undefined;
 /** The next test image as served (firmware-next.wasm), and its version; signed in the page when an update is asked for. */
 let next: { file: string; sha256: string; version: string } | undefined;
 let nextSigned: Promise<Uint8Array> | undefined;
+/** The page as relying party for its chips, and the maker roots it knows (kept in localStorage). */
+let rp: PageRelyingParty | undefined;
+let roots: { trusted: MakerRoot; stranger: MakerRoot } | undefined;
 
 // ---------------------------------------------------------------- IndexedDB
 const dbReady: Promise<IDBDatabase> = new Promise((resolve, reject) => {
@@ -42,15 +54,6 @@ async function tx<T>(mode: IDBTransactionMode, f: (s: IDBObjectStore) => IDBRequ
 const save = (s: Saved): Promise<IDBValidKey> => tx("readwrite", (st) => st.put(s));
 
 // ---------------------------------------------------------------- devices
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> & Record<string, unknown> = {}, ...kids: (Node | string)[]): HTMLElementTagNameMap[K] {
-  const e = document.createElement(tag);
-  for (const [k, v] of Object.entries(props)) {
-    if (k.startsWith("aria-") || k.startsWith("data-") || k === "for" || k === "role") e.setAttribute(k, String(v));
-    else (e as unknown as Record<string, unknown>)[k] = v;
-  }
-  e.append(...kids);
-  return e;
-}
 const MODEL_LABEL: Record<Model, string> = { "code-display": "Code display", "audio-reader": "Audio code reader", chip: "FIDO chip" };
 
 function logLine(l: Live, text: string): void {
@@ -58,7 +61,6 @@ function logLine(l: Live, text: string): void {
   l.log.prepend(el("li", {}, `${t} ${text}`));
   while (l.log.childElementCount > 200) l.log.lastElementChild!.remove();
 }
-const hexShort = (b: Uint8Array, n = 24): string => hex(b.subarray(0, n)) + (b.length > n ? "…" : "");
 
 // Each device's UART, both directions, read as service frames (kept across a rebuild of its view).
 const uartDecoders = new WeakMap<Device, { toHost: UartDecoder; toDevice: UartDecoder }>();
@@ -75,6 +77,27 @@ function loggedUart(id: string, d: Device): ByteEndpoint {
       const lines = decoders(d).toDevice.push(b);
       if (l) for (const line of lines) logLine(l, line);
       d.uartWrite(b);
+    },
+    on: (ev, cb) => d.on(ev, cb),
+    off: (ev, cb) => d.off(ev, cb),
+  };
+}
+
+// Each chip's CTAPHID reports, both directions, read as messages (kept across a rebuild of its view).
+const hidLogs = new WeakMap<Device, CtapHidLog>();
+function hidLog(d: Device): CtapHidLog {
+  let x = hidLogs.get(d);
+  if (!x) hidLogs.set(d, (x = new CtapHidLog()));
+  return x;
+}
+/** The chip's HID for the page's host side: what the host sends is logged as messages before the chip reads it. */
+function loggedHid(id: string, d: Device): HidEndpoint {
+  return {
+    hidWrite(r) {
+      const l = live.get(id);
+      const lines = hidLog(d).fromHost(r);
+      if (l) for (const line of lines) logLine(l, line);
+      d.hidWrite(r);
     },
     on: (ev, cb) => d.on(ev, cb),
     off: (ev, cb) => d.off(ev, cb),
@@ -160,25 +183,30 @@ function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement)
   if (saved.model === "audio-reader") controls.push(btn("Press main key (speak)", () => device.click(READER_KEYS.main), "press"), btn("Repeat", () => device.click(READER_KEYS.repeat)),
     btn("Volume up", () => device.click(READER_KEYS.volumeUp)), btn("Volume down", () => device.click(READER_KEYS.volumeDown)),
     btn("Faster", () => device.click(READER_KEYS.speedUp), "speed-up"), btn("Slower", () => device.click(READER_KEYS.speedDown)), btn("Language", () => device.click(READER_KEYS.language)));
-  if (saved.model !== "chip" && next) {
+  if (next) {
     const to = next;
     controls.push(btn(`Update to ${to.version}`, () => void update(l, to), "update"));
   }
+  const touch = saved.model === "chip" ? touchControl(id, () => device.click(), (line) => logLine(l, line)) : undefined;
   if (saved.model === "chip") {
-    controls.push(btn("Touch", () => device.click(), "press"), btn("CTAP2 getInfo over CTAPHID", () => {
+    controls.push(btn("Touch", () => { logLine(l, "touched"); device.click(); }, "press"), btn("CTAP2 getInfo over CTAPHID", () => void (async () => {
+      let link: ChipLink | undefined;
       try {
-        const r = hidCall(device, 0x10, new Uint8Array([0x04])); // CTAPHID_CBOR, authenticatorGetInfo
-        logLine(l, `getInfo answered: status 0x${r[0]!.toString(16).padStart(2, "0")}, ${r.length - 1} bytes of CBOR`);
+        link = await openChip(loggedHid(id, device));
+        const i = await link.ctap.getInfo();
+        logLine(l, `getInfo answered: versions ${i.versions.join(", ")}, AAGUID ${hex(i.aaguid)}`);
       } catch (e) {
         logLine(l, `getInfo failed: ${e instanceof Error ? e.message : String(e)}`);
+      } finally {
+        await link?.close();
       }
-    }, "get-info"));
+    })(), "get-info"));
   }
   const running = el("span", { "data-testid": "running" });
   const led = el("span", { className: "led", "data-on": String(device.led), "aria-live": "polite" }, `LED ${device.led ? "on" : "off"}`);
   const view = el("article", { className: "device", "aria-labelledby": `${id}-h`, "data-device": id },
     el("h3", { id: `${id}-h` }, `${MODEL_LABEL[saved.model]} ${saved.serial}`),
-    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, power, running),
+    el("div", { className: "row" }, ...(saved.model === "chip" ? [led] : [lcd]), ...controls, ...(touch ? [touch.element] : []), power, running),
     el("fieldset", {}, el("legend", {}, "Control plane"),
       el("div", { className: "row" },
         ...field("Drift (ppm)", drift), btn("Set drift", () => { device.setDriftPpm(Number(drift.value)); saved.driftPpm = Number(drift.value); void save(saved); }),
@@ -193,12 +221,19 @@ function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement)
       el("p", {}, "Each page: state (active with its log position, free, blank, torn), L bytes of live records (solid bar), D bytes of dead records (striped bar), e erase count."), flashBox),
     el("details", { open: true }, el("summary", {}, "Event log"), log),
     ...(saved.seed ? [brokerView(saved, lcd)] : []),
+    ...(touch && rp && roots ? [fidoPanel({
+      id, rp, trustedName: roots.trusted.name, strangerName: roots.stranger.name, accounts: (saved.accounts ??= []),
+      openLink: () => openChip(loggedHid(id, device)),
+      copyFlash: () => { saved.flashCopy = device.snapshotFlash(); void save(saved); },
+      restoreFlash: () => { if (!saved.flashCopy) return false; device.restoreFlash(saved.flashCopy); return true; },
+      saveAccounts: () => void save(saved), log: (line) => logLine(l, line),
+    }, touch)] : []),
   );
   $("devices").append(view);
-  const l: Live = { saved, device, root: view, log, lastOps: 0, dispose: () => undefined };
+  const l: Live = { saved, device, root: view, log, lastOps: 0, ...(touch ? { touch } : {}), dispose: () => undefined };
   const onDisplay = (t: string) => { lcd.textContent = t || " "; lcd.dataset.rtc = String(device.rtcMs()); logLine(l, `display "${t}"`); };
   const onUart = (b: Uint8Array) => { for (const line of decoders(device).toHost.push(b)) logLine(l, line); };
-  const onHid = (b: Uint8Array) => logLine(l, `CTAPHID → host cid ${hex(b.subarray(0, 4))} cmd 0x${(b[4]! & 0x7f).toString(16)} ${hexShort(b.subarray(5), 16)}`);
+  const onHid = (b: Uint8Array) => { for (const line of hidLog(device).fromDevice(b)) logLine(l, line); };
   const onLed = (on: boolean) => { led.dataset.on = String(on); led.textContent = `LED ${on ? "on" : "off"}`; logLine(l, `LED ${on ? "on" : "off"}`); };
   // Audio: every chunk is played at once; the log gets one line per burst (a pause of 300 ms ends it).
   let heard = 0, burst = 0, burstTimer: ReturnType<typeof setTimeout> | undefined;
@@ -252,7 +287,11 @@ function keep(saved: Saved, d: Device): void {
   if (boot) saved.bootFlash = boot;
 }
 
-/** Updates a display or reader to the next test image over its UART with the SDK's updateFirmware; the frames and the progress go to its log. */
+/**
+ * Updates a device to the next test image with the SDK's updateFirmware: a display or reader over its UART,
+ * a chip over its HID tunnel (a new download waits for a touch of the chip); the frames or reports and the
+ * progress go to its log.
+ */
 async function update(l: Live, to: { file: string; sha256: string; version: string }): Promise<void> {
   nextSigned ??= (async () => {
     const bytes = new Uint8Array(await (await fetch(to.file)).arrayBuffer());
@@ -262,13 +301,18 @@ async function update(l: Live, to: { file: string; sha256: string; version: stri
     return signImageForTest(bytes, { version: (major << 16) | (minor << 8) | patch, securityCounter: 1 });
   })();
   const id = l.saved.id, device = l.device;
-  const t = new MemoryTransport(loggedUart(id, device));
+  const chip = l.saved.model === "chip";
+  let link: ChipLink | undefined;
+  const t = chip ? undefined : new MemoryTransport(loggedUart(id, device));
   let lastPhase = "";
   try {
     const file = await nextSigned;
     logLine(l, `update to ${to.version}: image of ${file.length} bytes signed with the simulator's test maker key`);
-    const r = await updateFirmware(new ServiceClient(t), file, {
+    if (chip) link = await openChip(loggedHid(id, device));
+    const r = await updateFirmware(link ? link.service : new ServiceClient(t!), file, {
       onProgress: (p) => {
+        if (p.phase === "touch") { l.touch?.waiting("update"); return; }
+        if (p.phase === "data") l.touch?.done();
         if (p.phase === "data" && p.sent < p.total && p.sent % (16 * 1016) !== 0) return; // a progress line every 16 chunks
         if (p.phase === lastPhase && p.phase !== "data") return;
         lastPhase = p.phase;
@@ -279,7 +323,9 @@ async function update(l: Live, to: { file: string; sha256: string; version: stri
   } catch (e) {
     logLine(live.get(id) ?? l, `update failed: ${e instanceof Error ? e.message : String(e)}`);
   } finally {
-    await t.close();
+    l.touch?.done();
+    await t?.close();
+    await link?.close();
   }
   keep(l.saved, device);
   await save(l.saved);
@@ -292,8 +338,16 @@ async function add(model: Model): Promise<void> {
   const device = makeDevice(saved, true);
   const l = addDeviceView(saved, device);
   if (model === "chip") {
-    const info = provisionChip(device, { serial: saved.serial }); // as it leaves the factory: a chip, locked
-    logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${info.serial}`);
+    // As it leaves the factory: a chip, with a batch attestation issued by the page's maker root, locked.
+    // Everything over CTAPHID with the SDK: PROVISION through the service tunnel, then the attestation and LOCK.
+    const link = await openChip(loggedHid(saved.id, device));
+    try {
+      await provisionDevice(link.service, { model: "chip", serial: saved.serial, timeMs: clock.now(), lock: false });
+      await attestAndLock(link, roots!.trusted, clock.now());
+    } finally {
+      await link.close();
+    }
+    logLine(live.get(saved.id)!, `provisioned as a chip and locked: serial ${saved.serial}, batch attestation issued by “${roots!.trusted.name}”`);
   } else {
     const t = new MemoryTransport(loggedUart(saved.id, device));
     try {
@@ -310,6 +364,22 @@ async function add(model: Model): Promise<void> {
   keep(saved, live.get(saved.id)!.device);
   await save(saved);
   $("image-status").dataset.ready = String(live.size);
+}
+
+/** The page's maker root (it attests the chips added here) and another maker's, made once and kept in localStorage. */
+function makerRoots(): { trusted: MakerRoot; stranger: MakerRoot } {
+  const KEY = "segl-sim-maker-roots";
+  type Kept = { name: string; ca: { certificateDer: number[]; certificatePem: string; privateKey: number[]; publicKey: number[] } };
+  const revive = (k: Kept): MakerRoot => ({ name: k.name, ca: { certificateDer: Uint8Array.from(k.ca.certificateDer), certificatePem: k.ca.certificatePem, privateKey: Uint8Array.from(k.ca.privateKey), publicKey: Uint8Array.from(k.ca.publicKey) } });
+  const kept = localStorage.getItem(KEY);
+  if (kept) {
+    const k = JSON.parse(kept) as { trusted: Kept; stranger: Kept };
+    return { trusted: revive(k.trusted), stranger: revive(k.stranger) };
+  }
+  const made = { trusted: createMakerRoot("Segl simulator maker root", "Segl simulator"), stranger: createMakerRoot("Another maker's root", "Another maker") };
+  const flat = (r: MakerRoot): Kept => ({ name: r.name, ca: { certificateDer: [...r.ca.certificateDer], certificatePem: r.ca.certificatePem, privateKey: [...r.ca.privateKey], publicKey: [...r.ca.publicKey] } });
+  localStorage.setItem(KEY, JSON.stringify({ trusted: flat(made.trusted), stranger: flat(made.stranger) }));
+  return made;
 }
 
 async function remove(id: string): Promise<void> {
@@ -334,6 +404,9 @@ async function start(): Promise<void> {
   image = imageFromBytes(bytes, manifest.image.file);
   voice = new Uint8Array(await (await fetch(manifest.voice.file)).arrayBuffer());
   const stored = await tx("readonly", (s) => s.getAll() as IDBRequest<Saved[]>);
+  roots = makerRoots();
+  rp = new PageRelyingParty({ rpId: location.hostname, origin: location.origin, ...roots });
+  await rp.restore(stored.flatMap((s) => s.accounts ?? []));
   for (const s of stored) addDeviceView(s, makeDevice(s, false));
   status.replaceChildren(`Image ${manifest.image.file}, ${bytes.length} bytes, SHA-256 `, el("code", { "data-testid": "image-sha" }, digest), " (matches the server's). Ready in ", el("span", { "data-testid": "ready-ms" }, (performance.now() - t0).toFixed(0)), " ms.");
   status.dataset.ready = String(live.size);

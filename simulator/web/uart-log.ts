@@ -4,20 +4,23 @@
 import { FrameParser, RESPONSE_BIT, type Frame } from "../../host-sdk/src/protocols/service/frame.js";
 import { commandName, deviceStatusName, parseInfo, Command, DeviceStatusCode, UPDATE_REFUSED_REASONS } from "../../host-sdk/src/protocols/service/client.js";
 
-const u32 = (b: Uint8Array, o = 0): number => ((b[o]! << 24) | (b[o + 1]! << 16) | (b[o + 2]! << 8) | b[o + 3]!) >>> 0;
+// The update commands' u32 fields are little-endian (docs/image-format.md), unlike the older commands.
+const u32le = (b: Uint8Array, o = 0): number => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0;
 
-/** One line for a frame going to the device ("→") or coming from it ("←"). */
-export function describeFrame(dir: "→" | "←", f: Frame): string {
-  const cmd = f.type & ~RESPONSE_BIT & 0xff;
+/** A service request (command and its payload) in words, after the direction arrow: "UPDATE_DATA offset 1016 (1016 B)". */
+export function describeServiceRequest(cmd: number, payload: Uint8Array): string {
   const name = commandName(cmd);
-  if (dir === "→") {
-    if (cmd === Command.UPDATE_DATA && f.payload.length >= 4) return `→ ${name} offset ${u32(f.payload)} (${f.payload.length - 4} B)`;
-    return `→ ${name}${f.payload.length ? ` (${f.payload.length} B)` : ""}`;
-  }
-  if (f.payload.length === 0) return `← ${name} (no status byte)`;
-  const status = f.payload[0]!;
-  const data = f.payload.subarray(1);
-  let text = `← ${name} ${deviceStatusName(status)}`;
+  if (cmd === Command.UPDATE_DATA && payload.length >= 4) return `${name} offset ${u32le(payload)} (${payload.length - 4} B)`;
+  return `${name}${payload.length ? ` (${payload.length} B)` : ""}`;
+}
+
+/** A service answer (status byte ‖ data) to `cmd` in words: "INFO OK model 1 locked firmware 0.2.0 serial …". */
+export function describeServiceAnswer(cmd: number | undefined, payload: Uint8Array): string {
+  const name = cmd === undefined ? "answer" : commandName(cmd);
+  if (payload.length === 0) return `${name} (no status byte)`;
+  const status = payload[0]!;
+  const data = payload.subarray(1);
+  let text = `${name} ${deviceStatusName(status)}`;
   if (status === DeviceStatusCode.UPDATE_REFUSED && data.length >= 1) {
     text += ` ${UPDATE_REFUSED_REASONS[data[0] as keyof typeof UPDATE_REFUSED_REASONS] ?? `detail ${data[0]}`}`;
   } else if (status === DeviceStatusCode.OK && cmd === Command.INFO) {
@@ -28,11 +31,17 @@ export function describeFrame(dir: "→" | "←", f: Frame): string {
       text += ` (unreadable answer: ${e instanceof Error ? e.message : String(e)})`;
     }
   } else if (status === DeviceStatusCode.OK && (cmd === Command.UPDATE_DATA || cmd === Command.UPDATE_BEGIN) && data.length === 4) {
-    text += ` ${u32(data)} B received`;
+    text += ` ${u32le(data)} B received`;
   } else if (data.length) {
     text += ` (${data.length} B)`;
   }
   return text;
+}
+
+/** One line for a frame going to the device ("→") or coming from it ("←"). */
+export function describeFrame(dir: "→" | "←", f: Frame): string {
+  const cmd = f.type & ~RESPONSE_BIT & 0xff;
+  return `${dir} ${dir === "→" ? describeServiceRequest(cmd, f.payload) : describeServiceAnswer(cmd, f.payload)}`;
 }
 
 /** Turns the UART bytes of one direction into log lines: frames, CRC failures, and bytes outside frames. */

@@ -147,15 +147,163 @@ describe("segl sim web (chromium headless)", () => {
     assert.ok(live.length >= 1 && live.some((m) => Number(m![1]) > 0), all.join("\n"));
   });
 
-  test("a chip added on the page is provisioned as one, answers CTAP2 getInfo over CTAPHID, and the reports are in its log", async () => {
+  test("a chip added on the page is provisioned as one with the page's batch attestation, answers CTAP2 getInfo over CTAPHID, and its log reads the messages", async () => {
     await page.getByRole("button", { name: "Add FIDO chip" }).click();
     const dev = lastDevice();
     const log = dev.locator(".log");
     await page.waitForFunction((el) => /provisioned as a chip and locked/.test(el?.textContent ?? ""), await log.elementHandle());
     await dev.getByTestId("get-info").click();
+    await page.waitForFunction((el) => /getInfo (answered|failed)/.test(el?.textContent ?? ""), await log.elementHandle());
+    const text = (await log.textContent())!; // newest line first
+    assert.match(text, /getInfo answered: versions [^\n]*FIDO_2_0/);
+    assert.match(text, /batch attestation issued by “Segl simulator maker root”/);
+    assert.match(text, /← service ATTESTATION OK[^]*→ service ATTESTATION \(\d+ B\)/);
+    assert.match(text, /← service ATTESTATION OK[^]*← service PROVISION OK[^]*→ service PROVISION \(\d+ B\)/);
+    assert.match(text, /← CBOR GET_INFO CTAP2_OK \(\d+ B\)[^]*→ CBOR GET_INFO/);
+  });
+
+  const verdicts = async (dev: ReturnType<typeof lastDevice>) => ({
+    outcome: (await dev.getByTestId("fido-outcome").textContent())!,
+    trust: (await dev.getByTestId("verdict-trust").textContent())!,
+    counter: (await dev.getByTestId("verdict-counter").textContent())!,
+    signature: (await dev.getByTestId("verdict-signature").textContent())!,
+  });
+  /** Clicks a panel button and waits for the result region to be complete again. */
+  const ceremony = async (dev: ReturnType<typeof lastDevice>, testid: string) => {
+    const before = await dev.getByTestId("fido-outcome").getAttribute("data-n");
+    await dev.getByTestId(testid).click();
+    await page.waitForFunction(([el, b]) => el !== null && !(el as Element).hasAttribute("aria-busy") && (el as Element).querySelector("[data-testid=fido-outcome]")?.getAttribute("data-n") !== b,
+      [await dev.getByTestId("fido-result").elementHandle(), before] as const);
+    return verdicts(dev);
+  };
+
+  test("register with the chip: the page asks for a touch, the Touch button gives it; trust, counter and signature verdicts in words", async () => {
+    const dev = lastDevice();
+    await dev.getByTestId("fido-register").click();
+    const touch = dev.getByTestId("touch-status");
+    await page.waitForFunction((el) => /Waiting for a touch \(makeCredential\): press the chip's Touch button/.test(el?.textContent ?? ""), await touch.elementHandle());
+    await dev.getByTestId("press").click();
+    await page.waitForFunction((el) => /Broker:/.test(el?.textContent ?? ""), await dev.getByTestId("fido-outcome").elementHandle());
+    const v = await verdicts(dev);
+    assert.equal(v.outcome, "Broker: ACCEPTED");
+    assert.match(v.trust, /^Trust: TRUSTED — the attestation chains to the maker root “Segl simulator maker root”/);
+    assert.match(v.counter, /^Counter: STARTS at \d+\.$/);
+    assert.match(v.signature, /^Signature: VALID/);
+    assert.equal(await touch.textContent(), "", "the touch prompt is gone");
+    assert.match((await dev.locator(".log").textContent())!, /← CBOR MAKE_CREDENTIAL CTAP2_OK[^]*touched[^]*← KEEPALIVE cid [0-9a-f]{8} waiting for a touch[^]*→ CBOR MAKE_CREDENTIAL \(\d+ B\)/);
+  });
+
+  let counter = 0;
+  test("sign in (touch automatically): the counter increases from the stored value, signature valid, trust as registered", async () => {
+    const dev = lastDevice();
+    await dev.getByLabel("Touch automatically").check();
+    const v = await ceremony(dev, "fido-sign-in");
+    assert.equal(v.outcome, "Broker: ACCEPTED", JSON.stringify(v));
+    const m = /^Counter: INCREASED from (\d+) to (\d+)\.$/.exec(v.counter);
+    assert.ok(m && Number(m[2]) > Number(m[1]), v.counter);
+    counter = Number(m[2]);
+    assert.match(v.signature, /^Signature: VALID/);
+    assert.match(v.trust, /^Trust: TRUSTED — registered with an attestation that chains/);
+    assert.match((await dev.locator(".log").textContent())!, /← CBOR GET_ASSERTION CTAP2_OK[^]*→ CBOR GET_ASSERTION \(\d+ B\)/);
+  });
+
+  test("a flipped signature bit: signature INVALID, counter not moved, trust still good", async () => {
+    const dev = lastDevice();
+    const v = await ceremony(dev, "fido-flip");
+    assert.equal(v.outcome, "Broker: REFUSED (signature-invalid)");
+    assert.match(v.signature, /^Signature: INVALID/);
+    assert.match(v.counter, new RegExp(`^Counter: NOT MOVED — stays at ${counter} `));
+    assert.match(v.trust, /^Trust: TRUSTED/);
+  });
+
+  test("a replayed assertion: refused on its used challenge, signature not checked, counter not moved", async () => {
+    const dev = lastDevice();
+    const v = await ceremony(dev, "fido-replay");
+    assert.equal(v.outcome, "Broker: REFUSED (challenge-unknown)");
+    assert.match(v.signature, /^Signature: NOT CHECKED/);
+    assert.match(v.counter, new RegExp(`^Counter: NOT MOVED — stays at ${counter} `));
+  });
+
+  test("a clone (the chip's flash restored to a copy kept earlier): counter REGRESSED, signature valid", async () => {
+    const dev = lastDevice();
+    await dev.getByTestId("fido-copy").click();
+    const ok = await ceremony(dev, "fido-sign-in");
+    assert.equal(ok.outcome, "Broker: ACCEPTED");
+    counter = Number(/to (\d+)\.$/.exec(ok.counter)![1]);
+    await dev.getByTestId("fido-restore").click();
+    const v = await ceremony(dev, "fido-sign-in");
+    assert.equal(v.outcome, "Broker: REFUSED (counter-regressed)");
+    assert.match(v.counter, new RegExp(`^Counter: REGRESSED — the chip says \\d+, the broker had ${counter}`));
+    assert.match(v.signature, /^Signature: VALID/);
+    assert.match(v.trust, /^Trust: TRUSTED/);
+  });
+
+  test("registering against another maker's root: trust FAILED, the attestation signature valid, nothing stored", async () => {
+    const dev = lastDevice();
+    await dev.getByLabel("Broker trusts").selectOption("stranger");
+    const v = await ceremony(dev, "fido-register");
+    assert.match(v.outcome, /^Broker: REFUSED \(.*attestation-invalid/);
+    assert.match(v.trust, /^Trust: FAILED — the attestation does not chain to the trusted maker root “Another maker's root”/);
+    assert.match(v.signature, /^Signature: VALID/);
+    assert.match(v.counter, /^Counter: NOT STORED/);
+    await dev.getByLabel("Broker trusts").selectOption("trusted");
+  });
+
+  test("the chip updated over its HID tunnel: the page waits for a touch, runs 0.2.0 from slot B, kept across a reload; its credential still signs, the counter going on", async () => {
+    const dev = lastDevice();
+    await dev.getByLabel("Touch automatically").uncheck();
+    // the clone's refusals left the chip's counter below the broker's: sign in until it passes it
+    for (let i = 0; i < 10; i++) {
+      await dev.getByLabel("Touch automatically").check();
+      if ((await ceremony(dev, "fido-sign-in")).outcome === "Broker: ACCEPTED") break;
+    }
+    await dev.getByLabel("Touch automatically").uncheck();
+    counter = Number(/to (\d+)\.$/.exec((await verdicts(dev)).counter)![1]);
+    await dev.getByTestId("update").click();
+    const touch = dev.getByTestId("touch-status");
+    await page.waitForFunction((el) => /Waiting for a touch \(update\)/.test(el?.textContent ?? ""), await touch.elementHandle(), { timeout: 20_000 });
+    const log = dev.locator(".log");
+    assert.match((await log.textContent())!, /← service UPDATE_BEGIN PRESENCE_REQUIRED/);
+    await dev.getByTestId("press").click();
+    await page.waitForFunction((el) => /updated: INFO reports firmware|update failed/.test(el?.textContent ?? ""), await log.elementHandle(), { timeout: 30_000 });
     const text = (await log.textContent())!;
-    assert.match(text, /getInfo answered: status 0x00, \d+ bytes of CBOR/);
-    assert.match(text, /CTAPHID → host cid [0-9a-f]{8} cmd 0x10/);
+    assert.match(text, /updated: INFO reports firmware 0\.2\.0 after the trial boot/);
+    assert.match(text, /→ service UPDATE_DATA offset \d+ \(\d+ B\)[^]*← service UPDATE_DATA OK \d+ B received/);
+    const running = dev.getByTestId("running");
+    await page.waitForFunction((el) => /image 0\.2\.0 from slot B; boot record #\d+: active B, counter 1$/.test(el?.textContent ?? ""), await running.elementHandle());
+    await dev.getByLabel("Touch automatically").check();
+    const v = await ceremony(dev, "fido-sign-in");
+    assert.equal(v.outcome, "Broker: ACCEPTED");
+    assert.match(v.counter, new RegExp(`^Counter: INCREASED from ${counter} to \\d+\\.$`));
+    counter = Number(/to (\d+)\.$/.exec(v.counter)![1]);
+    const before = (await running.textContent())!;
+    await page.waitForTimeout(400); // the page stores both flashes on its next 250 ms tick
+    await page.reload();
+    await page.getByTestId("image-sha").waitFor();
+    const again = lastDevice();
+    assert.equal(await again.getByTestId("running").textContent(), before);
+    await again.getByLabel("Touch automatically").check();
+    const after = await ceremony(again, "fido-sign-in");
+    assert.equal(after.outcome, "Broker: ACCEPTED", "the account was kept across the reload");
+    assert.match(after.counter, new RegExp(`^Counter: INCREASED from ${counter} to \\d+\\.$`));
+  }, 60_000);
+
+  test("keyboard only: every control of the chip's panel is reached with Tab", async () => {
+    const dev = lastDevice();
+    await dev.getByTestId("update").focus();
+    const want = ["Touch", "CTAP2 getInfo over CTAPHID", "Touch automatically", "Account name", "Broker trusts", "Register", "Sign in", "Sign in, one signature bit flipped",
+      "Replay the last assertion", "Keep a copy of the chip's flash", "Restore the kept copy (a clone)"];
+    const seen = new Set<string>();
+    for (let i = 0; i < 60 && !want.every((w) => seen.has(w)); i++) {
+      await page.keyboard.press("Tab");
+      seen.add(await page.evaluate(() => {
+        const a = document.activeElement as HTMLElement | null;
+        if (!a) return "";
+        const label = a.id ? document.querySelector(`label[for="${a.id}"]`)?.textContent : undefined;
+        return (label ?? a.textContent ?? "").trim();
+      }));
+    }
+    assert.deepEqual(want.filter((w) => !seen.has(w)), []);
   });
 
   test("keyboard only: Tab reaches “Add code display”, Enter adds one, Tab reaches its button, Space presses it", async () => {
