@@ -7,6 +7,7 @@ import { PageBroker, describeVerdict, type BrokerState } from "./broker.js";
 import { storeView } from "./store-view.js";
 import { el } from "./dom.js";
 import { UartDecoder } from "./uart-log.js";
+import { LogHistory } from "./log-history.js";
 import { provisionDevice } from "../../host-sdk/src/provision-device.js";
 import { updateFirmware } from "../../host-sdk/src/protocols/service/update.js";
 import type { HidEndpoint } from "../../host-sdk/src/transport/hid-memory.js";
@@ -56,10 +57,28 @@ const save = (s: Saved): Promise<IDBValidKey> => tx("readwrite", (st) => st.put(
 // ---------------------------------------------------------------- devices
 const MODEL_LABEL: Record<Model, string> = { "code-display": "Code display", "audio-reader": "Audio code reader", chip: "FIDO chip" };
 
+// The view shows the newest lines; each device's whole log (up to 10,000 lines) is kept for "Save".
+const SHOWN_LOG_LINES = 200;
+const histories = new WeakMap<Device, LogHistory>();
+function historyOf(d: Device): LogHistory {
+  let h = histories.get(d);
+  if (!h) histories.set(d, (h = new LogHistory()));
+  return h;
+}
 function logLine(l: Live, text: string): void {
-  const t = new Date(clock.now()).toISOString().slice(11, 23);
-  l.log.prepend(el("li", {}, `${t} ${text}`));
-  while (l.log.childElementCount > 200) l.log.lastElementChild!.remove();
+  const line = `${new Date(clock.now()).toISOString().slice(11, 23)} ${text}`;
+  historyOf(l.device).add(line);
+  l.log.prepend(el("li", {}, line));
+  while (l.log.childElementCount > SHOWN_LOG_LINES) l.log.lastElementChild!.remove();
+}
+/** Downloads the device's whole kept log as a text file. */
+function saveLog(serial: string, device: Device): void {
+  const url = URL.createObjectURL(new Blob([historyOf(device).text(serial)], { type: "text/plain" }));
+  const a = el("a", { href: url, download: `${serial}-event-log.txt` });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
 
 // Each device's UART, both directions, read as service frames (kept across a rebuild of its view).
@@ -219,7 +238,10 @@ function addDeviceView(saved: Saved, device: Device, keptLog?: HTMLOListElement)
         btn("Remove device", () => void remove(id), "remove"))),
     el("details", {}, el("summary", {}, "Flash"), flashSummary,
       el("p", {}, "Each page: state (active with its log position, free, blank, torn), L bytes of live records (solid bar), D bytes of dead records (striped bar), e erase count."), flashBox),
-    el("details", { open: true }, el("summary", {}, "Event log"), log),
+    el("details", { open: true }, el("summary", {}, "Event log"),
+      el("p", {}, `Newest first; the newest ${SHOWN_LOG_LINES} lines are shown. `, btn("Save the event log", () => saveLog(saved.serial, device), "save-log"),
+        " downloads all of it (up to 10,000 lines) as a text file, oldest first."),
+      log),
     ...(saved.seed ? [brokerView(saved, lcd)] : []),
     ...(touch && rp && roots ? [fidoPanel({
       id, rp, trustedName: roots.trusted.name, strangerName: roots.stranger.name, accounts: (saved.accounts ??= []),

@@ -109,7 +109,18 @@ describe("segl sim web (chromium headless)", () => {
     const text = (await log.textContent())!;
     assert.match(text, /updated: INFO reports firmware 0\.2\.0 after the trial boot/);
     assert.match(text, /update data: \d+ \/ \d+ B/);
-    assert.match(text, /→ UPDATE_DATA offset \d+ \(\d+ B\)[^]*← UPDATE_DATA OK \d+ B received/); // the log keeps the last 200 lines: the first chunks are gone
+    assert.match(text, /→ UPDATE_DATA offset \d+ \(\d+ B\)[^]*← UPDATE_DATA OK \d+ B received/); // the view keeps the last 200 lines: the first chunks are gone
+    // The view keeps the newest 200 lines (reboots add lines until it is full), "Save the event log" all of them.
+    for (let i = 0; i < 150 && /→ UPDATE_DATA offset 0 /.test((await log.textContent())!); i++) await dev.getByTestId("reboot").click();
+    assert.doesNotMatch((await log.textContent())!, /→ UPDATE_DATA offset 0 /, "the first chunk has left the view");
+    assert.equal(await log.locator("li").count(), 200);
+    const [download] = await Promise.all([page.waitForEvent("download"), dev.getByTestId("save-log").click()]);
+    assert.match(download.suggestedFilename(), /^.+-event-log\.txt$/);
+    const saved = readFileSync((await download.path())!, "utf8").split("\n");
+    assert.match(saved[0]!, /^# .+: \d+ event log line\(s\), oldest first$/);
+    assert.ok(saved.length > 200, `${saved.length} lines saved`);
+    const at = (re: RegExp) => saved.findIndex((l) => re.test(l));
+    assert.ok(at(/→ UPDATE_DATA offset 0 /) > 0 && at(/→ UPDATE_DATA offset 0 /) < at(/updated: INFO reports firmware 0\.2\.0/), "the first chunk, then the update's end, in that order");
     const running = dev.getByTestId("running");
     // The trial image confirms itself at the end of its boot: B becomes the active slot, the counter rises to the image's.
     await page.waitForFunction((el) => /image 0\.2\.0 from slot B; boot record #\d+: active B, counter 1$/.test(el?.textContent ?? ""), await running.elementHandle());
