@@ -13,12 +13,17 @@ export type { HashName };
 export function digest(hash: HashName, ...parts: Uint8Array[]): Uint8Array {
   const h = createHash(hash);
   for (const p of parts) h.update(p);
-  return new Uint8Array(h.digest());
+  return plain(h.digest());
 }
 
 /** HMAC of `message` (text is hashed as UTF-8). */
 export function hmac(hash: HashName, key: Uint8Array, message: Uint8Array | string): Uint8Array {
-  return new Uint8Array(createHmac(hash, key).update(message).digest()); // text: Node encodes UTF-8 itself, faster than TextEncoder
+  return plain(createHmac(hash, key).update(message).digest()); // text: Node encodes UTF-8 itself, faster than TextEncoder
+}
+
+/** A Buffer's bytes as a plain Uint8Array (what the browser twin returns), without copying them. */
+function plain(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
 }
 
 export function randomBytes(n: number): Uint8Array {
