@@ -57,14 +57,19 @@ const save = (s: Saved): Promise<IDBValidKey> => tx("readwrite", (st) => st.put(
 // ---------------------------------------------------------------- devices
 const MODEL_LABEL: Record<Model, string> = { "code-display": "Code display", "audio-reader": "Audio code reader", chip: "FIDO chip" };
 
+/** State kept per device across rebuilds of its view, made on first use. */
+function perDevice<T>(make: () => T): (d: Device) => T {
+  const m = new WeakMap<Device, T>();
+  return (d) => {
+    let x = m.get(d);
+    if (x === undefined) m.set(d, (x = make()));
+    return x;
+  };
+}
+
 // The view shows the newest lines; each device's whole log (up to 10,000 lines) is kept for "Save".
 const SHOWN_LOG_LINES = 200;
-const histories = new WeakMap<Device, LogHistory>();
-function historyOf(d: Device): LogHistory {
-  let h = histories.get(d);
-  if (!h) histories.set(d, (h = new LogHistory()));
-  return h;
-}
+const historyOf = perDevice(() => new LogHistory());
 function logLine(l: Live, text: string): void {
   const line = `${new Date(clock.now()).toISOString().slice(11, 23)} ${text}`;
   historyOf(l.device).add(line);
@@ -82,12 +87,7 @@ function saveLog(serial: string, device: Device): void {
 }
 
 // Each device's UART, both directions, read as service frames (kept across a rebuild of its view).
-const uartDecoders = new WeakMap<Device, { toHost: UartDecoder; toDevice: UartDecoder }>();
-function decoders(d: Device): { toHost: UartDecoder; toDevice: UartDecoder } {
-  let x = uartDecoders.get(d);
-  if (!x) uartDecoders.set(d, (x = { toHost: new UartDecoder("←"), toDevice: new UartDecoder("→") }));
-  return x;
-}
+const decoders = perDevice(() => ({ toHost: new UartDecoder("←"), toDevice: new UartDecoder("→") }));
 /** The device's UART for the page's host side: what the host sends is logged as frames before the device reads it. */
 function loggedUart(id: string, d: Device): ByteEndpoint {
   return {
@@ -103,12 +103,7 @@ function loggedUart(id: string, d: Device): ByteEndpoint {
 }
 
 // Each chip's CTAPHID reports, both directions, read as messages (kept across a rebuild of its view).
-const hidLogs = new WeakMap<Device, CtapHidLog>();
-function hidLog(d: Device): CtapHidLog {
-  let x = hidLogs.get(d);
-  if (!x) hidLogs.set(d, (x = new CtapHidLog()));
-  return x;
-}
+const hidLog = perDevice(() => new CtapHidLog());
 /** The chip's HID for the page's host side: what the host sends is logged as messages before the chip reads it. */
 function loggedHid(id: string, d: Device): HidEndpoint {
   return {
