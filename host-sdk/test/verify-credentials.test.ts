@@ -160,6 +160,9 @@ describe("FidoBroker", () => {
     const res = await b.registerCredential({ clientDataJSON: self.clientDataJSON, attestationObject: self.attestationObject });
     assert.equal(res.verified, false);
     assert.ok(!res.verified && res.reasons.includes("attestation-untrusted"));
+    // …and says why for people (the page shows it), without key material.
+    assert.ok(!res.verified && res.problems !== undefined && res.problems.length > 0 && res.problems.every((p) => typeof p === "string" && !p.includes("BEGIN")), JSON.stringify(res));
+    assert.ok(!res.verified && res.problems!.some((p) => /attestation/i.test(p)), JSON.stringify(res));
     assert.equal(await store.getCredential(self.cred.id), undefined);
     const stranger = register("packed-batch");
     assert.deepEqual(await b.registerCredential({ clientDataJSON: stranger.clientDataJSON, attestationObject: stranger.attestationObject }), { verified: false, reasons: ["challenge-unknown"] });

@@ -105,6 +105,7 @@ describe("the page's relying party with an attested chip", () => {
     assert.equal(r.account, undefined);
     assert.ok(r.verdicts.reasons.includes("attestation-invalid"), r.verdicts.reasons.join());
     assert.match(r.verdicts.trust.text, /^Trust: FAILED — the attestation does not chain to the trusted maker root “Another maker's root”/);
+    assert.match(r.verdicts.trust.text, /\): .*(certificate|x5c|chain)/i, "the broker's own words say what failed");
     assert.equal(r.verdicts.trust.ok, false);
     assert.match(r.verdicts.signature.text, /^Signature: VALID/);
     assert.match(r.verdicts.counter.text, /^Counter: NOT STORED/);

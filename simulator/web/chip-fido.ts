@@ -210,6 +210,11 @@ function trustWords(trust: CredentialTrust, rootName: string, registered: boolea
   }
 }
 
+/** What the broker's verification found, in its own words, when it says. */
+function found(r: FidoRegisterResult): string {
+  return !r.verified && r.problems?.length ? `: ${r.problems.join("; ")}` : "";
+}
+
 /** The three verdicts of a registration. */
 export function registrationVerdicts(r: FidoRegisterResult, chipCounter: number, rootName: string): Verdicts {
   const reasons = r.verified ? [] : r.reasons;
@@ -217,7 +222,7 @@ export function registrationVerdicts(r: FidoRegisterResult, chipCounter: number,
   const attestationBad = reasons.filter((x) => x === "attestation-invalid" || x === "attestation-untrusted");
   const trust: Verdict = r.verified ? trustWords(r.trust, rootName, false)
     : skipped ? { ok: undefined, text: `Trust: NOT CHECKED — ${skipped}.` }
-    : attestationBad.length ? { ok: false, text: `Trust: FAILED — the attestation does not chain to the trusted maker root “${rootName}” (${attestationBad.join(", ")}).` }
+    : attestationBad.length ? { ok: false, text: `Trust: FAILED — the attestation does not chain to the trusted maker root “${rootName}” (${attestationBad.join(", ")})${found(r)}.` }
     : { ok: true, text: `Trust: no attestation problem (the registration was refused for other reasons).` };
   const signature: Verdict = skipped ? { ok: undefined, text: `Signature: NOT CHECKED — ${skipped}.` }
     : reasons.includes("signature-invalid") ? { ok: false, text: "Signature: INVALID — the attestation signature does not verify." }

@@ -84,7 +84,11 @@ export interface AssertInput {
 /** A refusal says why (for the caller's audit); a broker's HTTP layer answers every refusal alike. */
 export type FidoRegisterResult =
   | { readonly verified: true; readonly credentialId: string; readonly userHandle: string; readonly aaguid: string; readonly trust: CredentialTrust; readonly signCount: number }
-  | { readonly verified: false; readonly reasons: readonly FidoFailureReason[] };
+  | {
+    readonly verified: false; readonly reasons: readonly FidoFailureReason[];
+    /** What the verification found, for people (e.g. "certificate 0 of x5c is not signed by …"), when it ran; no key material. */
+    readonly problems?: readonly string[];
+  };
 
 export type FidoAssertResult =
   | { readonly verified: true; readonly credentialId: string; readonly userHandle: string; readonly signCount: number; readonly counter: CounterStatus }
@@ -179,7 +183,7 @@ export class FidoBroker {
       throw e;
     }
     const c = r.credential;
-    if (!r.verified) return this.refuse("register", now, r.reasons, { userHandle: b64u(ch.userHandle), credentialId: c.idB64url });
+    if (!r.verified) return { ...this.refuse("register", now, r.reasons, { userHandle: b64u(ch.userHandle), credentialId: c.idB64url }), problems: [...r.problems] };
     const rec: CredentialRecord = {
       credentialId: c.id, rpId: this.rpId, userHandle: ch.userHandle, publicKey: c.publicKey, algorithm: c.algorithm,
       aaguid: c.aaguid, trust: r.attestation.trust, signCount: c.signCount, createdAt: now, lastUsedAt: 0, version: 0,
