@@ -2,7 +2,7 @@
 // the outside are read by @peculiar/asn1-x509 under hard caps (certificate.ts), never here.
 
 import { SeglError } from "../errors.js";
-import { toBase64 } from "../platform/bytes.js";
+import { concatBytes, toBase64 } from "../platform/bytes.js";
 
 // ---------------------------------------------------------------------------------------------
 // Writer
@@ -14,17 +14,6 @@ function lengthBytes(n: number): number[] {
   return [0x80 | out.length, ...out];
 }
 
-export function concatBytes(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** One TLV with the given tag byte. */
 export function derTlv(tag: number, ...content: Uint8Array[]): Uint8Array {

@@ -2,14 +2,13 @@
 // certificate requirements (§8.2.1) and chain building to the maker's roots.
 
 import type { CborValue } from "../cbor.js";
-import { bytesEqual } from "../platform/bytes.js";
+import { bytesEqual, concatBytes } from "../platform/bytes.js";
 import {
   certificateDer, certificateIsCa, certificateIssuedBy, certificateValidity, isCertificate, keyInfo, loadCertificate,
   verifySignature as platformVerify, type PublicKey, type X509,
 } from "../platform/keys.js";
 import { RSA_MIN_BITS } from "../platform/keys-types.js";
 import { SeglError } from "../errors.js";
-import { concatBytes } from "./asn1.js";
 import {
   CERT_LIMITS, basicConstraintsCa, certFields, certPublicKey, octetStringContent, pemToDer, readCertificate, toNodeCertificate,
 } from "./certificate.js";

@@ -1,5 +1,6 @@
 // Byte helpers that run the same in Node and a browser (no Buffer), beside ./encoding.ts (base64url,
-// hex): padded base64 both ways (PEM), and equality of public data (use ./equal.ts for secrets).
+// hex): padded base64 both ways (PEM), concatenation, and equality of public data (use ./equal.ts for
+// secrets).
 import { base64url } from "./encoding.js";
 
 /** base64 (RFC 4648 §4, padded). */
@@ -20,6 +21,19 @@ export function fromBase64(s: string): Uint8Array {
     let n = 0;
     for (let j = 0; j < 4; j++) n = (n << 6) | (i + j < t.length ? B64.indexOf(t[i + j]!) : 0);
     for (let j = 0; j < 3 && o < out.length; j++) out[o++] = (n >> (16 - 8 * j)) & 0xff;
+  }
+  return out;
+}
+
+/** The parts one after another, in a new array. */
+export function concatBytes(...parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
   }
   return out;
 }

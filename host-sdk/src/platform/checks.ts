@@ -7,7 +7,8 @@ export type HashName = "sha1" | "sha256" | "sha384" | "sha512";
 
 export const GCM_NONCE = 12;
 export const GCM_TAG = 16;
-const HASH_BYTES: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
+/** Digest lengths in bytes. */
+export const HASH_BYTES: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
 
 const isBytes = (v: unknown): v is Uint8Array => v instanceof Uint8Array;
 

@@ -8,7 +8,9 @@ import { AsnConvert, AsnParser } from "@peculiar/asn1-schema";
 import {
   AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsageFlags, SubjectKeyIdentifier, SubjectPublicKeyInfo, type Certificate,
 } from "@peculiar/asn1-x509";
+import { bytesEqual, concatBytes } from "./bytes.js";
 import { digest } from "./crypto.js";
+import { hex } from "./encoding.js";
 import { CERT_SIGNATURE_ALGS, COSE_SIGNATURE_ALGS, canVerify, type Curve, type KeyInfo, type KeyParams, type SignatureAlg } from "./keys-types.js";
 import { rsaPublic, verifyPkcs1, verifyPss, type RsaPublic } from "./rsa.js";
 
@@ -38,19 +40,11 @@ export class PublicKey {
   }
 }
 
-function concat(a: Uint8Array, b: Uint8Array, c?: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length + (c?.length ?? 0));
-  out.set(a);
-  out.set(b, a.length);
-  if (c !== undefined) out.set(c, a.length + b.length);
-  return out;
-}
-
 export function importKey(p: KeyParams): PublicKey {
   if (p.kty === "EC") {
     const size = SIZES[p.crv];
     if (size === undefined || p.x.length !== size || p.y.length !== size) throw new Error(`EC coordinates must be ${size} bytes`);
-    return PublicKey.ec(p.crv, concat(Uint8Array.of(4), p.x, p.y));
+    return PublicKey.ec(p.crv, concatBytes(Uint8Array.of(4), p.x, p.y));
   }
   if (p.kty === "OKP") return PublicKey.ed25519(p.x);
   return PublicKey.rsa(p.n, p.e);
@@ -101,7 +95,6 @@ const OID_ED25519 = "1.3.101.112";
 const CURVE_OIDS: Record<string, Curve> = {
   "06082a8648ce3d030107": "P-256", "06052b81040022": "P-384", "06052b81040023": "P-521",
 };
-const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 function spkiKey(info: SubjectPublicKeyInfo): PublicKey {
   const alg = info.algorithm.algorithm;
@@ -219,8 +212,6 @@ export class X509 {
   }
 }
 
-const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
-
 /** A certificate from DER already checked by ../fido/certificate.ts; `parsed` gives its @peculiar parse. */
 export function loadCertificate(der: Uint8Array, parsed: () => Certificate): X509 {
   return new X509(der, parsed());
@@ -252,9 +243,9 @@ export function certificateValidity(c: X509): { notBefore: Date; notAfter: Date 
 }
 
 export function certificateIssuedBy(child: X509, parent: X509): boolean {
-  if (!same(child.issuer, parent.subject)) return false;
-  if (child.authorityKeyId !== undefined && parent.subjectKeyId !== undefined && !same(child.authorityKeyId, parent.subjectKeyId)) return false;
-  if (child.authoritySerial !== undefined && !same(child.authoritySerial, parent.serial)) return false;
+  if (!bytesEqual(child.issuer, parent.subject)) return false;
+  if (child.authorityKeyId !== undefined && parent.subjectKeyId !== undefined && !bytesEqual(child.authorityKeyId, parent.subjectKeyId)) return false;
+  if (child.authoritySerial !== undefined && !bytesEqual(child.authoritySerial, parent.serial)) return false;
   if (parent.keyUsage !== undefined && (parent.keyUsage & KeyUsageFlags.keyCertSign) === 0) return false;
   const a = CERT_SIGNATURE_ALGS.get(child.signatureAlgorithm);
   if (a === undefined) return false;

@@ -1,6 +1,8 @@
 // RSA signature verification (RFC 8017) with BigInt: RSASSA-PKCS1-v1_5 and RSASSA-PSS with MGF1, public
 // keys only (nothing secret here, so plain BigInt arithmetic is fine). Used by the browser twin of the
 // key module (./keys.browser.ts); node:crypto's OpenSSL does the same in Node.
+import { bytesEqual } from "./bytes.js";
+import { HASH_BYTES } from "./checks.js";
 import { digest, type HashName } from "./crypto.js";
 
 export interface RsaPublic {
@@ -60,8 +62,6 @@ const DIGEST_INFO: Partial<Record<HashName, Uint8Array>> = {
   sha512: Uint8Array.from([0x30, 0x51, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x03, 0x05, 0x00, 0x04, 0x40]),
 };
 
-const HASH_LEN: Record<HashName, number> = { sha1: 20, sha256: 32, sha384: 48, sha512: 64 };
-
 /** s^e mod n as k bytes (RSAVP1), or undefined when the signature is not exactly k bytes or not below n. */
 function openSignature(key: RsaPublic, sig: Uint8Array): Uint8Array | undefined {
   const k = Math.ceil(key.bits / 8);
@@ -85,9 +85,7 @@ export function verifyPkcs1(key: RsaPublic, hash: HashName, data: Uint8Array, si
   want[em.length - tLen - 1] = 0;
   want.set(prefix, em.length - tLen);
   want.set(h, em.length - h.length);
-  let diff = 0;
-  for (let i = 0; i < em.length; i++) diff |= em[i]! ^ want[i]!;
-  return diff === 0;
+  return bytesEqual(em, want);
 }
 
 /** MGF1 (RFC 8017 B.2.1). */
@@ -104,7 +102,7 @@ function mgf1(hash: HashName, seed: Uint8Array, len: number): Uint8Array {
 }
 
 /** RSASSA-PSS verification (RFC 8017 §8.1.2, EMSA-PSS §9.1.2) with MGF1 on the same hash; salt length fixed. */
-export function verifyPss(key: RsaPublic, hash: HashName, data: Uint8Array, sig: Uint8Array, saltLength = HASH_LEN[hash]): boolean {
+export function verifyPss(key: RsaPublic, hash: HashName, data: Uint8Array, sig: Uint8Array, saltLength = HASH_BYTES[hash]): boolean {
   const full = openSignature(key, sig);
   if (full === undefined) return false;
   const emBits = key.bits - 1;
@@ -112,7 +110,7 @@ export function verifyPss(key: RsaPublic, hash: HashName, data: Uint8Array, sig:
   // The k-byte value has one leading zero byte more than EM when emBits is a multiple of 8.
   if (full.length > emLen && full[0] !== 0) return false;
   const em = full.subarray(full.length - emLen);
-  const hLen = HASH_LEN[hash];
+  const hLen = HASH_BYTES[hash];
   if (emLen < hLen + saltLength + 2 || em[emLen - 1] !== 0xbc) return false;
   const maskedDb = em.subarray(0, emLen - hLen - 1);
   const h = em.subarray(emLen - hLen - 1, emLen - 1);
@@ -126,7 +124,5 @@ export function verifyPss(key: RsaPublic, hash: HashName, data: Uint8Array, sig:
   if (db[ps] !== 1) return false;
   const salt = db.subarray(db.length - saltLength);
   const again = digest(hash, new Uint8Array(8), digest(hash, data), salt);
-  let diff = 0;
-  for (let i = 0; i < hLen; i++) diff |= again[i]! ^ h[i]!;
-  return diff === 0;
+  return bytesEqual(again, h);
 }

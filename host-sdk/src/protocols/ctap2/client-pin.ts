@@ -1,5 +1,6 @@
 // authenticatorClientPIN (CTAP 2.1 §6.5): retries, set/change PIN, and pinUvAuthTokens, with
 // PIN/UV auth protocol one or two.
+import { concatBytes } from "../../platform/bytes.js";
 import { digest } from "../../platform/crypto.js";
 import { SeglError, argCheck, isSeglError } from "../../errors.js";
 import type { CborValue } from "../../cbor.js";
@@ -44,13 +45,6 @@ export function paddedPin(pin: string): Uint8Array {
 /** LEFT(SHA-256(pin), 16), as pinHashEnc carries it. */
 export function pinHash(pin: string): Uint8Array {
   return digest("sha256", te.encode(pin)).slice(0, 16);
-}
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) { out.set(p, o); o += p.length; }
-  return out;
 }
 
 export interface PinRetries {
@@ -117,7 +111,7 @@ export class ClientPin {
     const { platformKey, sharedSecret } = this.protocol.encapsulate(await this.getKeyAgreement(opts));
     const pinHashEnc = this.protocol.encrypt(sharedSecret, pinHash(currentPin));
     const newPinEnc = this.protocol.encrypt(sharedSecret, padded);
-    const auth = this.protocol.authenticate(sharedSecret, concat(newPinEnc, pinHashEnc));
+    const auth = this.protocol.authenticate(sharedSecret, concatBytes(newPinEnc, pinHashEnc));
     await this.withRetries(() => this.run(ClientPinSubCommand.CHANGE_PIN, [[3, platformKey], [4, auth], [5, newPinEnc], [6, pinHashEnc]], opts), opts);
   }
 

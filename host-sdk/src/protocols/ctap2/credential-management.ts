@@ -1,5 +1,6 @@
 // authenticatorCredentialManagement (CTAP 2.1 §6.8): discoverable credentials on the chip.
 import { cborEncode, type CborValue } from "../../cbor.js";
+import { concatBytes } from "../../platform/bytes.js";
 import { argCheck, isSeglError } from "../../errors.js";
 import { Ctap2Command, type Ctap2CallOptions, type Ctap2Client, type PinUvAuthToken } from "./client.js";
 import {
@@ -51,7 +52,7 @@ export class CredentialManagement {
     const req = new Map<CborValue, CborValue>([[1, sub]]);
     if (params) req.set(2, params);
     if (authenticated) {
-      const msg = params ? concat(Uint8Array.of(sub), cborEncode(params)) : Uint8Array.of(sub);
+      const msg = params ? concatBytes(Uint8Array.of(sub), cborEncode(params)) : Uint8Array.of(sub);
       req.set(3, this.token.protocol.version);
       req.set(4, this.token.protocol.authenticate(this.token.token, msg));
     }
@@ -130,12 +131,5 @@ function readCredEntry(m: CborMap, what: string): CredMgmtCredential {
   if (cp !== undefined) out.credProtect = cp;
   const lbk = optBytes(m, 11, what);
   if (lbk) out.largeBlobKey = lbk;
-  return out;
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
   return out;
 }
