@@ -14,6 +14,7 @@
 // is not detectable here (see docs/verification.md).
 
 import { aesGcmOpen, aesGcmSeal, digest, hkdf, hmac, randomBytes, timingSafeEqual } from "../platform/crypto.js";
+import { concatBytes } from "../platform/bytes.js";
 import { hex } from "../platform/encoding.js";
 import { SeglError } from "../errors.js";
 import { LOCKED_PERMANENTLY, type OtpAlgorithm, type TokenKind, type TokenRecord } from "./types.js";
@@ -143,13 +144,7 @@ const stateText = (r: RowFields): string =>
 
 /** FORMAT ‖ len ‖ keyId ‖ parts…: key ids are ASCII (checked in ring()), one byte per character. */
 function withHeader(keyId: string, ...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(2 + keyId.length + parts.reduce((n, p) => n + p.length, 0));
-  out[0] = FORMAT;
-  out[1] = keyId.length;
-  for (let i = 0; i < keyId.length; i++) out[2 + i] = keyId.charCodeAt(i);
-  let at = 2 + keyId.length;
-  for (const p of parts) { out.set(p, at); at += p.length; }
-  return out;
+  return concatBytes(Uint8Array.of(FORMAT, keyId.length), utf8.encode(keyId), ...parts);
 }
 
 function readHeader(blob: Uint8Array, what: string, rowId: string): { keyId: string; body: Uint8Array } {
