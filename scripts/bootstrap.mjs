@@ -8,12 +8,12 @@
 //                                      the firmware image, the compiled TypeScript.
 //   node scripts/bootstrap.mjs        npm packages, all images, the compiled TypeScript (bench, CLI).
 // The tests run the TypeScript sources directly (vitest), so `test` compiles no TypeScript.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { execSync } from "node:child_process";
 import { join, dirname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ensureSystemPackages, BUILD_PACKAGES } from "./system-deps.mjs";
+import { markNpmInstalled, npmInstallNeeded } from "./npm-install-stamp.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const mode = process.argv[2] ?? "all";
@@ -28,20 +28,11 @@ const run = (cmd) => execSync(cmd, { cwd: root, stdio: ["ignore", "inherit", "in
     process.exit(1);
   }
 }
-// npm packages: installed again only when what decides them changed (the lock file and every workspace's
-// package.json, by content, not by time: a checkout that touches a file without changing it, or a tool
-// that rewrites it the same, must not run `npm ci` under a job that is using node_modules), or when
-// node_modules is missing or an install did not finish (the stamp is written after it succeeds).
-const MANIFESTS = ["package.json", "package-lock.json", "host-sdk/package.json", "host-sdk/cli/package.json", "simulator/package.json", "hardware-tests/package.json"];
-const wanted = createHash("sha256");
-for (const f of MANIFESTS) wanted.update(f).update("\0").update(existsSync(join(root, f)) ? readFileSync(join(root, f)) : "").update("\0");
-const fingerprint = wanted.digest("hex");
-const stamp = join(root, "node_modules/.segl-install");
-const installed = existsSync(join(root, "node_modules/.package-lock.json")) && existsSync(stamp) ? readFileSync(stamp, "utf8").trim() : "";
-if (installed !== fingerprint) {
+// npm packages: installed again only when the manifests changed by content, or an install did not finish.
+if (npmInstallNeeded(root)) {
   console.error("segl: installing npm packages …");
   run(existsSync(join(root, "package-lock.json")) ? "npm ci --no-audit --no-fund" : "npm install --no-audit --no-fund");
-  writeFileSync(stamp, fingerprint + "\n");
+  markNpmInstalled(root);
 }
 run(mode === "demo" ? "node scripts/build-firmware.mjs --image-only" : "node scripts/build-firmware.mjs");
 run("node scripts/build-web.mjs"); // the simulator's browser page (segl sim web), bundled with esbuild
